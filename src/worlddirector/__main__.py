@@ -1,0 +1,3 @@
+from worlddirector.cli.main import main
+
+main()

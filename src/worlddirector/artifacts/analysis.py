@@ -1,0 +1,85 @@
+"""``analysis.json``: what the analysis stage measured from a video's pixels.
+
+Owned by ``worlddirector.analysis``; downstream stages (reconstruction, simulation, revision, UI)
+rely on the fields below. Add fields freely; do not rename or remove these.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from worlddirector.artifacts.base import Artifact
+
+METRIC_KEYS: tuple[str, ...] = (
+    "temporal_flickering", "dynamic_degree", "motion_smoothness", "subject_consistency",
+    "background_consistency", "identity_persistence", "path_realism", "imaging_quality", "overall",
+)
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class VideoInfo(_M):
+    path: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int
+    duration: float
+    has_audio: bool = False
+    analysed_width: int | None = None
+    analysed_height: int | None = None
+    frame_step: int = 1
+    notes: list[str] = []
+
+
+class Keyframe(_M):
+    frame: int
+    time: float
+    path: str = Field(description="relative to the analysis directory, e.g. keyframes/0012.jpg")
+    reason: str = ""
+
+
+class Shot(_M):
+    start_frame: int
+    end_frame: int
+
+
+class TrackPoint(_M):
+    frame: int
+    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in original video pixels")
+    color: tuple[int, int, int]
+    area: float
+
+
+class Track(_M):
+    id: str
+    points: list[TrackPoint]
+    label: str | None = None
+
+
+class TrackEvent(_M):
+    type: Literal["appear", "vanish", "teleport", "resize"]
+    track_id: str
+    frame: int
+    magnitude: float = 0.0
+    evidence: str = ""
+
+
+class Analysis(Artifact):
+    FILENAME = "analysis.json"
+    schema_version: Literal[1] = 1
+    video: VideoInfo
+    metrics: dict[str, float | None] = Field(description="each in [0,1], higher is better; keys METRIC_KEYS")
+    metric_details: dict[str, Any] = Field(default_factory=dict)
+    shots: list[Shot] = []
+    keyframes: list[Keyframe] = []
+    camera_motion: dict[str, Any] = Field(default_factory=dict, description="label: static|pan|dolly|orbit|handheld, ...")
+    tracks: list[Track] = []
+    events: list[TrackEvent] = []
+    flicker_frames: list[int] = Field(default_factory=list, description="frames with brightness jumps")
+    scene_description: dict[str, Any] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict)

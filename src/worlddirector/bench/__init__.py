@@ -1,0 +1,1 @@
+"""Benchmarks behind ``worlddirector bench``: speed and accuracy, printed as tables."""
