@@ -12,7 +12,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -25,7 +25,7 @@ class Artifact(BaseModel):
     """A typed JSON artifact. Subclasses set ``FILENAME``."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    FILENAME: str = ""
+    FILENAME: ClassVar[str] = ""
 
     def save(self, path: str | Path) -> Path:
         """Write atomically (temp file + rename) so a crash never leaves half a file."""
