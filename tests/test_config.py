@@ -55,5 +55,5 @@ def test_cli_reports_bad_setting_without_traceback(tmp_path):
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
-    assert "bad setting" in r.stderr and "video_size" in r.stderr
+    assert "bad setting" in r.stderr and "VIDEO_SIZE" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

@@ -118,8 +118,17 @@ def load_settings(**overrides) -> Settings:
         parts = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "settings"
-            parts.append(f"{loc}: {err['msg']}")
+            parts.append(f"{_names_for(loc)}: {err['msg']}")
         raise ConfigError("bad setting: " + "; ".join(parts)) from None
+
+
+def _names_for(alias: str) -> str:
+    """All the environment names a setting answers to, e.g. ``VIDEO_SIZE / WD_VIDEO_SIZE``."""
+    for field in Settings.model_fields.values():
+        choices = getattr(field.validation_alias, "choices", None) or []
+        if alias in choices:
+            return " / ".join(dict.fromkeys(reversed(choices)))
+    return alias
 
 
 @lru_cache(maxsize=1)
