@@ -40,6 +40,10 @@ class Obstacle(_M):
     confidence: float
     label: str | None = None
     n_points: int = 0
+    kind: Literal["box", "billboard"] = Field(
+        "box", description="box: fitted to reconstructed points; billboard: single-view guess (upright, thin)"
+    )
+    color: tuple[int, int, int] | None = None
 
 
 class TrajectoryPoint(_M):
@@ -54,6 +58,8 @@ class MovingObject(_M):
     size: Vec3
     trajectory: list[TrajectoryPoint]
     label: str | None = None
+    color: tuple[int, int, int] | None = None
+    lifted_by: str = Field("floor_contact", description="how 2D track boxes became 3D positions")
 
 
 class RegisteredCamera(_M):

@@ -1,0 +1,245 @@
+"""From a sparse, arbitrarily oriented and scaled SfM model to a metric, Z-up world layout.
+
+1. **Gravity and floor.** The cameras' mean "up" (``-R^T e_y``, cameras are rarely rolled) is a
+   prior; RANSAC looks for the best-supported plane whose normal is within 30 degrees of it and
+   that every camera is above. Its least-squares refit is the floor ``z = 0``.
+2. **Scale.** SfM is defined up to scale. We use a documented prior: the camera's median height
+   above that floor is ``camera_height`` metres (1.6 m, eye level, unless the caller knows better).
+3. **Frame.** Origin under the first camera; +x along its forward direction projected on the floor.
+4. **Walls.** RANSAC planes within 10 degrees of vertical, at least 2 m long, that all cameras see
+   from the same side and that few points lie behind.
+5. **Obstacles.** Remaining points above the floor, clustered by 3D proximity (connected
+   components at ``cluster_radius``), each fitted with an upright oriented box (minimum-area
+   rectangle in plan, height from point percentiles), with a confidence from support size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from worlddirector.reconstruction.geometry import ransac_plane, rotation_between, unit
+from worlddirector.reconstruction.sfm import SfMResult
+
+DEFAULT_CAMERA_HEIGHT = 1.6
+
+
+@dataclass
+class Aligned:
+    """The SfM model in the metric Z-up world frame."""
+
+    R: np.ndarray  # (n,3,3) cam_from_world
+    t: np.ndarray  # (n,3)
+    C: np.ndarray  # (n,3) camera centres
+    points: np.ndarray  # (m,3)
+    colors: np.ndarray  # (m,3)
+    reliable: np.ndarray  # (m,) low error, not far away
+    floor_mask: np.ndarray  # (m,) floor inliers
+    scale: float  # metres per SfM unit
+    floor_angle_deg: float  # angle between the floor normal and the camera-up prior
+    floor_confidence: float
+    camera_height: float  # metric (by construction the prior, reported for clarity)
+    height_spread: float  # relative spread of camera heights (a check on the floor fit)
+    stats: dict = field(default_factory=dict)
+
+
+class LayoutError(Exception):
+    """No floor could be found (the caller falls back to a single-view world with this reason)."""
+
+
+def clean_points(sfm: SfMResult) -> np.ndarray:
+    """Mask of trustworthy points: low reprojection error and not absurdly far from the cameras."""
+    if len(sfm.points) == 0:
+        return np.zeros(0, bool)
+    ok = sfm.errors < 2.5
+    c = sfm.centers.mean(0)
+    dist = np.linalg.norm(sfm.points - c, axis=1)
+    med = np.median(dist[ok]) if ok.any() else np.median(dist)
+    return ok & (dist < 6 * med)
+
+
+def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Aligned:
+    keep = clean_points(sfm)
+    P = sfm.points[keep]
+    cols = sfm.colors[keep]
+    C = sfm.centers
+    if len(P) < 30:
+        raise LayoutError(f"only {len(P)} reliable 3D points, too few to find a floor")
+    up = unit(np.mean([-R[1] for R in sfm.R], axis=0))  # row 1 of R is the camera's y axis in world
+    scene = float(np.median(np.linalg.norm(P - C.mean(0), axis=1)))
+    thr = 0.012 * scene
+
+    def orient(n, d):
+        return (n, d) if n @ up >= 0 else (-n, -d)
+
+    def accept(n, d, inl):
+        n, d = orient(n, d)
+        h = C @ n + d
+        return bool(np.all(h > 0.05 * scene))
+
+    res = ransac_plane(P, thr, axis=up, max_angle_deg=30.0, iters=600, accept=accept)
+    if res is None:
+        raise LayoutError("no floor plane below the cameras (no near-horizontal plane with support)")
+    n, d, inl = res
+    n, d = orient(n, d)
+    heights = C @ n + d
+    if np.any(heights <= 0):
+        raise LayoutError("the fitted floor is not below every camera")
+    h = float(np.median(heights))
+    s = camera_height / h
+    # frame: floor normal -> +z, first camera forward -> +x, origin below the first camera
+    Rn = rotation_between(n, np.array([0.0, 0.0, 1.0]))
+    fwd = Rn @ sfm.R[0][2]
+    yaw = np.arctan2(fwd[1], fwd[0]) if np.hypot(fwd[0], fwd[1]) > 1e-6 else 0.0
+    cz, sz = np.cos(-yaw), np.sin(-yaw)
+    Rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1.0]])
+    M = Rz @ Rn
+    p0 = C[0] - heights[0] * n
+
+    def tf(X):
+        return s * (X - p0) @ M.T
+
+    Pw = tf(sfm.points)
+    Cw = tf(C)
+    Rw = np.einsum("nij,kj->nik", sfm.R, M)  # R M^T
+    tw = -np.einsum("nij,nj->ni", Rw, Cw)
+    floor_mask = np.zeros(len(sfm.points), bool)
+    floor_mask[np.flatnonzero(keep)[inl]] = True
+    angle = float(np.degrees(np.arccos(np.clip(n @ up, -1, 1))))
+    support = inl.sum() / len(P)
+    conf = float(np.clip(min(1.0, inl.sum() / 150) * (1 - angle / 45) * min(1.0, support / 0.15), 0.05, 1.0))
+    spread = float(np.std(heights) / h)
+    return Aligned(
+        R=Rw, t=tw, C=Cw, points=Pw, colors=sfm.colors, reliable=keep, floor_mask=floor_mask, scale=s,
+        floor_angle_deg=angle, floor_confidence=round(conf, 3), camera_height=camera_height,
+        height_spread=spread,
+        stats={"floor_inliers": int(inl.sum()), "reliable_points": int(len(P)), "floor_threshold_m": thr * s},
+    )
+
+
+@dataclass
+class WallFit:
+    p0: tuple[float, float]
+    p1: tuple[float, float]
+    height: float
+    confidence: float
+    n_points: int
+    normal: tuple[float, float]  # horizontal unit normal pointing towards the cameras
+    offset: float  # plane: normal . xy + offset = 0
+
+
+def find_walls(al: Aligned, *, max_walls: int = 4, min_length: float = 2.0) -> tuple[list[WallFit], np.ndarray]:
+    """Vertical planes bounding the scene. Returns the walls and a mask of points explained by them."""
+    cand = al.reliable & ~al.floor_mask & (al.points[:, 2] > 0.15)
+    idx = np.flatnonzero(cand)
+    used = np.zeros(len(al.points), bool)
+    walls: list[WallFit] = []
+    rng = np.random.default_rng(1)
+    cams = al.C[:, :2]
+    thr = 0.08
+    for _ in range(max_walls):
+        if len(idx) < 40:
+            break
+        P = al.points[idx]
+
+        def accept(n, d, inl, P=P):
+            nh = n[:2] / max(np.linalg.norm(n[:2]), 1e-9)
+            side = cams @ nh + d / max(np.linalg.norm(n[:2]), 1e-9)
+            if not (np.all(side > 0.3) or np.all(side < -0.3)):
+                return False
+            return inl.sum() >= max(40, 0.06 * len(P))
+
+        res = ransac_plane(P, thr, axis=np.array([0.0, 0.0, 1.0]), perpendicular=True, max_angle_deg=10.0,
+                           iters=400, rng=rng, accept=accept)
+        if res is None:
+            break
+        n, d, inl = res
+        nh_norm = np.linalg.norm(n[:2])
+        nh, off = n[:2] / nh_norm, d / nh_norm
+        if np.mean(cams @ nh + off) < 0:
+            nh, off = -nh, -off
+        Pin = P[inl]
+        along = np.array([-nh[1], nh[0]])
+        proj = Pin[:, :2] @ along
+        a0, a1 = np.percentile(proj, [1, 99])
+        behind = np.sum((al.points[idx, :2] @ nh + off) < -0.5) / len(idx)
+        if a1 - a0 < min_length or behind > 0.1:
+            # not a wall: remove these points from wall search only
+            idx = idx[~inl]
+            continue
+        foot = -off * nh
+        p0, p1 = foot + a0 * along, foot + a1 * along
+        height = float(max(np.percentile(Pin[:, 2], 98), 1.0))
+        conf = float(np.clip(inl.sum() / 200, 0.1, 1.0))
+        walls.append(WallFit((float(p0[0]), float(p0[1])), (float(p1[0]), float(p1[1])), height, round(conf, 3),
+                             int(inl.sum()), (float(nh[0]), float(nh[1])), float(off)))
+        used[idx[inl]] = True
+        idx = idx[~inl]
+    # everything beyond a wall plane (or on it) is explained by that wall, not an obstacle
+    for w in walls:
+        dist = al.points[:, :2] @ np.array(w.normal) + w.offset
+        used |= (dist < 0.15) & ~al.floor_mask
+    return walls, used
+
+
+@dataclass
+class ObstacleFit:
+    center: tuple[float, float, float]
+    size: tuple[float, float, float]
+    yaw: float
+    confidence: float
+    n_points: int
+    color: tuple[int, int, int]
+    points_idx: np.ndarray
+
+
+def find_obstacles(
+    al: Aligned,
+    exclude: np.ndarray,
+    *,
+    cluster_radius: float = 0.3,
+    min_points: int = 8,
+    max_height: float = 4.0,
+) -> list[ObstacleFit]:
+    """Clusters of points standing on (or above) the floor, fitted with upright oriented boxes."""
+    z = al.points[:, 2]
+    thr = max(0.04, float(al.stats.get("floor_threshold_m", 0.05)))
+    cand = al.reliable & ~al.floor_mask & ~exclude & (z > thr) & (z < max_height)
+    # the region the cameras actually looked at: ignore far background clutter
+    idx = np.flatnonzero(cand)
+    if len(idx) < min_points:
+        return []
+    P = al.points[idx]
+    tree = cKDTree(P)
+    pairs = tree.query_pairs(cluster_radius, output_type="ndarray")
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(P), len(P))) if len(pairs) else \
+        coo_matrix((len(P), len(P)))
+    ncomp, labels = connected_components(g, directed=False)
+    out: list[ObstacleFit] = []
+    for c in range(ncomp):
+        m = labels == c
+        if m.sum() < min_points:
+            continue
+        Q = P[m]
+        xy = Q[:, :2].astype(np.float32)
+        (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
+        w, h = max(w, 0.1), max(h, 0.1)
+        top = float(np.percentile(Q[:, 2], 98))
+        bottom = float(np.percentile(Q[:, 2], 2))
+        if bottom < 0.15:
+            bottom = 0.0  # standing on the floor
+        height = max(top - bottom, 0.1)
+        conf = float(np.clip((1 - np.exp(-m.sum() / 40)) * min(1.0, height / 0.2), 0.05, 1.0))
+        col = np.median(al.colors[idx[m]], axis=0).astype(int)
+        out.append(ObstacleFit(
+            center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
+            yaw=float(np.radians(ang)), confidence=round(conf, 3), n_points=int(m.sum()),
+            color=(int(col[0]), int(col[1]), int(col[2])), points_idx=idx[m],
+        ))
+    out.sort(key=lambda o: -o.n_points)
+    return out

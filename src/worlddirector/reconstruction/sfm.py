@@ -1,0 +1,149 @@
+"""Camera poses and sparse structure with pycolmap (SIFT, sequential matching, incremental mapping).
+
+Why these choices: clips are ordered sequences, so sequential matching with a generous overlap
+finds every useful pair at a fraction of exhaustive cost; incremental mapping is the most robust
+COLMAP mapper for ~20-30 frames. When the provider knows the intrinsics (our procedural
+generator does) we fix them (PINHOLE, no focal refinement): short clips rarely constrain focal
+length well. Otherwise a SIMPLE_RADIAL camera starts from COLMAP's 1.2 x max(w, h) focal guess
+and is refined by bundle adjustment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from worlddirector.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class SfMResult:
+    """Everything downstream needs from COLMAP, as plain arrays (COLMAP's arbitrary frame)."""
+
+    frames: list[int]  # original frame index per registered image, sorted
+    R: np.ndarray  # (n, 3, 3) cam_from_world rotations
+    t: np.ndarray  # (n, 3)
+    points: np.ndarray  # (m, 3)
+    colors: np.ndarray  # (m, 3) uint8
+    errors: np.ndarray  # (m,) reprojection error px
+    track_len: np.ndarray  # (m,)
+    K: np.ndarray  # 3x3 at processing resolution
+    dist: list[float] = field(default_factory=list)  # extra params (SIMPLE_RADIAL k)
+    n_input: int = 0
+    mean_reproj: float = 0.0
+    n_models: int = 0
+
+    @property
+    def centers(self) -> np.ndarray:
+        return -np.einsum("nji,nj->ni", self.R, self.t)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """COLMAP logs through glog to stderr; keep the CLI readable unless debugging."""
+    if os.environ.get("WD_COLMAP_VERBOSE"):
+        yield
+        return
+    try:
+        fd = os.dup(2)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)
+
+
+def run_sfm(
+    image_dir: Path,
+    work_dir: Path,
+    image_names: list[str],
+    size: tuple[int, int],
+    *,
+    intrinsics: tuple[float, float, float, float] | None = None,
+    threads: int = 2,
+    max_features: int = 2048,
+    overlap: int = 10,
+) -> SfMResult | None:
+    """Run extraction, matching and mapping; returns the largest model, or None if none was built."""
+    import pycolmap
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db = work_dir / "database.db"
+    if db.exists():
+        db.unlink()
+    reader = pycolmap.ImageReaderOptions()
+    w, h = size
+    if intrinsics is not None:
+        reader.camera_model = "PINHOLE"
+        reader.camera_params = ",".join(f"{v:.6f}" for v in intrinsics)
+    else:
+        reader.camera_model = "SIMPLE_RADIAL"
+    ext = pycolmap.FeatureExtractionOptions()
+    ext.num_threads = threads
+    ext.sift.max_num_features = max_features
+    ext.sift.first_octave = 0  # no 2x upsampling: ~4x faster and plenty of features at 640 px
+    match = pycolmap.FeatureMatchingOptions()
+    match.num_threads = threads
+    pairing = pycolmap.SequentialPairingOptions()
+    pairing.overlap = overlap
+    pairing.quadratic_overlap = False
+    opts = pycolmap.IncrementalPipelineOptions()
+    opts.num_threads = threads
+    opts.multiple_models = False
+    opts.random_seed = 0
+    opts.extract_colors = True
+    opts.mapper.init_min_tri_angle = 4.0  # short clips: modest baselines
+    opts.mapper.init_min_num_inliers = 50
+    if intrinsics is not None:
+        opts.ba_refine_focal_length = False
+        opts.ba_refine_extra_params = False
+        opts.mapper.abs_pose_refine_focal_length = False
+        opts.mapper.abs_pose_refine_extra_params = False
+    with _quiet():
+        pycolmap.set_random_seed(0)
+        pycolmap.extract_features(
+            db, image_dir, image_names=image_names, camera_mode=pycolmap.CameraMode.SINGLE,
+            reader_options=reader, extraction_options=ext, device=pycolmap.Device.cpu,
+        )
+        pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=pycolmap.Device.cpu)
+        models = pycolmap.incremental_mapping(db, image_dir, work_dir / "sparse", options=opts)
+    if not models:
+        return None
+    rec = max(models.values(), key=lambda r: r.num_reg_images())
+    return _to_result(rec, len(image_names), len(models))
+
+
+def _to_result(rec, n_input: int, n_models: int) -> SfMResult:
+    imgs = sorted((int(Path(im.name).stem), im) for im in rec.images.values() if im.has_pose)
+    R = np.array([im.cam_from_world().rotation.matrix() for _, im in imgs])
+    t = np.array([im.cam_from_world().translation for _, im in imgs])
+    pts = list(rec.points3D.values())
+    cam = next(iter(rec.cameras.values()))
+    K = np.asarray(cam.calibration_matrix(), dtype=float)
+    params = list(cam.params)
+    dist = params[3:] if cam.model.name == "SIMPLE_RADIAL" else []
+    return SfMResult(
+        frames=[f for f, _ in imgs],
+        R=R.reshape(-1, 3, 3),
+        t=t.reshape(-1, 3),
+        points=np.array([p.xyz for p in pts]).reshape(-1, 3),
+        colors=np.array([p.color for p in pts], dtype=np.uint8).reshape(-1, 3),
+        errors=np.array([p.error for p in pts]),
+        track_len=np.array([p.track.length() for p in pts]),
+        K=K,
+        dist=[float(d) for d in dist],
+        n_input=n_input,
+        mean_reproj=float(rec.compute_mean_reprojection_error()),
+        n_models=n_models,
+    )
