@@ -36,6 +36,11 @@ class Replay(_M):
     hz: float = 30.0
     agents: dict[str, list[Vec3]] = Field(default_factory=dict, description="agent id -> positions per tick")
     objects: dict[str, list[Vec3]] = Field(default_factory=dict, description="object id -> positions per tick")
+    settle: dict[str, list[Vec3]] = Field(
+        default_factory=dict,
+        description="obstacle id -> centre per tick (same hz) while released under gravity in the settle test",
+    )
+    starts: dict[str, tuple[float, float]] = Field(default_factory=dict, description="agent id -> spawn (x, y)")
 
 
 class AgentReport(Artifact):

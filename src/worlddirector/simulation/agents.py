@@ -1,0 +1,354 @@
+"""Agents walking the world under physics: plan with A*, drive capsules along the plan, record.
+
+Each agent is a 70 kg upright capsule on x/y/z slide joints (gravity keeps it on the floor; it
+cannot tip). A 30 Hz controller turns the next waypoint into a desired velocity, adds a short-range
+repulsion from other agents (people step aside), and MuJoCo's velocity actuators and contacts do
+the rest: agents collide with walls, obstacles, tracked objects and each other.
+
+Goals cover the reachable floor (farthest-point sampling), shared out by proximity, so a run of
+30 s visits most of a room. What goes wrong is recorded, not hidden: an agent that makes no
+progress for ``STUCK_SECONDS`` despite replanning and side-stepping is *stuck*; an agent whose
+centre ends up deep inside geometry or below the floor *tunneled*.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from worlddirector.artifacts.world import World
+from worlddirector.simulation.engine import mujoco
+from worlddirector.simulation.geometry import Box, BoxSet
+from worlddirector.simulation.grid import Grid, smooth_path
+from worlddirector.simulation.mjcf import AgentSpec, MovingSpec, agent_mjcf
+
+HZ = 30.0
+SPEED = 1.2  # m/s walking pace
+WAYPOINT_RADIUS = 0.3
+STUCK_WINDOW = 3.0  # s over which progress is measured
+STUCK_PROGRESS = 0.25  # m: less than this in STUCK_WINDOW counts as not moving
+STUCK_SECONDS = 6.0  # s without progress (after replans and side-steps) before it is reported
+SIDESTEP_SECONDS = 0.8
+FALL_DEPTH = 0.3  # m below the floor: fell through it
+
+
+@dataclass
+class AgentEvent:
+    kind: str  # "agent_stuck" | "tunneling"
+    agent: int
+    time: float
+    position: tuple[float, float, float]
+    evidence: str
+    severity: float
+    object_id: str | None = None
+
+
+@dataclass
+class AgentRun:
+    hz: float
+    agents: dict[str, list[tuple[float, float, float]]]
+    objects: dict[str, list[tuple[float, float, float]]]
+    events: list[AgentEvent]
+    goals_reached: int
+    goals_attempted: int
+    coverage: float
+    sim_seconds: float
+    wall_seconds: float
+    physics_seconds: float
+    steps: int
+    starts: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _fps_cells(cells: np.ndarray, k: int, first: int) -> list[int]:
+    """Farthest-point sampling: k indices into ``cells`` [n, 2] spread as evenly as possible."""
+    chosen = [first]
+    d = np.linalg.norm(cells - cells[first], axis=1)
+    while len(chosen) < min(k, len(cells)):
+        nxt = int(np.argmax(d))
+        if d[nxt] <= 0:
+            break
+        chosen.append(nxt)
+        d = np.minimum(d, np.linalg.norm(cells - cells[nxt], axis=1))
+    return chosen
+
+
+def _interp_track(times: np.ndarray, pos: np.ndarray, t: float) -> np.ndarray:
+    if len(times) == 1 or t <= times[0]:
+        return pos[0]
+    if t >= times[-1]:
+        return pos[-1]
+    k = int(np.searchsorted(times, t))
+    a = (t - times[k - 1]) / max(times[k] - times[k - 1], 1e-9)
+    return pos[k - 1] * (1 - a) + pos[k] * a
+
+
+def run_agents(
+    world: World,
+    grid: Grid,
+    main_mask: np.ndarray,
+    start_hint: tuple[float, float] | None,
+    obstacles: list[Box],
+    walls: list[Box],
+    n_agents: int,
+    seconds: float,
+    seed: int,
+    spec: AgentSpec = AgentSpec(),
+    on_progress: Callable[[float, str], None] | None = None,
+) -> AgentRun:
+    rng = np.random.default_rng(seed)
+    t_wall0 = time.perf_counter()
+    ii, jj = np.nonzero(main_mask & grid.free)
+    cells = np.stack([ii, jj], axis=1)
+    xy = np.stack([grid.origin[0] + ii * grid.res, grid.origin[1] + jj * grid.res], axis=1) if len(ii) else np.zeros((0, 2))
+    n_agents = max(0, min(n_agents, len(cells)))
+
+    # Spawn: the first agent where the camera stood (or a seeded random free cell), the rest spread out.
+    if n_agents:
+        if start_hint is not None:
+            first = int(np.argmin(np.linalg.norm(xy - np.array(start_hint), axis=1)))
+        else:
+            first = int(rng.integers(len(cells)))
+        spawn_idx = _fps_cells(xy, n_agents, first)
+        n_agents = len(spawn_idx)
+    else:
+        spawn_idx = []
+    starts = [tuple(float(v) for v in xy[i]) for i in spawn_idx]
+
+    # Goals: farthest-point samples of the reachable floor, each owned by the nearest agent.
+    goal_idx = _fps_cells(xy, max(4 * n_agents, 16), int(rng.integers(len(cells)))) if n_agents else []
+    goals = xy[goal_idx] if goal_idx else np.zeros((0, 2))
+    queues: list[list[np.ndarray]] = [[] for _ in range(n_agents)]
+    if n_agents:
+        owner = np.argmin(np.linalg.norm(goals[:, None, :] - xy[spawn_idx][None, :, :], axis=2), axis=1)
+        for k in range(n_agents):
+            mine = [goals[g] for g in range(len(goals)) if owner[g] == k]
+            cur = xy[spawn_idx[k]]
+            ordered = []
+            while mine:  # nearest-neighbour tour
+                d = [np.linalg.norm(g - cur) for g in mine]
+                cur = mine.pop(int(np.argmin(d)))
+                ordered.append(cur)
+            queues[k] = ordered
+
+    moving = [m for m in world.moving_objects if m.trajectory]
+    mspecs = [MovingSpec(tuple(m.size), tuple(m.trajectory[0].position), m.label) for m in moving]
+    model = mujoco.MjModel.from_xml_string(agent_mjcf(obstacles, walls, starts, mspecs, spec))
+    data = mujoco.MjData(model)
+    jx = [model.jnt_qposadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}x")] for k in range(n_agents)]
+    agent_geom = {mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"ag{k}"): k for k in range(n_agents)}
+    geom_label: dict[int, str] = {}
+    for i, b in enumerate(obstacles):
+        geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"obg{i}")] = f"obstacle {b.id}" + (f" ({b.label})" if b.label else "")
+    for i, w in enumerate(walls):
+        geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"wall{i}")] = f"wall {w.id}"
+    for k, m in enumerate(moving):
+        geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"mog{k}")] = f"moving object {m.id}"
+    for g, k in agent_geom.items():
+        geom_label[g] = f"agent a{k}"
+    mo_body = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}") for k in range(len(moving))]
+    mo_mocap = [model.body_mocapid[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}t")] for k in range(len(moving))]
+    mo_tracks = [
+        (np.array([p.time for p in m.trajectory]), np.array([p.position for p in m.trajectory], dtype=float))
+        for m in moving
+    ]
+    mujoco.mj_forward(model, data)
+
+    n_ticks = int(round(seconds * HZ))
+    nstep = max(1, int(round(1.0 / HZ / model.opt.timestep)))
+    window = int(round(STUCK_WINDOW * HZ))
+    paths: list[list[tuple[float, float]]] = [[] for _ in range(n_agents)]
+    goal_of: list[np.ndarray | None] = [None] * n_agents
+    reached = attempted = 0
+    hist = np.zeros((n_agents, n_ticks + 1, 3))
+    stuck_since: list[float | None] = [None] * n_agents
+    stuck_reported = [False] * n_agents
+    sidestep_until = [0.0] * n_agents
+    sidestep_dir = np.zeros((n_agents, 2))
+    tunneled = [False] * n_agents
+    events: list[AgentEvent] = []
+    phys = 0.0
+
+    qidx = np.array([[j, j + 1, j + 2] for j in jx], dtype=int).reshape(-1, 3)
+    base = np.array([[s[0], s[1], 0.0] for s in starts], dtype=float).reshape(-1, 3)
+    solids = BoxSet(list(obstacles) + list(walls))
+
+    def pos_all() -> np.ndarray:
+        return data.qpos[qidx] + base
+
+    def plan(k: int, p: np.ndarray) -> None:
+        nonlocal attempted
+        while queues[k]:
+            g = queues[k].pop(0)
+            attempted += 1
+            path = grid.astar(grid.to_cell(p[0], p[1]), grid.to_cell(g[0], g[1]))
+            if path is None:
+                s = grid.nearest_free(p[0], p[1], main_mask)  # knocked off the grid: start from nearest free cell
+                path = grid.astar(s, grid.to_cell(g[0], g[1])) if s else None
+            if path:
+                paths[k] = smooth_path(grid, path)[1:] or [tuple(g)]
+                goal_of[k] = g
+                return
+        # tour finished: wander to a seeded random reachable cell
+        g = xy[int(rng.integers(len(xy)))]
+        queues[k].append(g)
+        if attempted < 10_000:
+            plan(k, p)
+
+    def touching(k: int) -> list[str]:
+        out = []
+        for c in data.contact[: data.ncon]:
+            if c.geom1 in agent_geom and agent_geom[c.geom1] == k:
+                other = c.geom2
+            elif c.geom2 in agent_geom and agent_geom[c.geom2] == k:
+                other = c.geom1
+            else:
+                continue
+            if other in geom_label and geom_label[other] not in out:
+                out.append(geom_label[other])
+        return out
+
+    P = pos_all()
+    hist[:, 0] = P
+    obj_hist = np.zeros((len(moving), n_ticks + 1, 3))
+    if moving:
+        obj_hist[:, 0] = data.xpos[mo_body]
+    for k in range(n_agents):
+        plan(k, P[k])
+
+    for tick in range(1, n_ticks + 1):
+        t = tick / HZ
+        P = pos_all()
+        ctrl = np.zeros((n_agents, 2))
+        for k in range(n_agents):
+            if tunneled[k]:
+                continue
+            p = P[k]
+            while paths[k] and math.hypot(paths[k][0][0] - p[0], paths[k][0][1] - p[1]) < WAYPOINT_RADIUS:
+                paths[k].pop(0)
+                if not paths[k]:
+                    reached += 1
+                    plan(k, p)
+            if not paths[k]:
+                plan(k, p)
+            if paths[k]:
+                dx, dy = paths[k][0][0] - p[0], paths[k][0][1] - p[1]
+                n = math.hypot(dx, dy)
+                if n > 1e-6:
+                    ctrl[k] = (SPEED * dx / n, SPEED * dy / n)
+            if t < sidestep_until[k]:
+                ctrl[k] = SPEED * sidestep_dir[k]
+        # people step aside for each other: short-range repulsion
+        if n_agents > 1:
+            d = P[:, None, :2] - P[None, :, :2]
+            dist = np.linalg.norm(d, axis=2)
+            close = (dist < 1.0) & (dist > 1e-6)
+            w = np.where(close, 0.8 * (1.0 - dist) / np.maximum(dist, 1e-6), 0.0)
+            ctrl += (w[..., None] * d).sum(axis=1)
+        sp = np.linalg.norm(ctrl, axis=1, keepdims=True)
+        ctrl = np.where(sp > 1.6, ctrl * 1.6 / np.maximum(sp, 1e-9), ctrl)
+        data.ctrl[: 2 * n_agents] = ctrl.reshape(-1)
+        for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
+            data.mocap_pos[mc] = _interp_track(tr[0], tr[1], t)
+        t0 = time.perf_counter()
+        mujoco.mj_step(model, data, nstep=nstep)
+        phys += time.perf_counter() - t0
+        P = pos_all()
+        hist[:, tick] = P
+        if moving:
+            obj_hist[:, tick] = data.xpos[mo_body]
+
+        reasons = _tunnel_reasons(P, hist[:, tick - 1], solids, spec)
+        for k in range(n_agents):
+            if tunneled[k]:
+                continue
+            p = P[k]
+            why = reasons[k]
+            if why:
+                tunneled[k] = True
+                events.append(AgentEvent("tunneling", k, round(t, 3), tuple(float(v) for v in p),
+                                         f"agent a{k} {why} at t={t:.2f} s", 1.0, None))
+                continue
+            if tick > window and goal_of[k] is not None:
+                moved = math.hypot(hist[k, tick, 0] - hist[k, tick - window, 0], hist[k, tick, 1] - hist[k, tick - window, 1])
+                if moved < STUCK_PROGRESS:
+                    if stuck_since[k] is None:
+                        stuck_since[k] = t - STUCK_WINDOW
+                    if t >= sidestep_until[k] + SIDESTEP_SECONDS:  # try to get free: side-step, then replan
+                        ang = float(rng.uniform(0, 2 * math.pi))
+                        sidestep_dir[k] = (math.cos(ang), math.sin(ang))
+                        sidestep_until[k] = t + SIDESTEP_SECONDS
+                        paths[k] = []
+                        if goal_of[k] is not None:
+                            queues[k].insert(0, goal_of[k])
+                            attempted -= 1
+                    if not stuck_reported[k] and t - stuck_since[k] >= STUCK_SECONDS:
+                        stuck_reported[k] = True
+                        against = touching(k)
+                        g = goal_of[k]
+                        events.append(AgentEvent(
+                            "agent_stuck", k, round(stuck_since[k], 3), tuple(round(float(v), 3) for v in p),
+                            f"agent a{k} moved {moved:.2f} m in the last {STUCK_WINDOW:.0f} s and made no progress for "
+                            f"{t - stuck_since[k]:.1f} s towards its goal ({g[0]:.2f}, {g[1]:.2f}) despite re-planning"
+                            + (f"; pressed against {', '.join(against)}" if against else ""),
+                            min(1.0, (t - stuck_since[k]) / (2 * STUCK_SECONDS)),
+                            next((a.split(" ")[1] for a in against if a.startswith(("obstacle", "wall", "moving"))), None),
+                        ))
+                        # give up on this goal
+                        paths[k] = []
+                        goal_of[k] = None
+                        if queues[k]:
+                            queues[k].pop(0)
+                else:
+                    stuck_since[k] = None
+                    stuck_reported[k] = False
+        if on_progress and tick % max(1, n_ticks // 10) == 0:
+            on_progress(tick / n_ticks, f"agents: {t:.1f}/{seconds:.0f} s simulated")
+
+    # Coverage: reachable cells within 1.5 m of some agent's path.
+    coverage = 0.0
+    if n_agents and len(xy):
+        visited = np.zeros(len(xy), dtype=bool)
+        samples = hist[:, :: max(1, int(HZ / 3)), :2].reshape(-1, 2)
+        for chunk in np.array_split(samples, max(1, len(samples) // 256)):
+            if len(chunk):
+                d = np.min(np.linalg.norm(xy[:, None, :] - chunk[None, :, :], axis=2), axis=1)
+                visited |= d < 1.5
+        coverage = float(visited.mean())
+    agents_replay = {f"a{k}": [tuple(p) for p in np.round(hist[k], 3).tolist()] for k in range(n_agents)}
+    objects_replay = {m.id: [tuple(p) for p in np.round(obj_hist[k], 3).tolist()] for k, m in enumerate(moving)}
+    return AgentRun(
+        hz=HZ, agents=agents_replay, objects=objects_replay, events=events, goals_reached=reached,
+        goals_attempted=attempted, coverage=coverage, sim_seconds=n_ticks / HZ,
+        wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep, starts=starts,
+    )
+
+
+def _tunnel_reasons(P: np.ndarray, prev: np.ndarray, solids: BoxSet, spec: AgentSpec) -> list[str | None]:
+    """Per agent, why its centre is somewhere a solid capsule cannot be (None when all is well)."""
+    out: list[str | None] = [None] * len(P)
+    if not len(P):
+        return out
+    fell = P[:, 2] < -FALL_DEPTH
+    if solids.boxes:
+        tall = (solids.bottom < spec.height - spec.radius) & (solids.top > spec.radius)
+        depth = np.where(tall[None, :], solids.depth(P[:, :2]), -np.inf)
+        loc_prev = solids.local(prev[:, :2])
+        loc_now = solids.local(P[:, :2])
+        is_wall = np.array([b.kind == "wall" for b in solids.boxes])
+        crossed = (is_wall & tall)[None, :] & (np.abs(loc_now[..., 0]) < solids.half[None, :, 0]) & (
+            np.sign(loc_prev[..., 1]) != np.sign(loc_now[..., 1]))
+    for k in range(len(P)):
+        if fell[k]:
+            out[k] = f"fell through the floor to z={P[k, 2]:.2f} m"
+        elif solids.boxes:
+            j = int(np.argmax(depth[k]))
+            if depth[k, j] > spec.radius * 0.8:
+                b = solids.boxes[j]
+                out[k] = f"is {depth[k, j]:.2f} m inside {b.kind} {b.id} (passed through solid geometry)"
+            elif crossed[k].any():
+                out[k] = f"crossed wall {solids.boxes[int(np.argmax(crossed[k]))].id} between two ticks"
+    return out

@@ -1,0 +1,129 @@
+"""Continuity violations seen in the video, placed in the world: ``pop_in``, ``pop_out``,
+``teleport``, ``size_drift`` (from the analysis track events) and ``flicker`` (from its flicker
+frames).
+
+An object entering or leaving through the edge of the picture, or at the first/last frames, is
+not popping: those events are dropped. Each kept event gets a world position: the tracked
+object's reconstructed trajectory at that frame when there is one; else the point where the
+viewing ray through the bottom-centre of its box meets the floor; else (no registered camera)
+the floor point in the middle of the view, and the evidence says so.
+"""
+
+from __future__ import annotations
+
+from worlddirector.artifacts.agent_report import Violation
+from worlddirector.artifacts.analysis import Analysis, Track, TrackPoint
+from worlddirector.artifacts.world import World
+from worlddirector.simulation.checks import violation
+from worlddirector.simulation.geometry import floor_center
+from worlddirector.simulation.placement import Cameras
+
+EVENT_TYPE = {"appear": "pop_in", "vanish": "pop_out", "teleport": "teleport", "resize": "size_drift"}
+EDGE_FRAC = 0.02  # box within 2% of the image edge: entering or leaving the picture
+CLIP_EDGE_FRAMES = 2  # appear at the first / vanish at the last frames is not a pop
+FLICKER_GAP = 3  # flicker frames this close belong to one flicker episode
+
+
+def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
+    if track is None or not track.points:
+        return None
+    return min(track.points, key=lambda p: abs(p.frame - frame))
+
+
+def _at_edge(p: TrackPoint, w: float, h: float) -> bool:
+    x0, y0, x1, y1 = p.box
+    mx, my = EDGE_FRAC * w, EDGE_FRAC * h
+    return x0 <= mx or y0 <= my or x1 >= w - mx or y1 >= h - my
+
+
+def _place(world: World, cams: Cameras, track_id: str | None, box, frame: int, fps: float) -> tuple[tuple, str]:
+    """World position for something seen at ``frame`` (and how it was placed, for the evidence)."""
+    for m in world.moving_objects:
+        if track_id is not None and m.track_id == track_id and m.trajectory:
+            tp = min(m.trajectory, key=lambda q: abs(q.frame - frame))
+            return tuple(tp.position), f"placed on the reconstructed trajectory of {m.id}"
+    if box is not None and cams.ok:
+        x0, y0, x1, y1 = box
+        hit = cams.pixel_to_height(frame, (x0 + x1) / 2, y1, 0.0)
+        if hit is not None and _on_floor(world, hit):
+            return tuple(float(v) for v in hit), "placed where its box meets the floor in the registered camera"
+    if cams.ok and cams.width > 0:
+        hit = cams.pixel_to_height(frame, cams.width / 2, cams.height * 0.75, 0.0)
+        if hit is not None and _on_floor(world, hit):
+            return tuple(float(v) for v in hit), "placed at the floor point in view (object box not usable)"
+        c = cams.center(frame)
+        if c is not None:
+            return (float(c[0]), float(c[1]), 0.0), "placed below the camera (view does not meet the floor)"
+    cx, cy = floor_center(world)
+    return (cx, cy, 0.0), "not placed precisely (no registered camera): floor centre"
+
+
+def _on_floor(world: World, p) -> bool:
+    f = world.floor
+    pad = 0.5 * max(f.extent_max[0] - f.extent_min[0], f.extent_max[1] - f.extent_min[1])
+    return (f.extent_min[0] - pad <= p[0] <= f.extent_max[0] + pad) and (f.extent_min[1] - pad <= p[1] <= f.extent_max[1] + pad)
+
+
+def continuity(analysis: Analysis, world: World, cams: Cameras) -> list[Violation]:
+    fps = analysis.video.fps or 24.0
+    w, h = float(analysis.video.width), float(analysis.video.height)
+    last = analysis.video.n_frames - 1
+    tracks = {t.id: t for t in analysis.tracks}
+    cuts = {s.start_frame for s in analysis.shots[1:]}
+    out = []
+    for ev in sorted(analysis.events, key=lambda e: (e.frame, e.track_id, e.type)):
+        vtype = EVENT_TYPE.get(ev.type)
+        if vtype is None:
+            continue
+        if any(abs(ev.frame - c) <= 1 for c in cuts):
+            continue  # everything changes at a cut
+        track = tracks.get(ev.track_id)
+        pt = _point_near(track, ev.frame)
+        if vtype == "pop_in" and (ev.frame <= CLIP_EDGE_FRAMES or (pt is not None and _at_edge(pt, w, h))):
+            continue
+        if vtype == "pop_out" and (ev.frame >= last - CLIP_EDGE_FRAMES or (pt is not None and _at_edge(pt, w, h))):
+            continue
+        pos, how = _place(world, cams, ev.track_id, pt.box if pt else None, ev.frame, fps)
+        label = f" ({track.label})" if track and track.label else ""
+        what = {
+            "pop_in": "appears out of nothing in the middle of the picture",
+            "pop_out": "vanishes in the middle of the picture",
+            "teleport": "jumps to a new position between two frames",
+            "size_drift": "changes size while staying in place",
+        }[vtype]
+        detail = f"; analysis: {ev.evidence}" if ev.evidence else ""
+        out.append(violation(
+            vtype, 0.5 + 0.5 * min(1.0, max(0.0, ev.magnitude)), pos, ev.frame / fps,
+            f"track {ev.track_id}{label} {what} at frame {ev.frame} (t={ev.frame / fps:.2f} s){detail}; {how}",
+            frames=[ev.frame], object_id=ev.track_id,
+        ))
+    out += _flicker(analysis, world, cams, fps)
+    return out
+
+
+def _flicker(analysis: Analysis, world: World, cams: Cameras, fps: float) -> list[Violation]:
+    frames = sorted(set(analysis.flicker_frames))
+    groups: list[list[int]] = []
+    for f in frames:
+        if groups and f - groups[-1][-1] <= FLICKER_GAP:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    out = []
+    residual = (analysis.metric_details.get("flicker") or {}).get("residual") if isinstance(
+        analysis.metric_details.get("flicker"), dict) else None
+    for g in groups:
+        pos, how = _place(world, cams, None, None, g[0], fps)
+        mag = ""
+        sev = 0.6
+        if isinstance(residual, list) and residual:
+            vals = [residual[f] for f in g if 0 <= f < len(residual) and isinstance(residual[f], (int, float))]
+            if vals:
+                mag = f", brightness jumps of up to {max(vals):.1f} grey levels"
+                sev = 0.4 + 0.6 * min(1.0, max(vals) / 40.0)
+        out.append(violation(
+            "flicker", sev, pos, g[0] / fps,
+            f"frame brightness jumps and returns over frames {g[0]}-{g[-1]} (t={g[0] / fps:.2f} s){mag}; {how}",
+            frames=g, object_id=None,
+        ))
+    return out

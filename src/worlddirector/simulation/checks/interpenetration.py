@@ -1,0 +1,95 @@
+"""``interpenetration``: solids that share space.
+
+Two sources of evidence:
+
+* **at rest**: obstacle boxes overlapping each other or a wall, measured as MuJoCo contact
+  penetration depth before anything moves. Boxes fitted to noisy points touch and graze; a
+  finding needs a depth above ``max(MIN_DEPTH, REL_DEPTH x the thinner box's smallest side)``;
+* **in motion**: a tracked object's reconstructed trajectory carries its footprint deep into an
+  obstacle or through a wall, for several consecutive video frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worlddirector.artifacts.agent_report import Violation
+from worlddirector.artifacts.world import World
+from worlddirector.simulation.checks import violation
+from worlddirector.simulation.geometry import Box
+from worlddirector.simulation.placement import Cameras, compress_frames
+from worlddirector.simulation.settle import Overlap
+
+MIN_DEPTH = 0.06  # m
+REL_DEPTH = 0.12  # of the thinner box's smallest dimension
+MIN_CONFIDENCE = 0.2
+TRACK_MIN_DEPTH = 0.15  # m of footprint inside an obstacle
+TRACK_MIN_FRAMES = 3
+
+
+def depth_threshold(a: Box, b: Box) -> float:
+    return max(MIN_DEPTH, REL_DEPTH * min(min(a.size), min(b.size)))
+
+
+def rest_interpenetration(overlaps: list[Overlap], obstacles: list[Box], walls: list[Box], cams: Cameras) -> list[Violation]:
+    out = []
+    for o in overlaps:
+        a = obstacles[o.a]
+        b = obstacles[o.b] if o.b >= 0 else walls[-1 - o.b]
+        if min(a.confidence, b.confidence) < MIN_CONFIDENCE:
+            continue
+        thr = depth_threshold(a, b)
+        if o.depth <= thr:
+            continue
+        conf = min(a.confidence, b.confidence)
+        sev = min(1.0, o.depth / max(0.5 * min(min(a.size), min(b.size)), 1e-3)) * (0.5 + 0.5 * conf)
+        what_a = f"obstacle {a.id}" + (f" ({a.label})" if a.label else "")
+        what_b = (f"obstacle {b.id}" + (f" ({b.label})" if b.label else "")) if b.kind == "obstacle" else f"wall {b.id}"
+        out.append(violation(
+            "interpenetration", sev, o.point, 0.0,
+            f"{what_a} and {what_b} overlap by {o.depth:.2f} m at rest (solid boxes; tolerance {thr:.2f} m "
+            f"for reconstruction noise; confidences {a.confidence:.2f}/{b.confidence:.2f})",
+            frames=compress_frames(cams.visible_frames(o.point)), object_id=a.id,
+        ))
+    return out
+
+
+def tracked_interpenetration(world: World, obstacles: list[Box], walls: list[Box]) -> list[Violation]:
+    out = []
+    solids = [b for b in obstacles if b.confidence >= MIN_CONFIDENCE] + walls
+    for m in world.moving_objects:
+        if len(m.trajectory) < TRACK_MIN_FRAMES:
+            continue
+        pos = np.array([p.position for p in m.trajectory], dtype=float)
+        radius = 0.5 * min(m.size[0], m.size[1])
+        bottom = pos[:, 2] - m.size[2] / 2
+        for b in solids:
+            depth = b.xy_depth(pos[:, :2]) + radius  # how far the object's footprint reaches inside
+            inside = (depth > max(TRACK_MIN_DEPTH, 0.5 * radius)) & (bottom < b.top - 0.05) & (pos[:, 2] + m.size[2] / 2 > b.bottom)
+            run = _longest_run(inside)
+            if run is None or run[1] - run[0] + 1 < TRACK_MIN_FRAMES:
+                continue
+            s, e = run
+            k = s + int(np.argmax(depth[s: e + 1]))
+            pt = m.trajectory[k]
+            what = f"obstacle {b.id}" + (f" ({b.label})" if b.label else "") if b.kind == "obstacle" else f"wall {b.id}"
+            sev = min(1.0, float(depth[k]) / max(radius * 2, 0.2))
+            out.append(violation(
+                "interpenetration", sev, pt.position, pt.time,
+                f"tracked object {m.id} moves {float(depth[k]):.2f} m into {what} for {e - s + 1} frames "
+                f"(frames {m.trajectory[s].frame}-{m.trajectory[e].frame}); solid things cannot pass through each other",
+                frames=[p.frame for p in m.trajectory[s: e + 1]][:64], object_id=m.id,
+            ))
+    return out
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int] | None:
+    best, start = None, None
+    for i, v in enumerate(list(mask) + [False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if best is None or i - 1 - start > best[1] - best[0]:
+                best = (start, i - 1)
+            start = None
+    return best

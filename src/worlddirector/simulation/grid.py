@@ -1,0 +1,163 @@
+"""Occupancy grid of the walkable floor, A* paths on it, and which parts connect to which.
+
+Cells are free when an agent's centre may stand there: inside the floor rectangle, and outside
+every obstacle and wall footprint grown by the agent radius (configuration space), so a path on
+the grid is a path a capsule of that radius fits through.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from worlddirector.simulation.geometry import Box
+
+MAX_CELLS_PER_SIDE = 240  # bounds planning cost on huge open floors (resolution grows instead)
+SQRT2 = math.sqrt(2.0)
+
+
+@dataclass
+class Grid:
+    origin: tuple[float, float]  # world (x, y) of cell (0, 0)'s centre
+    res: float  # metres per cell
+    free: np.ndarray  # bool [nx, ny]; free[i, j] is the cell at x = origin_x + i*res, y = origin_y + j*res
+    walkable: np.ndarray  # bool [nx, ny]: on the floor and not under an obstacle/wall footprint itself
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.free.shape
+
+    def to_cell(self, x: float, y: float) -> tuple[int, int]:
+        i = int(round((x - self.origin[0]) / self.res))
+        j = int(round((y - self.origin[1]) / self.res))
+        return min(max(i, 0), self.shape[0] - 1), min(max(j, 0), self.shape[1] - 1)
+
+    def to_world(self, i: int, j: int) -> tuple[float, float]:
+        return self.origin[0] + i * self.res, self.origin[1] + j * self.res
+
+    def cell_centers(self) -> tuple[np.ndarray, np.ndarray]:
+        xs = self.origin[0] + np.arange(self.shape[0]) * self.res
+        ys = self.origin[1] + np.arange(self.shape[1]) * self.res
+        return np.meshgrid(xs, ys, indexing="ij")
+
+    def nearest_free(self, x: float, y: float, mask: np.ndarray | None = None) -> tuple[int, int] | None:
+        """The free cell closest to (x, y) (optionally restricted to ``mask``)."""
+        m = self.free if mask is None else (self.free & mask)
+        if not m.any():
+            return None
+        gx, gy = self.cell_centers()
+        d = (gx - x) ** 2 + (gy - y) ** 2
+        d = np.where(m, d, np.inf)
+        i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+        return int(i), int(j)
+
+    def components(self) -> tuple[np.ndarray, int]:
+        """8-connected components of free cells: label image (0 = blocked) and count."""
+        labels, n = ndimage.label(self.free, structure=np.ones((3, 3), dtype=int))
+        return labels, int(n)
+
+    def astar(self, start: tuple[int, int], goal: tuple[int, int]) -> list[tuple[int, int]] | None:
+        """Shortest 8-connected path of free cells (no corner cutting), or ``None`` when none exists."""
+        free = self.free
+        if not free[start] or not free[goal]:
+            return None
+        nx, ny = free.shape
+        gx, gy = goal
+        g = {start: 0.0}
+        came: dict[tuple[int, int], tuple[int, int]] = {}
+        heap = [(0.0, 0.0, start)]
+        closed = set()
+        steps = ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0),
+                 (1, 1, SQRT2), (1, -1, SQRT2), (-1, 1, SQRT2), (-1, -1, SQRT2))
+        while heap:
+            _, cost, cur = heapq.heappop(heap)
+            if cur == goal:
+                path = [cur]
+                while cur in came:
+                    cur = came[cur]
+                    path.append(cur)
+                return path[::-1]
+            if cur in closed:
+                continue
+            closed.add(cur)
+            ci, cj = cur
+            for di, dj, w in steps:
+                ni, nj = ci + di, cj + dj
+                if not (0 <= ni < nx and 0 <= nj < ny) or not free[ni, nj]:
+                    continue
+                if di and dj and not (free[ci + di, cj] and free[ci, cj + dj]):
+                    continue  # never squeeze diagonally between two blocked cells
+                nc = cost + w
+                nb = (ni, nj)
+                if nc < g.get(nb, math.inf):
+                    g[nb] = nc
+                    came[nb] = cur
+                    dx, dy = abs(ni - gx), abs(nj - gy)
+                    h = (dx + dy) + (SQRT2 - 2) * min(dx, dy)  # octile distance
+                    heapq.heappush(heap, (nc + h, nc, nb))
+        return None
+
+
+def _inside_box(gx: np.ndarray, gy: np.ndarray, box: Box, inflate: float) -> np.ndarray:
+    pts = np.stack([gx, gy], axis=-1)
+    return box.xy_depth(pts) > -inflate
+
+
+def build_grid(
+    floor_min: tuple[float, float],
+    floor_max: tuple[float, float],
+    boxes: list[Box],
+    agent_radius: float,
+    res: float = 0.15,
+    agent_height: float = 1.7,
+) -> Grid:
+    """Rasterise the floor; a box blocks only if it reaches below an agent's head (a low-hanging
+    shelf blocks, a sign 3 m up does not)."""
+    w = floor_max[0] - floor_min[0]
+    h = floor_max[1] - floor_min[1]
+    res = max(res, max(w, h) / MAX_CELLS_PER_SIDE)
+    nx = max(int(math.floor(w / res)), 1)
+    ny = max(int(math.floor(h / res)), 1)
+    origin = (floor_min[0] + (w - (nx - 1) * res) / 2, floor_min[1] + (h - (ny - 1) * res) / 2)
+    xs = origin[0] + np.arange(nx) * res
+    ys = origin[1] + np.arange(ny) * res
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    on_floor = (gx >= floor_min[0] + agent_radius) & (gx <= floor_max[0] - agent_radius)
+    on_floor &= (gy >= floor_min[1] + agent_radius) & (gy <= floor_max[1] - agent_radius)
+    under = np.zeros_like(on_floor)
+    blocked = np.zeros_like(on_floor)
+    for b in boxes:
+        if b.bottom > agent_height or b.top < 0.05:
+            continue
+        under |= _inside_box(gx, gy, b, 0.0)
+        blocked |= _inside_box(gx, gy, b, agent_radius)
+    inside_floor = (gx >= floor_min[0]) & (gx <= floor_max[0]) & (gy >= floor_min[1]) & (gy <= floor_max[1])
+    return Grid(origin=origin, res=res, free=on_floor & ~blocked, walkable=inside_floor & ~under)
+
+
+def smooth_path(grid: Grid, cells: list[tuple[int, int]]) -> list[tuple[float, float]]:
+    """Grid path → world waypoints, dropping cells visible in a straight line (string pulling)."""
+    if not cells:
+        return []
+    pts = [grid.to_world(*c) for c in cells]
+    out = [pts[0]]
+    anchor = 0
+    k = 1
+    while k < len(cells):
+        if not _line_free(grid, cells[anchor], cells[k]):
+            out.append(pts[k - 1])
+            anchor = k - 1
+        k += 1
+    out.append(pts[-1])
+    return out
+
+
+def _line_free(grid: Grid, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    n = int(max(abs(b[0] - a[0]), abs(b[1] - a[1])) * 2) + 1
+    ii = np.rint(np.linspace(a[0], b[0], n + 1)).astype(int)
+    jj = np.rint(np.linspace(a[1], b[1], n + 1)).astype(int)
+    return bool(grid.free[ii, jj].all())
