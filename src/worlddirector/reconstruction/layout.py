@@ -229,6 +229,19 @@ def find_obstacles(
         xy = Q[:, :2].astype(np.float32)
         (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
         w, h = max(w, 0.1), max(h, 0.1)
+        # Sparse points only cover the faces the cameras saw. When the footprint is much thinner
+        # than it is wide, assume a square footprint and grow it away from the cameras (the
+        # unseen back), so the centre is not biased towards the viewer.
+        a = np.radians(ang)
+        ax_w = np.array([np.cos(a), np.sin(a)])
+        ax_h = np.array([-np.sin(a), np.cos(a)])
+        view = np.array([cx, cy]) - al.C[:, :2].mean(0)
+        if min(w, h) < 0.6 * max(w, h):
+            thin_ax = ax_h if h < w else ax_w
+            grow = max(w, h) - min(w, h)
+            sign = 1.0 if view @ thin_ax >= 0 else -1.0
+            cx, cy = np.array([cx, cy]) + sign * thin_ax * grow / 2
+            w, h = (w, w) if h < w else (h, h)
         top = float(np.percentile(Q[:, 2], 98))
         bottom = float(np.percentile(Q[:, 2], 2))
         if bottom < 0.15:
@@ -238,7 +251,7 @@ def find_obstacles(
         col = np.median(al.colors[idx[m]], axis=0).astype(int)
         out.append(ObstacleFit(
             center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
-            yaw=float(np.radians(ang)), confidence=round(conf, 3), n_points=int(m.sum()),
+            yaw=float(a), confidence=round(conf, 3), n_points=int(m.sum()),
             color=(int(col[0]), int(col[1]), int(col[2])), points_idx=idx[m],
         ))
     out.sort(key=lambda o: -o.n_points)

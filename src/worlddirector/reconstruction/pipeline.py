@@ -51,7 +51,7 @@ def _p(cb: Progress, f: float, msg: str) -> None:
 
 def _load_optional(cls, out_dir: Path):
     path = out_dir / cls.FILENAME
-    return cls.load(path) if path.exists() else None
+    return cls.load(path) if path.is_file() else None
 
 
 def _known_intrinsics(gen: Generation | None, dv: F.DecodedVideo) -> tuple[float, float, float, float] | None:
@@ -78,7 +78,8 @@ def reconstruct(
     video, out_dir = Path(video), Path(out_dir)
     if not (0.2 <= camera_height <= 50):
         raise BadInputError(f"camera height prior {camera_height} m is not plausible (0.2..50)")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInputError(f"{out_dir}: exists and is not a directory")
     if analysis is None:
         analysis = _load_optional(Analysis, out_dir)
     if generation is None:
@@ -91,6 +92,7 @@ def reconstruct(
     if not usable_idx:
         raise BadInputError(f"{video}: no usable frames (every frame is blank or a single flat colour)")
     timings["decode"] = time.perf_counter() - t0
+    out_dir.mkdir(parents=True, exist_ok=True)
     _p(on_progress, 0.1, "measuring camera motion")
     t = time.perf_counter()
     F.measure_motion(dv)
@@ -105,7 +107,7 @@ def reconstruct(
         world, extra = _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_progress)
     except _NoMultiView as exc:
         reason = str(exc)
-        log.info("reconstruction.single_view", reason=reason)
+        log.debug("reconstruction.single_view", reason=reason)
         _p(on_progress, 0.7, "building a single-view world")
         t = time.perf_counter()
         world, extra = _single_view(dv, usable_idx, K_known, analysis, camera_height, reason, stats)
