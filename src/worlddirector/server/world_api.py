@@ -1,0 +1,202 @@
+"""HTTP surface of the shared world (thin: validate, call :class:`WorldService`, return a model).
+
+Paths follow the shared-world seed (``/worlds/{id}``, ``/worlds/{id}/scenes``) plus creation,
+metrics, a storyboard tree, server-sent events and local media. The retry route takes the scene
+path in the URL; the opening scene (path ``""``) is spelled ``root`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
+
+from worlddirector.errors import NotFoundError, WDError
+from worlddirector.world.schemas import (
+    ClaimRequest,
+    ClaimResult,
+    MetricsView,
+    RetryRequest,
+    SceneView,
+    TreeNode,
+    WorldCreate,
+    WorldView,
+)
+from worlddirector.world.service import WorldService
+from worlddirector.world.settings import WorldSettings
+
+_ERR = {
+    400: {"description": "bad input"},
+    404: {"description": "unknown world or branch"},
+    409: {"description": "branch not reachable yet"},
+    413: {"description": "body too large"},
+    422: {"description": "bad input"},
+}
+
+
+class _LimitedRoute(APIRoute):
+    """Refuse oversized request bodies with 413 before they are parsed."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def limited(request: Request):
+            if request.method in ("POST", "PUT", "PATCH"):
+                limit = _service(request).ws.max_body_bytes
+                cl = request.headers.get("content-length")
+                too_big = False
+                if cl is not None:
+                    too_big = not cl.isdigit() or int(cl) > limit
+                else:
+                    too_big = len(await request.body()) > limit
+                if too_big:
+                    return JSONResponse(
+                        {"error": "body_too_large", "detail": f"request body is larger than {limit} bytes"},
+                        status_code=413,
+                    )
+            return await handler(request)
+
+        return limited
+
+
+router = APIRouter(tags=["world"], route_class=_LimitedRoute, responses=_ERR)
+
+
+def _service(request: Request) -> WorldService:
+    svc = getattr(request.app.state, "world_service", None)
+    if svc is None:
+        raise WDError("the world service is not running")
+    return svc
+
+
+def _client_ip(request: Request) -> str:
+    svc = _service(request)
+    if svc.ws.trust_forwarded_for:
+        fwd = request.headers.get("x-forwarded-for")
+        if fwd:
+            return fwd.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/worlds", response_model=list[WorldView])
+def list_worlds(request: Request):
+    return _service(request).list_worlds()
+
+
+@router.post("/worlds", response_model=WorldView, status_code=201)
+def create_world(body: WorldCreate, request: Request):
+    return _service(request).create_world(body)
+
+
+@router.get("/worlds/{world_id}", response_model=WorldView)
+def get_world(world_id: str, request: Request):
+    return _service(request).get_world(world_id)
+
+
+@router.get("/worlds/{world_id}/scenes", response_model=SceneView)
+def get_scene(
+    world_id: str,
+    request: Request,
+    path: str = Query("", max_length=4096, description="canonical path: '' (opening scene), '0', '0/2'"),
+):
+    return _service(request).get_scene(world_id, path)
+
+
+@router.post("/worlds/{world_id}/scenes", response_model=ClaimResult, responses={401: {"description": "key needed"},
+                                                                                   429: {"description": "rate limited"}})
+def claim_scene(world_id: str, body: ClaimRequest, request: Request):
+    return _service(request).claim(world_id, body.path, body.api_key, _client_ip(request))
+
+
+@router.post("/worlds/{world_id}/scenes/{path:path}/retry", response_model=ClaimResult,
+             responses={401: {"description": "key needed"}, 429: {"description": "rate limited"}})
+def retry_scene(world_id: str, path: str, request: Request, body: RetryRequest | None = None):
+    canon = "" if path == "root" else path
+    key = body.api_key if body else None
+    return _service(request).retry(world_id, canon, key, _client_ip(request))
+
+
+@router.get("/worlds/{world_id}/metrics", response_model=MetricsView)
+def world_metrics(world_id: str, request: Request):
+    return _service(request).metrics(world_id)
+
+
+@router.get("/worlds/{world_id}/tree", response_model=TreeNode)
+def world_tree(world_id: str, request: Request):
+    return _service(request).tree(world_id)
+
+
+@router.get("/worlds/{world_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}, "description": "scene status and progress"}})
+async def world_events(
+    world_id: str,
+    request: Request,
+    max_seconds: float = Query(3600.0, alias="maxSeconds", ge=0, le=86400, description="close the stream after"),
+):
+    """Server-sent events: one ``scene`` event per change of any branch (status, progress).
+
+    Changes are read from the database, so a claim served by another replica shows up too.
+    """
+    svc = _service(request)
+    await run_in_threadpool(svc.get_world, world_id)  # 404 before the stream starts
+    start = time.time()
+
+    async def stream():
+        since = start - 1.0
+        seen: dict[str, int] = {}
+        last_beat = time.monotonic()
+        yield "retry: 2000\n\n"
+        while True:
+            rows = await run_in_threadpool(svc.changes_since, world_id, since)
+            for r in rows:
+                since = max(since, r["updated_at"] - 1.0)
+                if seen.get(r["path"]) == r["version"]:
+                    continue
+                seen[r["path"]] = r["version"]
+                data = {
+                    "path": r["path"], "status": r["status"], "progress": r["progress"],
+                    "message": r["progress_message"], "version": r["version"], "failureCode": r["failure_code"],
+                }
+                yield f"event: scene\ndata: {json.dumps(data)}\n\n"
+            if time.monotonic() - last_beat > 15:
+                last_beat = time.monotonic()
+                yield ": keep-alive\n\n"
+            if time.time() - start >= max_seconds or await request.is_disconnected():
+                return
+            await asyncio.sleep(0.5)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/media/{key:path}", response_class=FileResponse, include_in_schema=True,
+            responses={200: {"content": {"video/mp4": {}, "image/jpeg": {}}}})
+def media(key: str, request: Request):
+    """Published media on local storage (S3/R2 media is served by signed URLs instead)."""
+    svc = _service(request)
+    from worlddirector.storage.base import content_type_for
+    from worlddirector.storage.local import LocalStorage
+
+    if not isinstance(svc.storage, LocalStorage):
+        raise NotFoundError("media is served from object storage")
+    try:
+        p = svc.storage.path(key)
+    except WDError:
+        raise NotFoundError("no such media") from None
+    if not p.is_file():
+        raise NotFoundError("no such media")
+    return FileResponse(p, media_type=content_type_for(key), headers={"Cache-Control": "public, max-age=86400"})
+
+
+def on_startup(app) -> None:
+    app.state.world_service = WorldService(app.state.settings, WorldSettings()).start()
+
+
+def on_shutdown(app) -> None:
+    svc = getattr(app.state, "world_service", None)
+    if svc is not None:
+        svc.close()

@@ -1,0 +1,97 @@
+"""Scene states, the transitions allowed between them, and the one function that writes them.
+
+Every status change is a compare-and-set: ``UPDATE scenes SET ... WHERE id = :id AND status IN
+(:expected) [AND claim_token = :token]``. The database applies it atomically, so of any number of
+racing processes exactly one sees ``rowcount == 1``; everyone else re-reads and learns who won.
+That is what makes a claim hold across workers and replicas, with no in-process lock involved.
+
+::
+
+    pending ──claim──► queued ──worker──► generating ──► ready
+       ▲                 │                    │
+       └──recycle────────┴────────────────────┤
+                                              ▼
+    failed ◄──────────────────────────────── failed ──retry──► queued
+
+``queued``/``generating`` may also move to themselves with a new token when the watchdog takes
+over an orphaned job (its owner died; the lease expired) to resume it.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, update
+
+from worlddirector.world.models import SceneRecord
+
+
+class SceneStatus(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"
+    GENERATING = "generating"
+    READY = "ready"
+    FAILED = "failed"
+
+
+S = SceneStatus
+TRANSITIONS: dict[SceneStatus, frozenset[SceneStatus]] = {
+    S.PENDING: frozenset({S.QUEUED}),
+    S.QUEUED: frozenset({S.QUEUED, S.GENERATING, S.PENDING, S.FAILED}),
+    S.GENERATING: frozenset({S.GENERATING, S.QUEUED, S.READY, S.PENDING, S.FAILED}),
+    S.READY: frozenset(),
+    S.FAILED: frozenset({S.QUEUED}),
+}
+ACTIVE = frozenset({S.QUEUED, S.GENERATING})
+
+scenes = SceneRecord.__table__
+
+
+def allowed(src: SceneStatus, dst: SceneStatus) -> bool:
+    return dst in TRANSITIONS[src]
+
+
+def transition(
+    conn: Connection,
+    scene_id: int,
+    *,
+    expect: set[SceneStatus] | frozenset[SceneStatus],
+    to: SceneStatus,
+    token: str | None = None,
+    now: float | None = None,
+    extra_where: list[Any] | None = None,
+    **values: Any,
+) -> bool:
+    """Move scene ``scene_id`` from one of ``expect`` to ``to`` if (and only if) it is still there.
+
+    ``token`` (when given) must equal the row's ``claim_token``: only the claim's owner may write.
+    Returns ``True`` when this call made the change.
+    """
+    for src in expect:
+        if not allowed(src, to):
+            raise ValueError(f"transition {src} -> {to} is not allowed")
+    now = time.time() if now is None else now
+    stmt = update(scenes).where(scenes.c.id == scene_id, scenes.c.status.in_([str(s) for s in expect]))
+    if token is not None:
+        stmt = stmt.where(scenes.c.claim_token == token)
+    for cond in extra_where or ():
+        stmt = stmt.where(cond)
+    stmt = stmt.values(status=str(to), updated_at=now, version=scenes.c.version + 1, **values)
+    return conn.execute(stmt).rowcount == 1
+
+
+def touch(conn: Connection, scene_id: int, token: str, *, now: float | None = None, **values: Any) -> bool:
+    """Update an owned, active scene without changing its status (progress, lease, job id)."""
+    now = time.time() if now is None else now
+    stmt = (
+        update(scenes)
+        .where(
+            scenes.c.id == scene_id,
+            scenes.c.claim_token == token,
+            scenes.c.status.in_([str(s) for s in ACTIVE]),
+        )
+        .values(updated_at=now, version=scenes.c.version + 1, **values)
+    )
+    return conn.execute(stmt).rowcount == 1
