@@ -80,7 +80,11 @@ def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Align
     def accept(n, d, inl):
         n, d = orient(n, d)
         h = C @ n + d
-        return bool(np.all(h > 0.05 * scene))
+        if not np.all(h > 0.05 * scene):
+            return False
+        # a floor has the scene above it: few points may lie clearly below (noise, reflections)
+        below = np.mean(P @ n + d < -3 * thr)
+        return bool(below < 0.1 and inl.sum() >= max(20, 0.08 * len(P)))
 
     res = ransac_plane(P, thr, axis=up, max_angle_deg=30.0, iters=600, accept=accept)
     if res is None:
@@ -220,6 +224,8 @@ def find_obstacles(
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(P), len(P))) if len(pairs) else \
         coo_matrix((len(P), len(P)))
     ncomp, labels = connected_components(g, directed=False)
+    labels = _merge_overlapping(P, labels, ncomp, min_points)
+    ncomp = int(labels.max()) + 1 if len(labels) else 0
     out: list[ObstacleFit] = []
     for c in range(ncomp):
         m = labels == c
@@ -244,8 +250,8 @@ def find_obstacles(
             w, h = (w, w) if h < w else (h, h)
         top = float(np.percentile(Q[:, 2], 98))
         bottom = float(np.percentile(Q[:, 2], 2))
-        if bottom < 0.15:
-            bottom = 0.0  # standing on the floor
+        if bottom < max(0.2, 0.3 * (top - bottom)):
+            bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
         height = max(top - bottom, 0.1)
         conf = float(np.clip((1 - np.exp(-m.sum() / 40)) * min(1.0, height / 0.2), 0.05, 1.0))
         col = np.median(al.colors[idx[m]], axis=0).astype(int)
@@ -255,4 +261,29 @@ def find_obstacles(
             color=(int(col[0]), int(col[1]), int(col[2])), points_idx=idx[m],
         ))
     out.sort(key=lambda o: -o.n_points)
+    return out
+
+
+def _merge_overlapping(P: np.ndarray, labels: np.ndarray, ncomp: int, min_points: int, pad: float = 0.1) -> np.ndarray:
+    """Join clusters whose plan-view bounding boxes overlap: sparse points on one large object
+    often fall into several proximity clusters (one per textured face)."""
+    ids = [c for c in range(ncomp) if (labels == c).sum() >= max(3, min_points // 3)]
+    boxes = {c: (P[labels == c, :2].min(0) - pad, P[labels == c, :2].max(0) + pad) for c in ids}
+    parent = {c: c for c in ids}
+
+    def root(c):
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            (alo, ahi), (blo, bhi) = boxes[a], boxes[b]
+            if np.all(alo <= bhi) and np.all(blo <= ahi):
+                parent[root(b)] = root(a)
+    out = np.full(len(labels), -1)
+    remap: dict[int, int] = {}
+    for c in ids:
+        r = root(c)
+        out[labels == c] = remap.setdefault(r, len(remap))
     return out
