@@ -187,7 +187,7 @@ function onEvent(ev) {
       currentIterEvent = n;
       resetStages();
     }
-    $("#progress-iter").textContent = `Iteration ${n}${ev.status ? ` · ${ev.status}` : ""}${ev.score != null ? ` · score ${fmtPct(ev.score)}` : ""}`;
+    $("#progress-iter").textContent = `Iteration ${n}${ev.status ? ` · ${ev.status}` : ""}${ev.overall != null ? ` · score ${fmtPct(ev.overall)}` : ""}`;
     scheduleRefresh();
     return;
   }
@@ -284,7 +284,7 @@ async function refresh() {
     type: "button", role: "tab", "aria-selected": String(i.n === state.iter), "data-iter": i.n,
     onclick: () => selectIteration(i.n),
   }, `Iteration ${i.n}`, i.n === best ? h("span", { class: "best", title: "best iteration" }, "★") : null)));
-  renderChart($("#chart"), runIters.map((it) => ({ index: it.index, score: it.score ?? it.overall, violations: it.violations })), {
+  renderChart($("#chart"), runIters.map((it) => ({ index: it.index, score: it.overall, violations: it.violations })), {
     target: d.run && d.run.params ? d.run.params.target : null, onPick: selectIteration,
   });
   // follow the newest iteration while running; otherwise keep the person's choice
@@ -365,7 +365,7 @@ async function selectIteration(n, { soft = false } = {}) {
 function renderScores(n, analysis) {
   const it = ((state.detail.run && state.detail.run.iterations) || []).find((x) => x.index === n) || {};
   const metrics = {};
-  if (it.score != null) metrics.score = it.score;
+  if (it.overall != null) metrics.score = it.overall; // the loop's score: pixels and physics together
   if (it.physics != null) metrics.physics = it.physics;
   const m = (analysis && analysis.metrics) || it.metrics || {};
   for (const [k, v] of Object.entries(m)) if (v !== null && v !== undefined) metrics[k] = v;
