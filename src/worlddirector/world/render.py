@@ -288,7 +288,8 @@ def _insert_children(c, world_id: str, parent_id: int, path: str, choices: list[
         )
 
 
-def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None, parent_dir: Path | None):
+def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None, parent_dir: Path | None,
+                  *, resume_job_id: str | None = None, timeout: float | None = None):
     from worlddirector.providers.base import VideoRequest
 
     procedural = world["video_provider"] == "procedural"
@@ -302,33 +303,55 @@ def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None
         continue_from=parent_dir if (procedural and parent_dir) else None,
         reference_image=(parent_dir / "last_frame.jpg") if (parent_dir and not procedural) else None,
         api_key=api_key,
+        resume_job_id=resume_job_id,
+        deadline_seconds=timeout,
     )
 
 
 def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease: Lease, wlog, prompt=None):
-    """Produce ``work/video.mp4``: resume the scene's paid job if it has one, else start one."""
+    """Produce ``work/video.mp4``: resume the scene's paid job if it has one, else start one.
+
+    Remote providers write ``job.json`` the moment the vendor returns a job id and report progress
+    right after; the progress callback copies the id into the scene row at that moment, so from
+    then on a crash resumes the paid job (``resume_job_id``) instead of submitting another.
+    """
+    from worlddirector.providers.generate import generate
     from worlddirector.providers.registry import get_provider
 
+    name = world["video_provider"]
+    remote = not get_provider(name).synthetic
+    known = row.get("provider_job_id")
+    resume = known if (remote and known and not known.startswith("local-")) else None
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    request = build_request(world, row, prompt or row["prompt"], api_key, parent_dir)
-    name = world["video_provider"]
-    provider = get_provider(name)
+    if resume:
+        job_row = _ledger_for_job(service, row["id"], resume)
+        _ledger_update(service, job_row, claim_token=token)
+        wlog.info("resuming provider job", provider=name, job=resume)
+    else:
+        job_row = _ledger_insert(service, row["id"], token, name)  # before the provider is called
+        if not remote:
+            local_id = f"local-{token[:12]}-{job_row}"
+            _ledger_update(service, job_row, provider_job_id=local_id, status="running")
+            if not lease.renew(provider_job_id=local_id, provider=name):
+                raise ClaimLost()
+    request = build_request(world, row, prompt or row["prompt"], api_key, parent_dir, resume_job_id=resume,
+                            timeout=service.settings.scene_timeout_seconds)
+    recorded: list[str | None] = [resume]
 
     def on_progress(frac: float, msg: str) -> None:
+        if remote and recorded[0] is None and (work / "job.json").exists():
+            import json
+
+            jid = json.loads((work / "job.json").read_text())["job_id"]
+            recorded[0] = jid
+            _ledger_update(service, job_row, provider_job_id=jid, status="running")
+            if not lease.renew(provider_job_id=jid, provider=name):
+                get_provider(name).cancel(jid, api_key=api_key.get_secret_value() if api_key else None)
+                raise ClaimLost()
+            wlog.info("provider job submitted", provider=name, job=jid)
         lease.progress(0.05 + 0.8 * frac, msg)
 
-    if hasattr(provider, "submit") and hasattr(provider, "poll"):
-        from worlddirector.world.remote import run_remote_job
-
-        return run_remote_job(service, provider, request, row, token, work, lease, on_progress, wlog)
-    from worlddirector.providers.generate import generate
-
-    job_row = _ledger_insert(service, row["id"], token, name)
-    local_id = f"local-{token[:12]}-{job_row}"
-    _ledger_update(service, job_row, provider_job_id=local_id, status="running")
-    if not lease.renew(provider_job_id=local_id, provider=name):
-        raise ClaimLost()
     gen = generate(request, work, provider=name, force=True, on_progress=on_progress)
     lease.check()
     return gen, job_row
