@@ -1,0 +1,64 @@
+"""``path_realism``: are object and camera paths physically plausible?
+
+Object paths: the camera-compensated centre path ``c_t`` of every track (see
+:mod:`..events`), velocity ``v = dc``, acceleration ``a = dv``, jerk ``j = da`` (per analysed
+frame, flow-resolution pixels). Bodies with mass cannot change velocity arbitrarily fast, so
+
+    r     = max_t |a_t| / (0.25 * size + median_t |v_t| + 0.5)
+    track = 1 / (1 + (r / 3) ** 2)
+
+(a walker's gait or a bounce stays near r ~ 1-2; a jump of several object sizes in one frame gives
+r >> 3). Camera path: the per-pair median flow ``t``; ``cam = 1 / (1 + (rms(dd t) / (rms(t) + 0.5)) ** 2)``
+penalises jerky camera motion.
+
+    path_realism = (0.7 * min(track scores) + 0.3 * cam) * 0.7 ** n_teleport_events
+
+The teleport events fold in the frame-precise detector (a teleport that a track did not survive
+leaves no track to measure). With no tracks the object term is 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worlddirector.analysis.tracks import RawTrack, _centre
+import cv2
+
+
+def track_path_score(t: RawTrack, homographies: np.ndarray) -> tuple[float, float]:
+    d = t.dets
+    comp = [np.zeros(2)]
+    for a, b in zip(d[:-1], d[1:]):
+        c = _centre(a.box).reshape(1, 1, 2).astype(np.float64)
+        for q in range(a.pos, b.pos):
+            if q < len(homographies):
+                c = cv2.perspectiveTransform(c, homographies[q])
+        gap = max(1, b.pos - a.pos)
+        comp.append(comp[-1] + (_centre(b.box) - c[0, 0]) / gap)
+    c = np.asarray(comp)
+    if len(c) < 4:
+        return 1.0, 0.0
+    v = np.diff(c, axis=0)
+    a = np.diff(v, axis=0)
+    size = float(np.sqrt(np.median([x.area for x in d])))
+    r = float(np.max(np.linalg.norm(a, axis=1)) / (0.25 * size + np.median(np.linalg.norm(v, axis=1)) + 0.5))
+    return 1.0 / (1.0 + (r / 3) ** 2), r
+
+
+def camera_path_score(translation: np.ndarray) -> tuple[float, float]:
+    if len(translation) < 3:
+        return 1.0, 0.0
+    dd = np.diff(translation, n=2, axis=0)
+    rel = float(np.sqrt(np.mean(np.sum(dd**2, axis=1))) / (np.sqrt(np.mean(np.sum(translation**2, axis=1))) + 0.5))
+    return 1.0 / (1.0 + rel**2), rel
+
+
+def path_realism(tracks: list[RawTrack], homographies: np.ndarray, translation: np.ndarray,
+                 n_teleport: int) -> tuple[float, dict]:
+    scores = [track_path_score(t, homographies) for t in tracks]
+    obj = min((s for s, _ in scores), default=1.0)
+    cam, cam_rel = camera_path_score(translation)
+    score = (0.7 * obj + 0.3 * cam) * 0.7**n_teleport
+    return float(score), {"object_min": round(obj, 4), "camera": round(cam, 4), "camera_jerk_rel": round(cam_rel, 4),
+                          "worst_accel_ratio": round(max((r for _, r in scores), default=0.0), 3),
+                          "teleport_events": n_teleport}

@@ -1,0 +1,235 @@
+"""``analyze_video``: one video in, ``analysis.json`` and ``keyframes/`` out.
+
+The steps share their expensive intermediates: frames are decoded once (:mod:`.decode`), dense
+flow and camera fits are computed once (:mod:`.flow`) and reused by cuts, camera motion, tracks,
+transient events and the metrics. Every frame number written is in the ORIGINAL video's
+numbering; every box is in original pixels.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from worlddirector.analysis import describe as describe_mod
+from worlddirector.analysis.camera import classify_camera
+from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
+from worlddirector.analysis.events import RawEvent, events_from_blobs, events_from_tracks, merge_events
+from worlddirector.analysis.flicker import detect_flicker
+from worlddirector.analysis.flow import compute_motion
+from worlddirector.analysis.keyframes import select_keyframes
+from worlddirector.analysis.metrics.consistency import background_consistency, subject_consistency
+from worlddirector.analysis.metrics.dynamic_degree import dynamic_degree
+from worlddirector.analysis.metrics.identity import identity_persistence
+from worlddirector.analysis.metrics.imaging_quality import imaging_quality
+from worlddirector.analysis.metrics.motion_smoothness import motion_smoothness
+from worlddirector.analysis.metrics.overall import overall
+from worlddirector.analysis.metrics.path_realism import path_realism
+from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
+from worlddirector.analysis.shots import detect_cuts
+from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
+from worlddirector.analysis.transients import error_maps, find_transients
+from worlddirector.artifacts.analysis import METRIC_KEYS, Analysis, Keyframe, Shot, Track, TrackEvent, TrackPoint
+from worlddirector.errors import BadInputError, StageError
+from worlddirector.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class _Progress:
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, frac: float, msg: str) -> None:
+        if self.fn:
+            self.fn(float(min(1.0, max(0.0, frac))), msg)
+
+
+def _shots_from_cuts(cuts: list[int], n: int) -> list[tuple[int, int]]:
+    edges = [0] + [c for c in cuts if 0 < c < n] + [n]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _to_tracks(raw: list[RawTrack], dec: DecodedVideo, factor: float) -> list[Track]:
+    out = []
+    for t in raw:
+        pts = []
+        for d in t.dets:
+            b = d.box * factor
+            box = (round(float(b[0]), 1), round(float(b[1]), 1), round(float(b[2]), 1), round(float(b[3]), 1))
+            pts.append(TrackPoint(frame=int(dec.index[d.pos]), box=box,
+                                  color=tuple(int(round(v)) for v in d.rgb), area=round(float(d.area * factor**2), 1)))
+        out.append(Track(id=f"t{t.id}", points=pts, label=None))
+    return out
+
+
+def _link_event(e: RawEvent, raw: list[RawTrack]) -> str:
+    if e.track is not None:
+        return f"t{e.track}"
+    best, best_iou = None, 0.05
+    box = np.array(e.box)
+    for t in raw:
+        for d in t.dets:
+            if abs(d.pos - e.pos) <= 3:
+                iou = _iou(d.box, box)
+                if iou > best_iou:
+                    best, best_iou = t, iou
+    return f"t{best.id}" if best else f"region@{int(e.box[0])},{int(e.box[1])}"
+
+
+def _write_keyframes(video: Path, out_dir: Path, dec: DecodedVideo, picks: list[tuple[int, str]]) -> list[Keyframe]:
+    kdir = out_dir / "keyframes"
+    kdir.mkdir(parents=True, exist_ok=True)
+    for old in kdir.glob("*.jpg"):
+        old.unlink()
+    numbers = [int(dec.index[p]) for p, _ in picks]
+    try:
+        full = read_frames_rgb(video, numbers)
+    except Exception:  # the second pass is a nicety; fall back to the analysis frames
+        full = {}
+    out = []
+    for (p, reason), num in zip(picks, numbers):
+        img = full.get(num, dec.rgb[p])
+        name = f"{num:05d}.jpg"
+        cv2.imwrite(str(kdir / name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
+        out.append(Keyframe(frame=num, time=round(float(dec.time[p]), 4), path=f"keyframes/{name}", reason=reason))
+    return out
+
+
+def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> Analysis:
+    """Measure ``video`` and write ``out_dir/analysis.json`` and ``out_dir/keyframes/*.jpg``.
+
+    ``llm``: ``None``/``"offline"`` for the offline description only; an LLM object (or backend
+    name) that is not offline adds ``scene_description.scene_graph`` from the keyframes.
+    Raises :class:`BadInputError` for unusable input (one-line reason).
+    """
+    video, out_dir = Path(video), Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInputError(f"{out_dir}: exists and is not a directory")
+    prog = _Progress(on_progress)
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+
+    def lap(name: str, t0: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - t0, 4)
+        return now
+
+    t0 = time.perf_counter()
+    dec = decode(video, on_progress=lambda f, m: prog(0.3 * f, m))
+    t0 = lap("decode", t0)
+    prog(0.3, "optical flow")
+    motion = compute_motion(dec.gray)
+    fw = motion.gray_small.shape[2]
+    fh = motion.gray_small.shape[1]
+    rgb_small = np.stack([cv2.resize(f, (fw, fh), interpolation=cv2.INTER_AREA) for f in dec.rgb]) if dec.rgb.shape[2] != fw else dec.rgb
+    factor = dec.info.width / fw
+    t0 = lap("flow", t0)
+    prog(0.45, "shots and flicker")
+    cuts, cut_details = detect_cuts(dec.rgb, dec.fps, motion)
+    shots = _shots_from_cuts(cuts, dec.n)
+    flicker_pos, flicker_details = detect_flicker(dec.rgb, cuts)
+    t0 = lap("shots_flicker", t0)
+    prog(0.55, "tracks and events")
+    skip_pairs = set()
+    for c in cuts:
+        skip_pairs.update({c - 1})
+    for f in flicker_pos:
+        skip_pairs.update({f - 1, f})
+    lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+    blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if dec.n >= 4 else []
+    raw_tracks = track_objects(rgb_small, motion, shots) if dec.n >= 2 else []
+    raw_events = merge_events(events_from_blobs(blobs, lab_small) + events_from_tracks(raw_tracks, motion.homography))
+    t0 = lap("tracks_events", t0)
+    prog(0.7, "metrics")
+    metrics: dict[str, float | None] = {}
+    details: dict[str, dict] = {}
+    metrics["temporal_flickering"], details["temporal_flickering"] = temporal_flickering(dec.rgb, len(flicker_pos))
+    metrics["dynamic_degree"], details["dynamic_degree"] = dynamic_degree(dec.gray, dec.fps)
+    straddle = set()
+    for c in cuts:
+        straddle.update({c - 1, c})
+    metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(dec.rgb, dec.gray, straddle)
+    metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(raw_tracks, motion.homography)
+    metrics["background_consistency"], details["background_consistency"] = background_consistency(rgb_small, raw_tracks, shots)
+    n_app = sum(e.type == "appear" for e in raw_events)
+    n_van = sum(e.type == "vanish" for e in raw_events)
+    n_tel = sum(e.type == "teleport" for e in raw_events)
+    metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(len(raw_tracks), n_app, n_van)
+    metrics["path_realism"], details["path_realism"] = path_realism(raw_tracks, motion.homography, motion.translation, n_tel)
+    metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
+    metrics["overall"] = overall(metrics)
+    for k in METRIC_KEYS:
+        v = metrics.get(k)
+        if v is not None:
+            if not np.isfinite(v):
+                raise StageError(f"metric {k} is not finite for {video.name}")
+            metrics[k] = round(float(min(1.0, max(0.0, v))), 5)
+    t0 = lap("metrics", t0)
+    prog(0.8, "camera motion")
+    camera = classify_camera(motion, shots)
+    t0 = lap("camera", t0)
+    prog(0.85, "keyframes")
+    picks = select_keyframes(dec.rgb, shots, dec.fps)
+    keyframes = _write_keyframes(video, out_dir, dec, picks)
+    t0 = lap("keyframes", t0)
+    tracks = _to_tracks(raw_tracks, dec, factor)
+    events = []
+    for e in raw_events:
+        b = np.array(e.box) * factor
+        events.append(TrackEvent(type=e.type, track_id=_link_event(e, raw_tracks), frame=int(dec.index[e.pos]),
+                                 magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
+                                 evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}"))
+    kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
+    scene = describe_mod.describe_scene(kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"])
+    if llm is not None:
+        scene.update(_scene_graph(llm, out_dir, keyframes, scene.get("text", "")))
+    t0 = lap("describe", t0)
+    timings["total"] = round(time.perf_counter() - t_all, 4)
+    shots_out = [Shot(start_frame=int(dec.index[a]), end_frame=int(dec.index[b - 1])) for a, b in shots]
+    details["shots"] = cut_details
+    details["flicker"] = flicker_details
+    details["transient_blobs"] = len(blobs)
+    analysis = Analysis(
+        video=dec.info, metrics={k: metrics.get(k) for k in METRIC_KEYS}, metric_details=_jsonable(details),
+        shots=shots_out, keyframes=keyframes, camera_motion=_jsonable(camera), tracks=tracks, events=events,
+        flicker_frames=[int(dec.index[p]) for p in flicker_pos], scene_description=_jsonable(scene), timings=timings,
+    )
+    analysis.save(out_dir)
+    prog(1.0, "done")
+    log.info("analysis.done", video=str(video), frames=dec.n, seconds=timings["total"], overall=metrics["overall"])
+    return analysis
+
+
+def _scene_graph(llm, out_dir: Path, keyframes: list[Keyframe], hint: str) -> dict:
+    if isinstance(llm, str):
+        if llm.strip().lower() in ("", "offline"):
+            return {}
+        from worlddirector.llm import get_llm
+
+        llm = get_llm(llm)
+    if getattr(llm, "offline", False):
+        return {}
+    images = [out_dir / k.path for k in keyframes][:6]
+    graph = llm.describe_keyframes(images, hint=hint)
+    return {"scene_graph": graph.model_dump(mode="json"), "scene_graph_model": getattr(llm, "name", "")}
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating,)):
+        v = float(x)
+        return v if np.isfinite(v) else None
+    if isinstance(x, float):
+        return x if np.isfinite(x) else None
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.bool_,)):
+        return bool(x)
+    return x

@@ -1,0 +1,205 @@
+"""Object tracks: salient colour regions and moving regions, segmented per frame and linked.
+
+Segmentation (per frame, at flow resolution, 160 px wide):
+
+* colour clustering: k-means (k=8, Lab) fitted once per shot on sampled pixels; every pixel gets
+  its nearest centre. Clusters covering more than ``BG_FRACTION`` of the shot's pixels are
+  background surfaces (floor, sky, walls); connected components of the other clusters are object
+  candidates;
+* motion: pixels whose flow differs from the camera homography by more than ``MOTION_PX`` are
+  independently moving; their connected components are candidates too (this catches objects
+  whose colour matches the background);
+* a candidate must cover ``MIN_AREA``..``MAX_AREA`` of the frame, fill at least 30 % of its box,
+  and differ from a ring around it by ``CONTRAST`` (Lab distance): texture fragments do not.
+
+Linking: a candidate joins the track whose camera-predicted box (previous box moved by the pair's
+homography and the track's own velocity) overlaps it best (IoU > 0.2, or centre within one box
+size) and whose mean colour is within ``COLOR_DIST``; otherwise it starts a track. Tracks survive
+up to ``MAX_GAP`` frames without a match (missed detections, brief occlusion). Tracks shorter than
+``MIN_LEN`` frames are discarded as noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from worlddirector.analysis.flow import MotionField
+
+K = 8
+BG_FRACTION = 0.12
+MOTION_PX = 0.8
+MIN_AREA = 0.0015
+MAX_AREA = 0.25
+CONTRAST = 14.0
+COLOR_DIST = 28.0
+MAX_GAP = 3
+MIN_LEN = 6
+
+
+@dataclass
+class Det:
+    pos: int  # analysed frame position
+    box: np.ndarray  # x0, y0, x1, y1 at flow resolution (float)
+    area: float  # pixels at flow resolution
+    lab: np.ndarray  # mean Lab colour
+    rgb: np.ndarray  # mean RGB colour
+    moving: bool
+
+
+@dataclass
+class RawTrack:
+    id: int
+    dets: list[Det] = field(default_factory=list)
+    missed: int = 0
+
+    @property
+    def last(self) -> Det:
+        return self.dets[-1]
+
+    def velocity(self) -> np.ndarray:
+        if len(self.dets) < 2:
+            return np.zeros(2)
+        a, b = self.dets[-2], self.dets[-1]
+        gap = max(1, b.pos - a.pos)
+        return (_centre(b.box) - _centre(a.box)) / gap
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / ua if ua > 0 else 0.0
+
+
+def fit_palette(lab_frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """k-means centres (K, 3) and the fraction of pixels each covers."""
+    px = lab_frames[:, ::2, ::2].reshape(-1, 3).astype(np.float32)
+    if len(px) > 30000:
+        px = px[np.linspace(0, len(px) - 1, 30000).astype(int)]
+    k = min(K, len(px))
+    cv2.setRNGSeed(1)
+    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
+    _, labels, centers = cv2.kmeans(px, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
+    frac = np.bincount(labels.ravel(), minlength=k) / len(px)
+    return centers, frac
+
+
+def _assign(lab: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    d = ((lab[:, :, None, :].astype(np.float32) - centers[None, None]) ** 2).sum(axis=3)
+    return d.argmin(axis=2).astype(np.uint8)
+
+
+def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray | None, labels: np.ndarray,
+           fg_labels: list[int], pos: int) -> list[Det]:
+    h, w = labels.shape
+    min_px, max_px = MIN_AREA * h * w, MAX_AREA * h * w
+    masks = []
+    for k in fg_labels:
+        masks.append((labels == k).astype(np.uint8))
+    if motion_mask is not None and motion_mask.any():
+        masks.append(motion_mask.astype(np.uint8))
+    dets = []
+    kernel = np.ones((3, 3), np.uint8)
+    for mi, m in enumerate(masks):
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel) if mi < len(fg_labels) else cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel)
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        for c in range(1, n):
+            x, y, bw, bh, area = stats[c]
+            if not (min_px <= area <= max_px) or area < 0.3 * bw * bh:
+                continue
+            x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
+            sub = lab[y0:y1, x0:x1] == c
+            ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
+            inside = lab_small[y0:y1, x0:x1][sub].astype(np.float32)
+            mean_in = inside.mean(axis=0)
+            if ring.any():
+                contrast = float(np.linalg.norm(mean_in - lab_small[y0:y1, x0:x1][ring].astype(np.float32).mean(axis=0)))
+            else:
+                contrast = 0.0
+            if contrast < CONTRAST:
+                continue
+            dets.append(Det(pos=pos, box=np.array([x, y, x + bw, y + bh], float), area=float(area), lab=mean_in,
+                            rgb=rgb_small[y0:y1, x0:x1][sub].mean(axis=0), moving=mi >= len(fg_labels)))
+    # merge duplicates (a moving region and a colour region of the same object)
+    dets.sort(key=lambda d: -d.area)
+    kept: list[Det] = []
+    for d in dets:
+        if any(_iou(d.box, k.box) > 0.5 for k in kept):
+            continue
+        kept.append(d)
+    return kept
+
+
+def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.ndarray:
+    c = _centre(box)
+    p = cv2.perspectiveTransform(c.reshape(1, 1, 2).astype(np.float64), H)[0, 0]
+    shift = (p - c) + vel * (steps - 1)
+    return box + np.array([shift[0], shift[1], shift[0], shift[1]])
+
+
+def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[int, int]]) -> list[RawTrack]:
+    """Segment and link objects; ``rgb_small`` is (N, h, w, 3) at flow resolution."""
+    n = len(rgb_small)
+    lab_all = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+    tracks: list[RawTrack] = []
+    next_id = 0
+    for a, b in shots:
+        centers, frac = fit_palette(lab_all[a:b:max(1, (b - a) // 12)])
+        fg = [k for k in range(len(centers)) if frac[k] < BG_FRACTION]
+        active: list[RawTrack] = []
+        for p in range(a, b):
+            labels = _assign(lab_all[p], centers)
+            mm = None
+            if p < len(motion.flow) and p + 1 < b:
+                f = motion.flow[p]
+                h, w = f.shape[:2]
+                gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+                pts = np.stack([gx, gy], -1).reshape(-1, 1, 2).astype(np.float64)
+                cam = cv2.perspectiveTransform(pts, motion.homography[p]).reshape(h, w, 2) - np.stack([gx, gy], -1)
+                mm = np.linalg.norm(f - cam, axis=2) > MOTION_PX
+            dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p)
+            H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)
+            # greedy matching by score
+            cands = []
+            for ti, t in enumerate(active):
+                steps = p - t.last.pos
+                pred = _predict(t.last.box, H, t.velocity(), steps)
+                size = max(4.0, float(np.sqrt(t.last.area)))
+                for di, d in enumerate(dets):
+                    cd = float(np.linalg.norm(d.lab - t.last.lab))
+                    if cd > COLOR_DIST and not (d.moving or t.last.moving):
+                        continue
+                    iou = _iou(pred, d.box)
+                    dist = float(np.linalg.norm(_centre(pred) - _centre(d.box)))
+                    if iou < 0.2 and dist > 1.0 * size:
+                        continue
+                    ratio = d.area / max(t.last.area, 1.0)
+                    cands.append((iou - dist / (4 * size) - cd / 100 - abs(np.log(ratio)) / 4, ti, di))
+            cands.sort(reverse=True)
+            used_t, used_d = set(), set()
+            for _, ti, di in cands:
+                if ti in used_t or di in used_d:
+                    continue
+                used_t.add(ti)
+                used_d.add(di)
+                active[ti].dets.append(dets[di])
+                active[ti].missed = 0
+            for ti, t in enumerate(active):
+                if ti not in used_t:
+                    t.missed += 1
+            for di, d in enumerate(dets):
+                if di not in used_d:
+                    t = RawTrack(id=next_id, dets=[d])
+                    next_id += 1
+                    active.append(t)
+                    tracks.append(t)
+            active = [t for t in active if t.missed <= MAX_GAP]
+    return [t for t in tracks if len(t.dets) >= MIN_LEN]
