@@ -36,6 +36,11 @@ class VideoRequest(BaseModel):
     defects: Literal["auto", "none"] | list[str] = "auto"
     audio: bool = True
     api_key: SecretStr | None = Field(None, description="a caller's own key: used for this call only, never stored")
+    # remote providers only (see providers/remote.py)
+    budget_usd: float | None = Field(None, ge=0, description="most this request may add to the run's spend")
+    spend_ledger: Path | None = Field(None, description="the run's spend.json; the cap then covers the whole run")
+    resume_job_id: str | None = Field(None, description="poll and download this existing provider job, do not submit")
+    deadline_seconds: float | None = Field(None, gt=0, description="hard overall deadline (default from settings)")
 
 
 class JobState(BaseModel):

@@ -10,6 +10,9 @@ from worlddirector.providers.base import VideoProvider
 # name -> "module:Class"; modules are imported only when a provider is used.
 PROVIDERS: dict[str, str] = {
     "procedural": "worlddirector.providers.procedural.provider:ProceduralProvider",
+    "openai-videos": "worlddirector.providers.openai_videos:OpenAIVideosProvider",
+    "veo": "worlddirector.providers.veo:VeoProvider",
+    "fal": "worlddirector.providers.fal:FalProvider",
 }
 
 
