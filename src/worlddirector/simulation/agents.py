@@ -29,10 +29,11 @@ from worlddirector.simulation.mjcf import AgentSpec, MovingSpec, agent_mjcf
 HZ = 30.0
 SPEED = 1.2  # m/s walking pace
 WAYPOINT_RADIUS = 0.3
-STUCK_WINDOW = 3.0  # s over which progress is measured
-STUCK_PROGRESS = 0.25  # m: less than this in STUCK_WINDOW counts as not moving
-STUCK_SECONDS = 6.0  # s without progress (after replans and side-steps) before it is reported
+STUCK_WINDOW = 3.0  # s: the displacement quoted in the evidence
+STUCK_PROGRESS = 0.3  # m: getting this much closer to the goal (along the plan) counts as progress
+STUCK_SECONDS = 6.0  # s without progress (despite side-steps and re-plans) before it is reported
 SIDESTEP_SECONDS = 0.8
+RECOVER_AFTER = 2.0  # s without progress before side-stepping and re-planning
 FALL_DEPTH = 0.3  # m below the floor: fell through it
 
 
@@ -45,6 +46,7 @@ class AgentEvent:
     evidence: str
     severity: float
     object_id: str | None = None
+    repeats: int = 1
 
 
 @dataclass
@@ -147,6 +149,7 @@ def run_agents(
         geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"wall{i}")] = f"wall {w.id}"
     for k, m in enumerate(moving):
         geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"mog{k}")] = f"moving object {m.id}"
+    geom_id = {g: lab.split(" (")[0].split(" ")[-1] for g, lab in geom_label.items()}  # solid things only
     for g, k in agent_geom.items():
         geom_label[g] = f"agent a{k}"
     mo_body = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}") for k in range(len(moving))]
@@ -164,8 +167,10 @@ def run_agents(
     goal_of: list[np.ndarray | None] = [None] * n_agents
     reached = attempted = 0
     hist = np.zeros((n_agents, n_ticks + 1, 3))
-    stuck_since: list[float | None] = [None] * n_agents
-    stuck_reported = [False] * n_agents
+    best = [math.inf] * n_agents  # shortest remaining path length achieved towards the current goal
+    best_t = [0.0] * n_agents  # when it was achieved
+    blockers: list[dict[int, int]] = [{} for _ in range(n_agents)]  # geoms touched while making no progress
+    now = [0.0]
     sidestep_until = [0.0] * n_agents
     sidestep_dir = np.zeros((n_agents, 2))
     tunneled = [False] * n_agents
@@ -190,6 +195,8 @@ def run_agents(
                 path = grid.astar(s, grid.to_cell(g[0], g[1])) if s else None
             if path:
                 paths[k] = smooth_path(grid, path)[1:] or [tuple(g)]
+                if goal_of[k] is not g:  # a new goal (a re-plan keeps the progress record)
+                    best[k], best_t[k] = math.inf, now[0]
                 goal_of[k] = g
                 return
         # tour finished: wander to a seeded random reachable cell
@@ -198,7 +205,7 @@ def run_agents(
         if attempted < 10_000:
             plan(k, p)
 
-    def touching(k: int) -> list[str]:
+    def touching_geoms(k: int) -> list[int]:
         out = []
         for c in data.contact[: data.ncon]:
             if c.geom1 in agent_geom and agent_geom[c.geom1] == k:
@@ -207,9 +214,12 @@ def run_agents(
                 other = c.geom1
             else:
                 continue
-            if other in geom_label and geom_label[other] not in out:
-                out.append(geom_label[other])
+            if other in geom_label and other not in out:
+                out.append(other)
         return out
+
+    def touching(k: int) -> list[str]:
+        return [geom_label[g] for g in touching_geoms(k)]
 
     P = pos_all()
     hist[:, 0] = P
@@ -221,6 +231,7 @@ def run_agents(
 
     for tick in range(1, n_ticks + 1):
         t = tick / HZ
+        now[0] = t
         P = pos_all()
         ctrl = np.zeros((n_agents, 2))
         for k in range(n_agents):
@@ -272,39 +283,52 @@ def run_agents(
                 events.append(AgentEvent("tunneling", k, round(t, 3), tuple(float(v) for v in p),
                                          f"agent a{k} {why} at t={t:.2f} s", 1.0, None))
                 continue
-            if tick > window and goal_of[k] is not None:
-                moved = math.hypot(hist[k, tick, 0] - hist[k, tick - window, 0], hist[k, tick, 1] - hist[k, tick - window, 1])
-                if moved < STUCK_PROGRESS:
-                    if stuck_since[k] is None:
-                        stuck_since[k] = t - STUCK_WINDOW
-                    if t >= sidestep_until[k] + SIDESTEP_SECONDS:  # try to get free: side-step, then replan
-                        ang = float(rng.uniform(0, 2 * math.pi))
-                        sidestep_dir[k] = (math.cos(ang), math.sin(ang))
-                        sidestep_until[k] = t + SIDESTEP_SECONDS
-                        paths[k] = []
-                        if goal_of[k] is not None:
-                            queues[k].insert(0, goal_of[k])
-                            attempted -= 1
-                    if not stuck_reported[k] and t - stuck_since[k] >= STUCK_SECONDS:
-                        stuck_reported[k] = True
-                        against = touching(k)
-                        g = goal_of[k]
-                        events.append(AgentEvent(
-                            "agent_stuck", k, round(stuck_since[k], 3), tuple(round(float(v), 3) for v in p),
-                            f"agent a{k} moved {moved:.2f} m in the last {STUCK_WINDOW:.0f} s and made no progress for "
-                            f"{t - stuck_since[k]:.1f} s towards its goal ({g[0]:.2f}, {g[1]:.2f}) despite re-planning"
-                            + (f"; pressed against {', '.join(against)}" if against else ""),
-                            min(1.0, (t - stuck_since[k]) / (2 * STUCK_SECONDS)),
-                            next((a.split(" ")[1] for a in against if a.startswith(("obstacle", "wall", "moving"))), None),
-                        ))
-                        # give up on this goal
-                        paths[k] = []
-                        goal_of[k] = None
-                        if queues[k]:
-                            queues[k].pop(0)
+            if goal_of[k] is None or not paths[k]:
+                continue
+            rem = _remaining(p, paths[k])
+            if rem < best[k] - STUCK_PROGRESS:
+                best[k], best_t[k] = rem, t
+            stalled = t - best_t[k]
+            if stalled >= RECOVER_AFTER and t >= sidestep_until[k] + SIDESTEP_SECONDS:
+                # try to get free: a seeded random side-step, then re-plan to the same goal
+                ang = float(rng.uniform(0, 2 * math.pi))
+                sidestep_dir[k] = (math.cos(ang), math.sin(ang))
+                sidestep_until[k] = t + SIDESTEP_SECONDS
+                paths[k] = []
+                queues[k].insert(0, goal_of[k])
+                attempted -= 1
+            if stalled >= 1.0:
+                for g_ in touching_geoms(k):
+                    blockers[k][g_] = blockers[k].get(g_, 0) + 1
+            else:
+                blockers[k].clear()
+            if stalled >= STUCK_SECONDS:
+                top = sorted(blockers[k].items(), key=lambda kv: (-kv[1], kv[0]))
+                against = [geom_label[g_] for g_, _ in top[:3]]
+                blocker_id = next((geom_id[g_] for g_, _ in top if g_ in geom_id), None)
+                blockers[k].clear()
+                g = goal_of[k]
+                w0 = max(0, tick - window)
+                moved = math.hypot(hist[k, tick, 0] - hist[k, w0, 0], hist[k, tick, 1] - hist[k, w0, 1])
+                prior = next((e for e in events if e.kind == "agent_stuck" and e.agent == k
+                              and math.dist(e.position[:2], p[:2]) < 1.5), None)
+                if prior is not None:  # the same agent stuck at the same place again: one finding
+                    prior.repeats += 1
+                    prior.severity = min(1.0, prior.severity + 0.15)
                 else:
-                    stuck_since[k] = None
-                    stuck_reported[k] = False
+                    events.append(AgentEvent(
+                        "agent_stuck", k, round(best_t[k], 3), tuple(round(float(v), 3) for v in p),
+                        f"agent a{k} got no closer to its goal ({g[0]:.2f}, {g[1]:.2f}) for {stalled:.1f} s despite "
+                        f"side-steps and re-planning ({rem:.1f} m of planned path left; moved {moved:.2f} m in the "
+                        f"last {STUCK_WINDOW:.0f} s)" + (f"; kept running into {', '.join(against)}" if against else ""),
+                        min(1.0, stalled / (2 * STUCK_SECONDS)),
+                        blocker_id,
+                    ))
+                # give up on this goal and go on with the tour
+                paths[k] = []
+                goal_of[k] = None
+                if queues[k] and queues[k][0] is g:
+                    queues[k].pop(0)
         if on_progress and tick % max(1, n_ticks // 10) == 0:
             on_progress(tick / n_ticks, f"agents: {t:.1f}/{seconds:.0f} s simulated")
 
@@ -325,6 +349,14 @@ def run_agents(
         goals_attempted=attempted, coverage=coverage, sim_seconds=n_ticks / HZ,
         wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep, starts=starts,
     )
+
+
+def _remaining(p: np.ndarray, path: list[tuple[float, float]]) -> float:
+    """Length of the planned path still to walk from ``p``."""
+    total = math.hypot(path[0][0] - p[0], path[0][1] - p[1])
+    for a, b in zip(path, path[1:], strict=False):
+        total += math.hypot(b[0] - a[0], b[1] - a[1])
+    return total
 
 
 def _tunnel_reasons(P: np.ndarray, prev: np.ndarray, solids: BoxSet, spec: AgentSpec) -> list[str | None]:

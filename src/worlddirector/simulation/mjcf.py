@@ -159,7 +159,7 @@ def agent_mjcf(
     if moving:
         lines.append("  <equality>")
         for k in range(len(moving)):
-            lines.append(f'    <weld body1="mo{k}" body2="mo{k}t" solref="0.06 1"/>')
+            lines.append(f'    <weld body1="mo{k}" body2="mo{k}t" solref="0.02 1"/>')
         lines.append("  </equality>")
     if starts:
         lines.append("  <actuator>")

@@ -113,7 +113,8 @@ def simulate(
     run = run_agents(world, grid, main_mask, start_hint, res.boxes, walls, agents, seconds, seed, spec,
                      on_progress=lambda f, m: progress(0.12 + 0.8 * f, m))
     for ev in run.events:
-        violations.append(violation(ev.kind, ev.severity, ev.position, ev.time, ev.evidence, object_id=ev.object_id))
+        more = f"; stuck here {ev.repeats} times, abandoning a goal each time" if ev.repeats > 1 else ""
+        violations.append(violation(ev.kind, ev.severity, ev.position, ev.time, ev.evidence + more, object_id=ev.object_id))
     timings["agents"] = run.wall_seconds
     stats.update(
         physics_steps=run.steps, goals_reached=run.goals_reached, goals_attempted=run.goals_attempted,

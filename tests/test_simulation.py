@@ -1,0 +1,380 @@
+"""Simulation: MuJoCo settle test, agents, and every check, on hand-built worlds (no upstream stages).
+
+Worlds and analyses are written as pydantic objects so each check is proved independently of how
+good reconstruction and analysis are on a given clip.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from worlddirector.artifacts.agent_report import AgentReport
+from worlddirector.artifacts.analysis import Analysis, Shot, Track, TrackEvent, TrackPoint, VideoInfo
+from worlddirector.artifacts.world import (
+    Floor, MovingObject, Obstacle, RegisteredCamera, TrajectoryPoint, Wall, World,
+)
+from worlddirector.errors import BadInputError
+from worlddirector.simulation import simulate
+from worlddirector.simulation.agents import _tunnel_reasons
+from worlddirector.simulation.geometry import BoxSet, obstacle_boxes, wall_boxes
+from worlddirector.simulation.mjcf import AgentSpec
+
+REPO = Path(__file__).resolve().parents[1]
+
+# A camera standing at (0, -3.5, 1.6) looking along +y (OpenCV: x right, y down, z forward).
+R_CAM = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+C_CAM = np.array([0.0, -3.5, 1.6])
+T_CAM = -R_CAM @ C_CAM
+INTR = {"fx": 500.0, "fy": 500.0, "cx": 320.0, "cy": 180.0, "width": 640.0, "height": 360.0}
+
+
+def make_world(obstacles=(), walls=None, moving=(), extent=((-5.0, -4.0), (5.0, 4.0)), cameras=True) -> World:
+    (x0, y0), (x1, y1) = extent
+    if walls is None:
+        walls = [Wall(id="w_north", p0=(x0, y1), p1=(x1, y1), height=3.0, confidence=0.9),
+                 Wall(id="w_south", p0=(x0, y0), p1=(x1, y0), height=3.0, confidence=0.9)]
+    cams = [RegisteredCamera(frame=f, cam_from_world=np.hstack([R_CAM, T_CAM[:, None]]).tolist())
+            for f in range(0, 48, 4)] if cameras else []
+    return World(method="multiview", reason="hand-built test world", scale_source="test", intrinsics=INTR,
+                 cameras=cams, floor=Floor(extent_min=(x0, y0), extent_max=(x1, y1), confidence=0.9),
+                 walls=list(walls), obstacles=list(obstacles), moving_objects=list(moving))
+
+
+def box(id_, center, size, conf=0.9, label="crate", yaw=0.0) -> Obstacle:
+    return Obstacle(id=id_, center=center, size=size, yaw=yaw, confidence=conf, label=label)
+
+
+def run(tmp_path: Path, world: World, analysis: Analysis | None = None, **kw) -> AgentReport:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    world.save(tmp_path)
+    if analysis is not None:
+        analysis.save(tmp_path)
+    kw.setdefault("seconds", 4.0)
+    kw.setdefault("agents", 4)
+    return simulate(tmp_path, **kw)
+
+
+def of_type(report: AgentReport, t: str):
+    return [v for v in report.violations if v.type == t]
+
+
+# ---------------------------------------------------------------- settle test: floating, unstable
+
+
+def test_floating_obstacle_falls_and_is_reported_with_place_time_and_frames(tmp_path):
+    world = make_world([box("rest", (2, 1, 0.4), (0.8, 0.8, 0.8)), box("hover", (0, 2, 1.2), (0.6, 0.6, 0.6))])
+    rep = run(tmp_path, world)
+    fl = of_type(rep, "floating")
+    assert [v.object_id for v in fl] == ["hover"]
+    v = fl[0]
+    assert v.position == pytest.approx((0, 2, 1.2), abs=1e-3)
+    assert 0 < v.time < 1.0  # fell within the first second of the settle test
+    assert v.frames  # in view of the registered cameras
+    assert "0.90 m above the floor" in v.evidence and "fell" in v.evidence
+    # the settle replay shows it on the floor at the end
+    assert rep.replay.settle["hover"][-1][2] == pytest.approx(0.3, abs=0.03)
+    assert rep.replay.settle["rest"][-1][2] == pytest.approx(0.4, abs=0.01)
+
+
+def test_stacked_supported_box_is_not_floating(tmp_path):
+    world = make_world([box("base", (1, 1, 0.4), (1.0, 1.0, 0.8)), box("top", (1, 1, 1.1), (0.6, 0.6, 0.6))])
+    rep = run(tmp_path, world)
+    assert of_type(rep, "floating") == []
+    assert of_type(rep, "unstable_object") == []
+
+
+def test_small_fitting_gap_is_tolerated(tmp_path):
+    world = make_world([box("near", (1, 1, 0.48), (0.8, 0.8, 0.8))])  # base 8 cm up: fitting noise
+    assert of_type(run(tmp_path, world), "floating") == []
+
+
+def test_overhanging_box_tips_and_is_unstable(tmp_path):
+    # a long plank resting on a post by one end: its centre of mass is far past the support
+    world = make_world([box("post", (0, 1, 0.5), (0.3, 0.3, 1.0), label="pillar"),
+                        box("plank", (0.85, 1, 1.05), (2.0, 0.3, 0.1), label="table")])
+    rep = run(tmp_path, world)
+    unstable = of_type(rep, "unstable_object") + of_type(rep, "floating")
+    assert "plank" in [v.object_id for v in unstable]
+    assert "post" not in [v.object_id for v in unstable]
+
+
+# ---------------------------------------------------------------- interpenetration
+
+
+def test_overlapping_obstacles_and_wall_are_interpenetration(tmp_path):
+    world = make_world([
+        box("a", (-2, 0, 0.4), (0.8, 0.8, 0.8)), box("b", (-1.6, 0.3, 0.4), (0.8, 0.8, 0.8)),  # 0.4 m overlap
+        box("c", (2, 3.8, 0.5), (1.0, 1.0, 1.0)),  # half a metre into the north wall (inner face y=4)
+        box("d", (3, -1, 0.4), (0.8, 0.8, 0.8)), box("e", (3.82, -1, 0.4), (0.8, 0.8, 0.8)),  # 2 cm apart
+    ])
+    rep = run(tmp_path, world)
+    ip = of_type(rep, "interpenetration")
+    pairs = {(v.object_id, "wall" in v.evidence) for v in ip}
+    assert ("c", True) in pairs
+    assert any(v.object_id in ("a", "b") and "obstacle a" in v.evidence and "obstacle b" in v.evidence for v in ip)
+    assert not any("obstacle d" in v.evidence or "obstacle e" in v.evidence for v in ip)
+    deep = next(v for v in ip if "obstacle a" in v.evidence)
+    assert "0.40 m" in deep.evidence or "0.3" in deep.evidence
+    # overlapping pairs are excluded from each other in the settle test: nobody is flung into "floating"
+    assert of_type(rep, "floating") == []
+
+
+def test_touching_boxes_within_noise_tolerance_are_clean(tmp_path):
+    world = make_world([box("a", (0, 0, 0.4), (0.8, 0.8, 0.8)), box("b", (0.77, 0, 0.4), (0.8, 0.8, 0.8))])
+    assert of_type(run(tmp_path, world), "interpenetration") == []
+
+
+def test_tracked_object_moving_through_an_obstacle(tmp_path):
+    traj = [TrajectoryPoint(frame=f, time=f / 24, position=(-3 + 0.15 * f, 0.0, 0.4)) for f in range(40)]
+    clean = [TrajectoryPoint(frame=f, time=f / 24, position=(-3 + 0.15 * f, -2.0, 0.4)) for f in range(40)]
+    world = make_world([box("block", (0, 0, 0.5), (1.0, 1.0, 1.0))], moving=[
+        MovingObject(id="m1", track_id="t1", size=(0.5, 0.5, 0.8), trajectory=traj),
+        MovingObject(id="m2", track_id="t2", size=(0.5, 0.5, 0.8), trajectory=clean),
+    ])
+    rep = run(tmp_path, world)
+    ip = [v for v in of_type(rep, "interpenetration") if v.object_id in ("m1", "m2")]
+    assert [v.object_id for v in ip] == ["m1"]
+    assert "obstacle block" in ip[0].evidence and ip[0].frames
+    assert abs(ip[0].position[0]) < 0.6
+    # tracked objects are dynamic bodies in the agent scene and are replayed
+    assert len(rep.replay.objects["m1"]) == len(rep.replay.agents["a0"])
+    assert rep.replay.objects["m2"][30][0] == pytest.approx(-3 + 0.15 * 30 * 24 / 30, abs=0.3)
+
+
+# ---------------------------------------------------------------- ballistic motion
+
+
+def _hop(g: float, fps: float = 24.0):
+    v0 = 3.0
+    pts = []
+    for f in range(60):
+        t = f / fps
+        z = 0.4 + max(0.0, v0 * (t - 0.3) - 0.5 * g * (t - 0.3) ** 2) if t >= 0.3 else 0.4
+        pts.append(TrajectoryPoint(frame=f, time=t, position=(1.0 + 0.05 * f, -2.0, z)))
+    return pts
+
+
+def test_implausible_ballistic_motion(tmp_path):
+    world = make_world(moving=[MovingObject(id="floaty", track_id="t1", size=(0.5, 0.5, 0.8), trajectory=_hop(3.0)),
+                               MovingObject(id="real", track_id="t2", size=(0.5, 0.5, 0.8), trajectory=_hop(9.81))])
+    rep = run(tmp_path, world)
+    im = of_type(rep, "implausible_motion")
+    assert [v.object_id for v in im] == ["floaty"]
+    assert "-3.0 m/s²" in im[0].evidence
+
+
+# ---------------------------------------------------------------- reachability, agents
+
+
+def test_unreachable_area_behind_a_barrier(tmp_path):
+    # a barrier spanning the whole room cuts off x > 2 (about 30% of the floor)
+    world = make_world([box("barrier", (2.0, 0, 0.6), (0.4, 8.4, 1.2), label="fence")])
+    rep = run(tmp_path, world, agents=3)
+    ua = of_type(rep, "unreachable_area")
+    assert len(ua) == 1
+    assert ua[0].position[0] > 2.2
+    assert 0.55 < rep.reachable_fraction < 0.8
+    assert f"{rep.reachable_fraction:.0%}" in ua[0].evidence
+    # no agent ever crosses the barrier
+    for traj in rep.replay.agents.values():
+        assert max(p[0] for p in traj) < 2.0
+
+
+def test_agents_walk_collide_and_stay_out_of_obstacles(tmp_path):
+    obs = [box("o1", (0, 0, 0.5), (1.5, 1.5, 1.0)), box("o2", (-3, 2, 0.5), (1.0, 1.0, 1.0))]
+    world = make_world(obs)
+    rep = run(tmp_path, world, agents=8, seconds=10.0)
+    assert rep.n_agents == 8 and rep.replay.hz == 30.0
+    P = np.array([rep.replay.agents[f"a{k}"] for k in range(8)])  # [agents, ticks, 3]
+    assert P.shape[1] == 301
+    walked = np.linalg.norm(np.diff(P[:, :, :2], axis=1), axis=2).sum(axis=1)
+    assert (walked > 3.0).all()  # every agent walks its planned goals
+    # capsules are solid: no two agents' centres closer than ~2 radii, none inside an obstacle
+    r = AgentSpec().radius
+    for t in range(0, P.shape[1], 3):
+        d = np.linalg.norm(P[:, None, t, :2] - P[None, :, t, :2], axis=2) + np.eye(8) * 10
+        assert d.min() > 1.6 * r
+    boxes = BoxSet(obstacle_boxes(world))
+    assert boxes.depth(P[:, :, :2].reshape(-1, 2)).max() < 0.05
+    assert rep.stats["goals_reached"] > 8 and rep.stats["coverage"] > 0.5
+    assert of_type(rep, "agent_stuck") == [] and of_type(rep, "tunneling") == []
+    assert np.abs(P[:, :, 2]).max() < 0.05  # they stand on the floor
+
+
+def test_agent_stuck_behind_a_tracked_object_blocking_the_only_door(tmp_path):
+    # two rooms joined by a 1.2 m door at y in [-0.6, 0.6]; a heavy tracked object parks in the door
+    walls = [box("wl_s", (0, -2.3, 1.0), (0.3, 3.4, 2.0), label="wall"), box("wl_n", (0, 2.3, 1.0), (0.3, 3.4, 2.0), label="wall")]
+    parked = [TrajectoryPoint(frame=f, time=f / 24, position=(0.0, 0.0, 0.6)) for f in range(10)]
+    world = make_world(walls, moving=[MovingObject(id="cart", track_id="t1", size=(0.6, 1.6, 1.2), trajectory=parked,
+                                                  label="car")])
+    rep = run(tmp_path, world, agents=1, seconds=25.0)
+    stuck = of_type(rep, "agent_stuck")
+    assert stuck, rep.stats
+    assert any("moving object cart" in v.evidence for v in stuck)
+    assert all(abs(v.position[0]) < 1.5 and abs(v.position[1]) < 1.5 for v in stuck)
+
+
+def test_tunneling_detector_flags_an_agent_inside_geometry():
+    world = make_world([box("o1", (0, 0, 0.5), (1.0, 1.0, 1.0))])
+    solids = BoxSet(obstacle_boxes(world) + wall_boxes(world))
+    P = np.array([[0.0, 0.0, 0.0], [2.0, 2.0, 0.0], [3.0, 0.0, -1.0], [1.0, 4.15, 0.0]])
+    prev = np.array([[0.0, -0.8, 0.0], [2.0, 1.9, 0.0], [3.0, 0.0, 0.0], [1.0, 3.7, 0.0]])
+    why = _tunnel_reasons(P, prev, solids, AgentSpec())
+    assert "inside obstacle o1" in why[0]
+    assert why[1] is None
+    assert "fell through the floor" in why[2]
+    assert "w_north" in why[3]
+
+
+# ---------------------------------------------------------------- continuity from analysis
+
+
+def _analysis() -> Analysis:
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    tracks = [
+        Track(id="t1", points=[tp(f, (300, 200, 340, 300)) for f in range(20, 48)]),  # appears mid-picture
+        Track(id="t2", points=[tp(f, (0, 200, 40, 300)) for f in range(10, 48)]),  # enters at the left edge
+        Track(id="t3", points=[tp(f, (100, 220, 160, 300)) for f in range(0, 30)]),  # vanishes mid-picture
+        Track(id="t4", points=[tp(f, (400, 220, 440, 280)) for f in range(0, 48)]),
+    ]
+    events = [
+        TrackEvent(type="appear", track_id="t1", frame=20, magnitude=1.0, evidence="new blob"),
+        TrackEvent(type="appear", track_id="t2", frame=10, magnitude=1.0),
+        TrackEvent(type="appear", track_id="t4", frame=0, magnitude=1.0),
+        TrackEvent(type="vanish", track_id="t3", frame=29, magnitude=0.8),
+        TrackEvent(type="teleport", track_id="t4", frame=33, magnitude=0.9),
+        TrackEvent(type="resize", track_id="t4", frame=40, magnitude=0.3),
+    ]
+    return Analysis(
+        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
+        flicker_frames=[12, 13, 14, 40],
+    )
+
+
+def test_continuity_events_are_filtered_and_placed_in_the_world(tmp_path):
+    world = make_world()
+    rep = run(tmp_path, world, _analysis(), agents=1, seconds=1.0)
+    pop_in = of_type(rep, "pop_in")
+    assert [v.object_id for v in pop_in] == ["t1"]  # edge entry (t2) and clip start (t4) are not pops
+    v = pop_in[0]
+    assert v.frames == [20] and v.time == pytest.approx(20 / 24, abs=1e-3)
+    # bottom-centre pixel (320, 300) seen from the test camera meets the floor at y = -3.5 + 1.6 / 0.24
+    assert v.position[0] == pytest.approx(0.0, abs=0.01)
+    assert v.position[1] == pytest.approx(-3.5 + 1.6 / 0.24, abs=0.05)
+    assert v.position[2] == pytest.approx(0.0, abs=1e-6)
+    assert [x.object_id for x in of_type(rep, "pop_out")] == ["t3"]
+    assert [x.frames for x in of_type(rep, "teleport")] == [[33]]
+    assert [x.frames for x in of_type(rep, "size_drift")] == [[40]]
+    fl = of_type(rep, "flicker")
+    assert [x.frames for x in fl] == [[12, 13, 14], [40]]
+
+
+def test_continuity_uses_the_reconstructed_trajectory_when_the_track_was_lifted(tmp_path):
+    traj = [TrajectoryPoint(frame=f, time=f / 24, position=(1.5, 0.5 + 0.01 * f, 0.4)) for f in range(20, 48)]
+    world = make_world(moving=[MovingObject(id="m1", track_id="t1", size=(0.4, 0.4, 0.8), trajectory=traj)])
+    rep = run(tmp_path, world, _analysis(), agents=1, seconds=1.0)
+    v = of_type(rep, "pop_in")[0]
+    assert v.position == pytest.approx((1.5, 0.7, 0.4), abs=1e-3)
+    assert "trajectory of m1" in v.evidence
+
+
+def test_missing_analysis_skips_continuity_checks_and_says_so(tmp_path):
+    rep = run(tmp_path, make_world(), agents=1, seconds=1.0)
+    assert any("analysis.json" in s for s in rep.stats["skipped_checks"])
+
+
+# ---------------------------------------------------------------- report, determinism
+
+
+def test_report_is_written_and_deterministic(tmp_path):
+    world = make_world([box("a", (1, 1, 0.4), (0.8, 0.8, 0.8)), box("h", (-2, 1, 1.0), (0.5, 0.5, 0.5))])
+    a = run(tmp_path / "a", world, _analysis(), agents=6, seconds=6.0, seed=3)
+    b = run(tmp_path / "b", world, _analysis(), agents=6, seconds=6.0, seed=3)
+    c = run(tmp_path / "c", world, _analysis(), agents=6, seconds=6.0, seed=4)
+    assert (tmp_path / "a" / "agent_report.json").exists()
+    loaded = AgentReport.load(tmp_path / "a")
+    assert loaded.violations == a.violations
+    assert a.violations == b.violations and a.replay == b.replay
+    assert a.replay.agents != c.replay.agents  # the seed matters
+    assert [v.id for v in a.violations] == [f"v{k + 1:03d}" for k in range(len(a.violations))]
+    for v in a.violations:
+        assert 0 <= v.severity <= 1 and v.evidence and all(math.isfinite(x) for x in v.position)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("", "empty"),
+    ("{not json", "not valid JSON"),
+    ("{}", "empty object"),
+    ("[]", "expected a world object"),
+])
+def test_malformed_world_json_is_refused(tmp_path, content, reason):
+    (tmp_path / "world.json").write_text(content)
+    with pytest.raises(BadInputError, match=reason):
+        simulate(tmp_path)
+
+
+def test_world_without_floor_nan_or_degenerate_floor_is_refused(tmp_path):
+    raw = json.loads(make_world().model_dump_json())
+    no_floor = dict(raw)
+    del no_floor["floor"]
+    (tmp_path / "world.json").write_text(json.dumps(no_floor))
+    with pytest.raises(BadInputError, match="no floor"):
+        simulate(tmp_path)
+    nan = json.loads(json.dumps(raw))
+    nan["floor"]["extent_max"] = [float("nan"), 4.0]
+    (tmp_path / "world.json").write_text(json.dumps(nan))
+    with pytest.raises(BadInputError, match="NaN"):
+        simulate(tmp_path)
+    flat = json.loads(json.dumps(raw))
+    flat["floor"]["extent_max"] = [-5.0, 4.0]
+    (tmp_path / "world.json").write_text(json.dumps(flat))
+    with pytest.raises(BadInputError, match="no usable area"):
+        simulate(tmp_path)
+    bad_box = json.loads(json.dumps(raw))
+    bad_box["obstacles"] = [{"id": "x", "center": [0, 0, 0.5], "size": [0, 1, 1], "confidence": 0.5}]
+    (tmp_path / "world.json").write_text(json.dumps(bad_box))
+    with pytest.raises(BadInputError, match="non-positive size"):
+        simulate(tmp_path)
+    make_world().save(tmp_path)
+    with pytest.raises(BadInputError, match="--agents"):
+        simulate(tmp_path, agents=-1)
+    with pytest.raises(BadInputError, match="--seconds"):
+        simulate(tmp_path, seconds=0)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MUJOCO_GL="egl")
+    return subprocess.run([sys.executable, "-m", "worlddirector", *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=120)
+
+
+def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
+    (tmp_path / "world.json").write_text('{"method": "multiview", "floor": null}')
+    p = _cli("simulate", str(tmp_path))
+    assert p.returncode != 0
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "no floor" in lines[0]
+
+
+def test_cli_runs_and_writes_the_report(tmp_path):
+    make_world([box("hover", (0, 2, 1.2), (0.6, 0.6, 0.6))]).save(tmp_path)
+    p = _cli("simulate", str(tmp_path), "--agents", "2", "--seconds", "2", "--seed", "1")
+    assert p.returncode == 0, p.stderr
+    assert "floating" in p.stdout and "agent_report.json" in p.stdout
+    rep = AgentReport.load(tmp_path)
+    assert rep.seed == 1 and rep.n_agents == 2 and of_type(rep, "floating")
