@@ -7,9 +7,11 @@ reason shown to a person. Several findings share a key (``pop_in`` and ``pop_out
 objects staying in view), which is how edits are deduplicated.
 
 The wordings are plain English that real video models follow, and they are chosen to contain the
-phrases the offline procedural generator understands (see ``docs/director.md`` and the procedural
-provider's phrase table), so the offline loop improves for the same reason a real one would: the
-prompt pins down the property that went wrong.
+phrases the offline procedural generator understands (``providers/procedural/rates.py``
+``PIN_PHRASES``), and to avoid words its parser would read as scene content ("hovers" and "jumps"
+are motions, "still" is a camera move, "room" is a setting), so the offline loop improves for the
+same reason a real one would: the prompt pins down the property that went wrong. A test checks
+every wording against the generator's parser.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ VIOLATION_RULES: dict[str, Rule] = {
         "support",
         (
             "objects rest firmly on the floor",
-            "objects rest firmly on the floor, nothing hovers in the air",
+            "objects rest firmly on the floor, nothing floats",
         ),
         "objects had no support and fell when gravity was applied",
         1.4,
@@ -43,14 +45,14 @@ VIOLATION_RULES: dict[str, Rule] = {
         "solidity",
         (
             "solid objects never pass through each other or the walls",
-            "solid objects with clear space between them, never passing through each other or the walls",
+            "solid objects with clear space between them, objects do not overlap or pass through the walls",
         ),
         "objects overlapped each other or the walls",
         1.4,
     ),
     "unstable_object": Rule(
         "stability",
-        ("objects stand upright and stable", "objects stand upright, stable and still on flat ground"),
+        ("objects stand upright and stable", "objects stand upright and stable on flat ground"),
         "objects tipped or slid on their own",
         1.0,
     ),
@@ -62,7 +64,7 @@ VIOLATION_RULES: dict[str, Rule] = {
     ),
     "agent_stuck": Rule(
         "clearance",
-        ("wide clear paths between objects", "wide clear paths with plenty of room between objects"),
+        ("wide clear paths between objects", "wide clear paths with plenty of space between objects"),
         "agents got stuck between obstacles",
         0.8,
     ),
@@ -75,8 +77,8 @@ VIOLATION_RULES: dict[str, Rule] = {
     "pop_in": Rule(
         "persistence",
         (
-            "every object stays in view the whole time",
-            "every object stays in view the whole time, nothing appears or vanishes",
+            "objects stay visible the whole time",
+            "objects stay visible the whole time, nothing appears or disappears",
         ),
         "objects appeared out of nowhere",
         1.3,
@@ -84,15 +86,15 @@ VIOLATION_RULES: dict[str, Rule] = {
     "pop_out": Rule(
         "persistence",
         (
-            "every object stays in view the whole time",
-            "every object stays in view the whole time, nothing appears or vanishes",
+            "objects stay visible the whole time",
+            "objects stay visible the whole time, nothing appears or disappears",
         ),
         "objects vanished mid-shot",
         1.3,
     ),
     "teleport": Rule(
         "continuity",
-        ("smooth continuous motion", "smooth continuous motion without sudden jumps"),
+        ("smooth continuous motion", "smooth, continuous motion throughout, no teleporting"),
         "objects jumped from one place to another between frames",
         1.2,
     ),
@@ -104,19 +106,19 @@ VIOLATION_RULES: dict[str, Rule] = {
     ),
     "flicker": Rule(
         "lighting",
-        ("steady lighting", "steady, even lighting with no flicker"),
+        ("steady lighting", "even, constant lighting with no flicker"),
         "the brightness jumped between frames",
         1.2,
     ),
     "implausible_motion": Rule(
         "physics",
-        ("realistic physics with natural gravity", "realistic physics: thrown objects follow natural arcs under gravity"),
+        ("realistic physics with natural gravity", "realistic physics with natural gravity and believable weight"),
         "tracked motion did not follow gravity",
         1.0,
     ),
     "av_desync": Rule(
         "sound",
-        ("sound in sync with the action", "every sound lands exactly when its event happens on screen"),
+        ("sound in sync with the action", "sound in sync with the action, each sound exactly when its event happens"),
         "sounds were out of step with the events that make them",
         0.9,
     ),
