@@ -13,7 +13,7 @@ import time
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 
 from worlddirector.errors import NotFoundError, WDError
@@ -99,12 +99,15 @@ def get_world(world_id: str, request: Request):
 
 
 @router.get("/worlds/{world_id}/scenes", response_model=SceneView)
-def get_scene(
+async def get_scene(
     world_id: str,
     request: Request,
     path: str = Query("", max_length=4096, description="canonical path: '' (opening scene), '0', '0/2'"),
 ):
-    return _service(request).get_scene(world_id, path)
+    """The hot path (every explorer polls it): two indexed reads run on the event loop itself,
+    skipping the thread-pool hop, and the already-validated model is serialised once."""
+    scene = _service(request).get_scene(world_id, path)
+    return Response(scene.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.post("/worlds/{world_id}/scenes", response_model=ClaimResult, responses={401: {"description": "key needed"},

@@ -336,7 +336,7 @@ def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease
             if not lease.renew(provider_job_id=local_id, provider=name):
                 raise ClaimLost()
     request = build_request(world, row, prompt or row["prompt"], api_key, parent_dir, resume_job_id=resume,
-                            timeout=service.settings.scene_timeout_seconds)
+                            timeout=service.settings.scene_timeout_seconds + 60)  # the watchdog acts first
     recorded: list[str | None] = [resume]
 
     def on_progress(frac: float, msg: str) -> None:
