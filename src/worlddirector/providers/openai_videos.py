@@ -94,10 +94,14 @@ class OpenAIVideosProvider(RemoteProvider):
     # ---- SDK plumbing ----------------------------------------------------------------------------
 
     def _client(self, key: str | None):
+        """One SDK client per key for this provider object's life (the key stays in memory only)."""
         import openai
 
-        return openai.OpenAI(api_key=key or "not-needed", base_url=self.settings.openai_base_url, max_retries=0,
-                             timeout=60.0)
+        cache = self.__dict__.setdefault("_clients", {})
+        if key not in cache:
+            cache[key] = openai.OpenAI(api_key=key or "not-needed", base_url=self.settings.openai_base_url,
+                                       max_retries=0, timeout=60.0)
+        return cache[key]
 
     def _map(self, exc: Exception, key: str | None, job_id: str | None = None) -> ProviderError:
         """Translate an SDK exception into the typed error a person can act on."""
