@@ -27,6 +27,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         if not 1 <= port <= 65535:
             raise BadInputError(f"--port must be between 1 and 65535, got {port}")
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is fine
             try:
                 s.bind((host, port))
             except OSError as exc:

@@ -44,13 +44,15 @@ export async function maybeJson(url) {
 }
 
 /** Subscribe to server-sent events; returns a function that closes the stream. */
-export function listen(url, { onMessage, onEnd, onError } = {}) {
+export function listen(url, { onMessage, onEnd, onError, events = [] } = {}) {
   const es = new EventSource(url);
-  es.onmessage = (e) => {
+  const handle = (e) => {
     let data;
     try { data = JSON.parse(e.data); } catch { return; }
-    onMessage && onMessage(data);
+    onMessage && onMessage(data, e.type);
   };
+  es.onmessage = handle;
+  for (const name of events) es.addEventListener(name, handle); // named events (e.g. "scene")
   es.addEventListener("end", (e) => {
     es.close();
     let data = {};

@@ -180,6 +180,23 @@ function setRunStatus(status) {
 
 let currentIterEvent = null;
 
+/** For runs with no event log (made with the CLI), show the last iteration's stages from run.json. */
+function stagesFromRun(run) {
+  const its = (run && run.iterations) || [];
+  const last = its[its.length - 1];
+  if (!last || !last.stages) return;
+  $("#progress-iter").textContent = `Iteration ${last.index} · ${last.status}${run.stop_reason ? ` · ${run.stop_reason.replace(/_/g, " ")}` : ""}`;
+  for (const [name, rec] of Object.entries(last.stages)) {
+    const row = document.querySelector(`.stage-row[data-stage="${name}"]`);
+    if (!row) continue;
+    const st = rec.status === "running" ? "started" : rec.status;
+    row.className = `stage-row ${st}`;
+    const pct = rec.status === "finished" || rec.status === "skipped" ? 100 : 0;
+    row.querySelector(".bar span").style.width = `${pct}%`;
+    row.querySelector(".msg").textContent = rec.error || (rec.seconds != null ? `${rec.status} in ${rec.seconds.toFixed(1)} s` : rec.status);
+  }
+}
+
 function onEvent(ev) {
   if (ev.type === "iteration") {
     const n = ev.iteration ?? ev.index;
@@ -270,6 +287,7 @@ async function refresh() {
   }
   if (state.runId !== runId) return;
   state.detail = d;
+  if (currentIterEvent === null && d.run) stagesFromRun(d.run);
   $("#run-title").textContent = d.prompt || d.id;
   $("#run-title").title = d.prompt || d.id;
   setRunStatus(d.job.status || (d.run ? d.run.status : null));
@@ -402,7 +420,10 @@ function renderViolations(report) {
   const vs = (report && report.violations) || [];
   if (!report) { box.replaceChildren(); return; }
   if (!vs.length) { box.replaceChildren(h("p", { class: "empty" }, "The agents found no violations in this world.")); return; }
-  box.replaceChildren(...vs.map((v, i) => h("button", { type: "button", class: "vio", "data-violation": v.id, onclick: () => jumpTo(v) },
+  const byType = {};
+  for (const v of vs) byType[v.type] = (byType[v.type] || 0) + 1;
+  const summary = Object.entries(byType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${label(t)}`).join(", ");
+  box.replaceChildren(h("p", { class: "vio-head" }, `${vs.length} violation${vs.length === 1 ? "" : "s"}: ${summary}. Click one (or its red marker) to see it in the video.`), ...vs.map((v, i) => h("button", { type: "button", class: "vio", "data-violation": v.id, onclick: () => jumpTo(v) },
     h("div", { class: "t" }, `${i + 1}. ${label(v.type)} · ${Number(v.time || 0).toFixed(1)} s${v.frames && v.frames.length ? ` · frames ${v.frames[0]}–${v.frames[v.frames.length - 1]}` : ""} · severity ${Math.round((v.severity || 0) * 100)}%`),
     h("div", { class: "e" }, v.evidence || ""))));
 }

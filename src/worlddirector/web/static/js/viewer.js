@@ -194,7 +194,9 @@ export class WorldViewer {
       btn.type = "button";
       btn.className = "marker";
       btn.dataset.violation = v.id;
-      btn.textContent = `${i + 1} · ${v.type.replace(/_/g, " ")} · ${Number(v.time || 0).toFixed(1)} s`;
+      btn.dataset.full = `${i + 1} · ${v.type.replace(/_/g, " ")} · ${Number(v.time || 0).toFixed(1)} s`;
+      btn.dataset.short = `${i + 1}`;
+      btn.textContent = btn.dataset.full;
       btn.title = v.evidence || v.type;
       btn.setAttribute("aria-label", `Violation ${i + 1}: ${v.type.replace(/_/g, " ")} at ${Number(v.time || 0).toFixed(1)} seconds. ${v.evidence || ""}. Jump the video there.`);
       btn.addEventListener("click", () => this.onMarker && this.onMarker(v));
@@ -206,6 +208,7 @@ export class WorldViewer {
 
   highlight(violationId) {
     for (const m of this.markers) m.el.classList.toggle("active", m.v.id === violationId);
+    this.invalidate();
   }
 
   /** Frame the world: the floor extent from world.json, else the loaded content's bounds. */
@@ -224,7 +227,17 @@ export class WorldViewer {
     const size = box.getSize(new THREE.Vector3());
     const r = Math.max(2, Math.hypot(size.x, size.z) * 0.75);
     this.home = { pos: new THREE.Vector3(c.x + r * 0.8, Math.max(2.5, r * 0.75), c.z + r * 0.9), target: new THREE.Vector3(c.x, 0.3, c.z) };
+    // fog, grid and clipping follow the world's size (a single-view guess can span 100+ m)
+    this.scene.fog.near = r * 2;
+    this.scene.fog.far = r * 6;
+    this.camera.far = Math.max(200, r * 10);
+    this.camera.updateProjectionMatrix();
+    const span = Math.max(10, Math.ceil(Math.max(size.x, size.z) * 1.4));
+    this.scene.remove(this.grid);
+    this.grid.geometry.dispose();
+    this.grid = new THREE.GridHelper(span, Math.min(100, Math.max(10, Math.round(span))), 0x2b3245, 0x1a1f2b);
     this.grid.position.set(Math.round(c.x), -0.002, Math.round(c.z));
+    this.scene.add(this.grid);
     this.resetView();
   }
 
@@ -328,19 +341,28 @@ export class WorldViewer {
     this.onPlayState && this.onPlayState(this.playing);
   }
 
+  /** Put each marker's label over its 3D position; labels that would overlap a more severe one
+   * shrink to their number so every marker stays readable and clickable. */
   _placeLabels() {
     const w = this.canvas.clientWidth, hgt = this.canvas.clientHeight;
     const v = new THREE.Vector3();
-    for (const m of this.markers) {
+    const placed = [];
+    const order = [...this.markers].sort((a, b) => (b.v.severity || 0) - (a.v.severity || 0));
+    for (const m of order) {
       m.anchor.getWorldPosition(v);
-      v.y += 0.35;
       v.project(this.camera);
       const visible = v.z < 1 && v.z > -1 && Math.abs(v.x) < 1.05 && Math.abs(v.y) < 1.05;
       m.el.style.display = visible ? "" : "none";
-      if (visible) {
-        m.el.style.left = `${((v.x + 1) / 2) * w}px`;
-        m.el.style.top = `${((1 - v.y) / 2) * hgt}px`;
-      }
+      if (!visible) continue;
+      const x = ((v.x + 1) / 2) * w, y = ((1 - v.y) / 2) * hgt;
+      const full = { x0: x - 70, x1: x + 70, y0: y - 26, y1: y };
+      const hit = placed.some((r) => !(full.x1 < r.x0 || full.x0 > r.x1 || full.y1 < r.y0 || full.y0 > r.y1));
+      const compact = hit && !m.el.classList.contains("active");
+      m.el.textContent = compact ? m.el.dataset.short : m.el.dataset.full;
+      m.el.classList.toggle("compact", compact);
+      if (!compact) placed.push(full);
+      m.el.style.left = `${x}px`;
+      m.el.style.top = `${y - 8}px`;
     }
   }
 

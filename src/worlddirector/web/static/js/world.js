@@ -84,7 +84,8 @@ export async function showWorld(worldId, path) {
 function subscribe() {
   if (state.closeEvents) state.closeEvents();
   state.closeEvents = listen(`/worlds/${enc(state.worldId)}/events`, {
-    onMessage: () => scheduleRefresh(),
+    events: ["scene"],
+    onMessage: onSceneEvent,
     onEnd: () => { state.closeEvents = null; },
   });
   // a slow poll as well, so progress shows even if a proxy buffers the event stream
@@ -92,6 +93,22 @@ function subscribe() {
   state.poll = setInterval(() => {
     if (state.visible && (isActive(state.scene) || anyActive(state.tree))) scheduleRefresh();
   }, 2000);
+}
+
+/** A branch changed somewhere in the world: show progress at once, refetch when a status changed. */
+function onSceneEvent(ev) {
+  if (!ev || typeof ev.path !== "string") { scheduleRefresh(); return; }
+  const node = findNode(state.tree, ev.path);
+  const known = ev.path === state.path && state.scene ? state.scene.status : node ? node.status : null;
+  if (node) node.progress = ev.progress || 0;
+  if (ev.path === state.path && state.scene && ACTIVE.has(ev.status)) {
+    state.scene.progress = ev.progress || 0;
+    state.scene.progressMessage = ev.message || state.scene.progressMessage;
+    renderProgress(state.scene);
+  }
+  const pct = document.querySelector(`#tree button[data-path="${CSS.escape(ev.path)}"] .pct`);
+  if (pct && ACTIVE.has(ev.status)) pct.textContent = `${Math.round((ev.progress || 0) * 100)}%`;
+  if (known !== ev.status) scheduleRefresh();
 }
 
 const isActive = (s) => !!s && ACTIVE.has(s.status);
@@ -146,13 +163,19 @@ function renderScene(s, before, autoplay) {
       : isActive(s) ? "Generating this branch for everyone…"
         : s.path === "" ? "The opening scene has not been generated yet." : "This branch has not been generated yet.";
   }
+  renderProgress(s);
+  renderChoices(s);
+}
+
+function renderProgress(s) {
   const prog = $("#world-progress");
   prog.hidden = !isActive(s);
   if (isActive(s)) {
-    prog.querySelector(".bar span").style.width = `${Math.round((s.progress || 0) * 100)}%`;
-    prog.querySelector("p").textContent = `${s.status} · ${Math.round((s.progress || 0) * 100)}%${s.progressMessage ? ` · ${s.progressMessage}` : ""}`;
+    const pct = Math.round((s.progress || 0) * 100);
+    prog.querySelector(".bar span").style.width = `${pct}%`;
+    prog.dataset.progress = String(pct);
+    prog.querySelector("p").textContent = `${s.status} · ${pct}%${s.progressMessage ? ` · ${s.progressMessage}` : ""}`;
   }
-  renderChoices(s);
 }
 
 async function playVideo(v) {
@@ -284,7 +307,7 @@ async function loadTree() {
     },
     h("span", { class: `st ${n.status}`, "aria-hidden": "true" }),
     h("span", { class: "lbl" }, n.path === "" ? "Opening" : `${n.path} · ${n.short || n.label || ""}`),
-    ACTIVE.has(n.status) ? h("span", { class: "pct" }, `${Math.round((n.progress || 0) * 100)}%`) : h("span", { class: "pct muted small" }, n.status === "ready" ? "" : n.status)),
+    ACTIVE.has(n.status) ? h("span", { class: "pct" }, `${Math.round((n.progress || 0) * 100)}%`) : h("span", { class: "pct idle" }, n.status === "ready" ? "" : n.status)),
     (n.children || []).length ? h("ul", {}, ...n.children.map(node)) : null);
   $("#tree").replaceChildren(h("ul", {}, node(state.tree)));
   if (state.scene && state.scene.status === "ready") renderChoices(state.scene);
