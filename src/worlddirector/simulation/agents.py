@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from worlddirector.artifacts.world import World
 from worlddirector.simulation.engine import mujoco
@@ -35,6 +36,8 @@ STUCK_SECONDS = 6.0  # s without progress (despite side-steps and re-plans) befo
 SIDESTEP_SECONDS = 0.8
 RECOVER_AFTER = 2.0  # s without progress before side-stepping and re-planning
 FALL_DEPTH = 0.3  # m below the floor: fell through it
+MAX_OBJECT_STEP = 1.0  # m per control tick: a tracked object moving further jumped (moved, not dragged)
+MAX_AGENT_SPEED = 4.0  # m/s per axis
 
 
 @dataclass
@@ -154,6 +157,8 @@ def run_agents(
         geom_label[g] = f"agent a{k}"
     mo_body = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}") for k in range(len(moving))]
     mo_mocap = [model.body_mocapid[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}t")] for k in range(len(moving))]
+    mo_qpos = [model.jnt_qposadr[model.body_jntadr[b]] for b in mo_body]
+    mo_qvel = [model.jnt_dofadr[model.body_jntadr[b]] for b in mo_body]
     mo_tracks = [
         (np.array([p.time for p in m.trajectory]), np.array([p.position for p in m.trajectory], dtype=float))
         for m in moving
@@ -178,6 +183,8 @@ def run_agents(
     phys = 0.0
 
     qidx = np.array([[j, j + 1, j + 2] for j in jx], dtype=int).reshape(-1, 3)
+    vidx = np.array([model.jnt_dofadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}{ax}")]
+                     for k in range(n_agents) for ax in "xy"], dtype=int)
     base = np.array([[s[0], s[1], 0.0] for s in starts], dtype=float).reshape(-1, 3)
     solids = BoxSet(list(obstacles) + list(walls))
 
@@ -263,10 +270,22 @@ def run_agents(
         ctrl = np.where(sp > 1.6, ctrl * 1.6 / np.maximum(sp, 1e-9), ctrl)
         data.ctrl[: 2 * n_agents] = ctrl.reshape(-1)
         for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
-            data.mocap_pos[mc] = _interp_track(tr[0], tr[1], t)
+            target = _interp_track(tr[0], tr[1], t)
+            if np.linalg.norm(target - data.mocap_pos[mc]) > MAX_OBJECT_STEP:
+                # a jump in the reconstructed track (a teleport, or a lifting glitch): move the body
+                # with it instead of letting the weld sling it across the world
+                adr, vadr = mo_qpos[k], mo_qvel[k]
+                data.qpos[adr: adr + 3] = target
+                data.qvel[vadr: vadr + 6] = 0.0
+            data.mocap_pos[mc] = target
         t0 = time.perf_counter()
         mujoco.mj_step(model, data, nstep=nstep)
         phys += time.perf_counter() - t0
+        # agents walk: contact impulses (a tracked object ramming one) never launch them faster than a sprint
+        v = data.qvel[vidx]
+        fast = np.abs(v) > MAX_AGENT_SPEED
+        if fast.any():
+            data.qvel[vidx] = np.clip(v, -MAX_AGENT_SPEED, MAX_AGENT_SPEED)
         P = pos_all()
         hist[:, tick] = P
         if moving:
@@ -335,12 +354,9 @@ def run_agents(
     # Coverage: reachable cells within 1.5 m of some agent's path.
     coverage = 0.0
     if n_agents and len(xy):
-        visited = np.zeros(len(xy), dtype=bool)
         samples = hist[:, :: max(1, int(HZ / 3)), :2].reshape(-1, 2)
-        for chunk in np.array_split(samples, max(1, len(samples) // 256)):
-            if len(chunk):
-                d = np.min(np.linalg.norm(xy[:, None, :] - chunk[None, :, :], axis=2), axis=1)
-                visited |= d < 1.5
+        dist, _ = cKDTree(samples).query(xy, k=1, distance_upper_bound=1.5)
+        visited = np.isfinite(dist)
         coverage = float(visited.mean())
     agents_replay = {f"a{k}": [tuple(p) for p in np.round(hist[k], 3).tolist()] for k in range(n_agents)}
     objects_replay = {m.id: [tuple(p) for p in np.round(obj_hist[k], 3).tolist()] for k, m in enumerate(moving)}

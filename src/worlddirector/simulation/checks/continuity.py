@@ -117,7 +117,9 @@ def _flicker(analysis: Analysis, world: World, cams: Cameras, fps: float) -> lis
         mag = ""
         sev = 0.6
         if isinstance(residual, list) and residual:
-            vals = [residual[f] for f in g if 0 <= f < len(residual) and isinstance(residual[f], (int, float))]
+            step = max(1, analysis.video.frame_step)  # residuals are per analysed frame
+            pos_ = [round(f / step) for f in g]
+            vals = [residual[q] for q in pos_ if 0 <= q < len(residual) and isinstance(residual[q], (int, float))]
             if vals:
                 mag = f", brightness jumps of up to {max(vals):.1f} grey levels"
                 sev = 0.4 + 0.6 * min(1.0, max(vals) / 40.0)
