@@ -41,6 +41,8 @@ class StageRecord(_M):
     status: Literal["pending", "running", "finished", "failed", "skipped"] = "pending"
     seconds: float | None = None
     error: str | None = None
+    code: str | None = Field(None, description="the error's code (e.g. moderation_rejected, timeout)")
+    retryable: bool | None = Field(None, description="whether the failure may pass on its own (timeouts, rate limits)")
 
 
 class IterationRecord(_M):

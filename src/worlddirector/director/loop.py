@@ -329,6 +329,8 @@ class _Loop:
             why = f"internal error ({type(exc).__name__}: {exc}); trace in {rec.dir}/error.log"
         rec.stages[stage].status = "failed"
         rec.stages[stage].error = why
+        rec.stages[stage].code = getattr(exc, "code", type(exc).__name__)
+        rec.stages[stage].retryable = bool(getattr(exc, "retryable", False))
         rec.status, rec.error = "failed", why
         self.emit({"type": "stage", "iteration": rec.index, "stage": stage, "status": "failed", "progress": 0.0,
                    "message": why})
@@ -350,10 +352,21 @@ class _Loop:
                 raise self.fail(rec, "generate", BadInputError(
                     f"provider {p.provider!r} means a given clip, but {rec.dir} has no video.mp4/generation.json"))
             else:
+                prior = rec.stages["generate"]
+                # a job submitted before a crash, or before a failure that may pass (timeout, outage), is
+                # still running and paid for: poll it instead of paying again. After a terminal failure
+                # (moderation, bad request, ...) a new job is submitted.
+                resume = st.submitted_job(d, p.provider) if (
+                    prior.status == "running" or (prior.status == "failed" and prior.retryable)) else None
                 force = any(d.iterdir())
+                remaining = None
+                if p.budget_usd is not None:
+                    spent = sum(it.cost_usd for it in self.run_.iterations if it.index != rec.index)
+                    remaining = max(0.0, p.budget_usd - spent)
                 self.stage(rec, d, "generate", lambda prog: st.run_generate(
                     d, prompt=rec.prompt, provider=p.provider, seed=p.seed, size=p.size, seconds=p.seconds,
-                    fps=p.fps, api_key=self.api_key, force=force, on_progress=prog))
+                    fps=p.fps, api_key=self.api_key, force=force, on_progress=prog, budget_usd=remaining,
+                    spend_ledger=self.out / "spend.json", resume_job_id=resume))
         gen = Generation.load(d)
         rec.cost_usd = float(gen.cost_usd or 0.0)
         if not _stage_done(rec, d, "analyze"):

@@ -25,12 +25,30 @@ def has_clip(d: Path) -> bool:
     return (d / Generation.FILENAME).exists() and (d / "video.mp4").exists()
 
 
+def submitted_job(d: Path, provider: str) -> str | None:
+    """The provider job id a remote provider recorded (``job.json``) before the stage stopped."""
+    import json
+
+    try:
+        data = json.loads((d / "job.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("provider") == provider and isinstance(data.get("job_id"), str):
+        return data["job_id"]
+    return None
+
+
 def run_generate(d: Path, *, prompt: str, provider: str, seed: int, size: tuple[int, int], seconds: float,
-                 fps: int, api_key: str | None, force: bool, on_progress: ProgressFn) -> Generation:
+                 fps: int, api_key: str | None, force: bool, on_progress: ProgressFn,
+                 budget_usd: float | None = None, spend_ledger: Path | None = None,
+                 resume_job_id: str | None = None) -> Generation:
+    """Generate the iteration's clip. ``resume_job_id`` polls a job already paid for instead of
+    submitting again; ``spend_ledger`` (the run's ``spend.json``) makes the provider's cap cover the run."""
     from worlddirector.providers.base import VideoRequest
     from worlddirector.providers.generate import generate
 
-    req = VideoRequest(prompt=prompt, seconds=seconds, size=tuple(size), fps=fps, seed=seed, api_key=api_key)
+    req = VideoRequest(prompt=prompt, seconds=seconds, size=tuple(size), fps=fps, seed=seed, api_key=api_key,
+                       budget_usd=budget_usd, spend_ledger=spend_ledger, resume_job_id=resume_job_id)
     return generate(req, d, provider=provider, force=force, on_progress=on_progress)
 
 
