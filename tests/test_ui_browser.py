@@ -108,7 +108,7 @@ class NetLog:
         self.base = urlparse(base)
         self.requests: list = []
         self.errors: list[str] = []
-        page.on("request", self.requests.append)
+        page.on("request", lambda r: self.requests.append(r))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def assert_local(self):
@@ -161,7 +161,9 @@ def test_director_flow(server, browser):
     run_id = page.evaluate("() => location.hash.split('/')[2]")
 
     # live progress arrives over SSE while the run works
-    page.wait_for_selector(".stage-row.finished[data-stage=generate]", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('.stage-row.finished[data-stage=generate]') "
+                           "|| document.querySelector('#run-status').textContent === 'failed'", timeout=120_000)
+    assert page.text_content("#run-status") != "failed", _api(server, f"/api/runs/{run_id}")["job"]
     # the video plays: its currentTime advances
     page.wait_for_function("() => { const v = document.querySelector('#video'); return v.src && v.readyState >= 2; }",
                            timeout=60_000)

@@ -283,11 +283,13 @@ class EventLog:
     def __init__(self, path: Path):
         self.path = path
         self.seq = 0
+        self.last: dict = {}
         if path.exists():
             with path.open("rb") as f:
                 self.seq = sum(1 for _ in f)
 
     def append(self, event: dict) -> None:
+        self.last = event
         self.seq += 1
         rec = {"seq": self.seq, "ts": round(time.time(), 3), **_jsonable(event)}
         with self.path.open("a") as f:
@@ -342,7 +344,8 @@ def _job_main(run_dir_s: str, spec: dict, api_key: str | None) -> None:
         stop = getattr(run, "stop_reason", None)
         set_job(status="finished", finished_at=time.time(), stop_reason=stop)
     except WDError as exc:
-        events.append({"type": "run", "status": "failed", "message": str(exc)})
+        if events.last.get("type") != "run":  # the director announces its own failures
+            events.append({"type": "run", "status": "failed", "message": str(exc)})
         set_job(status="failed", finished_at=time.time(), error=str(exc))
     except BaseException as exc:  # a bug: keep the trace for the operator, show a one-line reason
         (run_dir / "job-error.log").write_text(traceback.format_exc())

@@ -236,8 +236,12 @@ export class WorldViewer {
     this.scene.remove(this.grid);
     this.grid.geometry.dispose();
     this.grid = new THREE.GridHelper(span, Math.min(100, Math.max(10, Math.round(span))), 0x2b3245, 0x1a1f2b);
-    this.grid.position.set(Math.round(c.x), -0.002, Math.round(c.z));
+    this.grid.position.set(Math.round(c.x), -0.06, Math.round(c.z)); // just under the 5 cm floor slab
     this.scene.add(this.grid);
+    // markers and agents stay visible in big worlds
+    const k = Math.max(1, r / 15);
+    if (this.markerGroup) for (const g of this.markerGroup.children) g.scale.setScalar(k);
+    for (const a of this.agents) { a.body.scale.setScalar(k); if (a.kind === "agent") a.lift = 0.45 * k; }
     this.resetView();
   }
 
