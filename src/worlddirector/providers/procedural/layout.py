@@ -1,0 +1,514 @@
+"""Where things go and how they move: mover lanes, launch corridors, the camera path, obstacles.
+
+See :mod:`.scene` for why the order is lanes → camera → obstacles. All randomness comes from the
+scene's seeded generator, so the same prompt and seed give the same layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worlddirector.providers.procedural import camera as cam
+from worlddirector.providers.procedural.kinds import KINDS
+from worlddirector.providers.procedural.meshes import rot_y
+from worlddirector.providers.procedural.scene import (
+    G, LANE_MOTIONS, OBB, SPEEDS, STRIDES, Scene, SceneObject, stadium_point,
+)
+
+TALL = {"tree", "building", "pillar", "shelf", "lamp", "statue", "truck", "sign"}
+
+
+def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
+    if sigma_frames < 0.5 or len(x) < 3:
+        return x.copy()
+    r = int(3 * sigma_frames)
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma_frames) ** 2)
+    k /= k.sum()
+    pad = np.pad(x, (r, r), mode="edge")
+    return np.convolve(pad, k, mode="valid")
+
+
+# ---- movers ------------------------------------------------------------------------------------------
+
+
+def _lane_object_motion(scene: Scene, o: SceneObject, t: np.ndarray, lane: dict, s0: float) -> None:
+    v = SPEEDS[o.motion]
+    s = s0 + v * t
+    x, y, h = stadium_point(s, lane["cx"], lane["cy"], lane["ls"], lane["r"])
+    size = o.size
+    z = np.full_like(x, size[2] / 2)
+    if o.motion == "fly":
+        alt = lane.get("alt", 2.5)
+        z = alt + 0.15 * np.sin(2 * np.pi * t / 1.7 + s0)
+    elif o.motion == "bounce":
+        tb, hb = 0.8, 0.9
+        z = size[2] / 2 + hb * np.abs(np.sin(np.pi * (t + s0 * 0.1) / tb))
+        prev = None
+        for i, zz in enumerate(np.floor((t + s0 * 0.1) / tb)):
+            if prev is not None and zz != prev:
+                o.events.append(("impact", i))
+            prev = zz
+    o.pos[:, 0], o.pos[:, 1], o.pos[:, 2] = x, y, z
+    o.yaw[:] = np.unwrap(h)
+    o.anim["dist"] = s.copy()
+    if o.kind in STRIDES:
+        gait = 2 * np.pi * s / STRIDES[o.kind]
+        o.anim["gait"] = gait
+        if o.motion in ("walk", "run"):
+            steps = np.floor(gait / np.pi)
+            for i in range(1, len(steps)):
+                if steps[i] != steps[i - 1]:
+                    o.events.append(("footstep", i))
+    o.anim["spin"] = 40.0 * t
+    o.anim["flap"] = 2 * np.pi * 3.5 * t
+    if o.motion == "drive":
+        o.events.append(("engine", 0))
+    if o.motion == "roll":
+        o.events.append(("rolling", 0))
+    o.path = dict(o.path or {}, lane=lane, s_end=float(s[-1] + v / scene.fps))
+
+
+def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continuing: bool) -> None:
+    (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
+    fmin, fmax = scene.floor_min, scene.floor_max
+    groups: dict[str, list[SceneObject]] = {}
+    for o in scene.objects:
+        if o.motion in LANE_MOTIONS:
+            if o.path and o.path.get("lane"):
+                lane = o.path["lane"]
+                _lane_object_motion(scene, o, t, lane, o.path["s_end"])
+                scene.occupancy.append(OBB(lane["cx"], lane["cy"], lane["hx"], lane["hy"], 0.0, f"lane:{o.motion}"))
+                continue
+            groups.setdefault(o.motion, []).append(o)
+    # launch corridors: one per projectile (paired with its launcher when there is one)
+    corridors = []
+    for o in scene.objects:
+        if o.motion == "launch" and not (o.path and o.path.get("launched")):
+            src = None
+            gi = (o.path or {}).get("projectile_of")
+            if gi is not None:
+                cands = [s for s in scene.objects if (s.path or {}).get("group") == gi and s.role != "projectile_source"
+                         and s.motion is None]
+                cands = [s for s in cands if not any(c[1] is s for c in corridors)]
+                if cands:
+                    src = cands[0]
+            corridors.append((o, src))
+
+    # lane requests: (width, kind, payload)
+    reqs = []
+    for motion, objs in groups.items():
+        w = max(o.radius for o in objs)
+        if motion == "drive":
+            r = 2.2 if not scene.walls else 1.2
+        elif len(objs) == 1:
+            r = 0.15
+        else:
+            r = w + 0.15
+        reqs.append([2 * r + 2 * w + 0.35, "lane", (motion, objs, r, w)])
+    for proj, src in corridors:
+        wsrc = src.size[1] / 2 if src else 0.0
+        reqs.append([2 * max(wsrc, proj.radius) + 0.6, "corridor", (proj, src)])
+    if not reqs:
+        return
+    total = sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1)
+    ya, yb = y0, y1
+    if total > yb - ya:
+        if scene.walls:
+            ya, yb = fmin[1] + 0.3, fmax[1] - 0.3
+        else:
+            grow = (total - (yb - ya)) / 2 + 0.5
+            ya, yb = ya - grow, yb + grow
+    while sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1) > yb - ya and reqs:
+        # shrink loops first, then drop the last request
+        shrunk = False
+        for r in reqs:
+            if r[1] == "lane" and r[2][2] > 0.15 and r[2][0] != "drive":
+                motion, objs, rr, w = r[2]
+                r[2] = (motion, objs, 0.15, w)
+                r[0] = 2 * 0.15 + 2 * w + 0.35
+                shrunk = True
+        if shrunk:
+            continue
+        r = reqs.pop()
+        objs = r[2][1] if r[1] == "lane" else [r[2][0]]
+        for o in objs:
+            scene.dropped.append(f"{o.id} {o.kind} ({o.motion}): no room for its path")
+        scene.objects = [o for o in scene.objects if o not in objs]
+    used = sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1)
+    slack = max(0.0, (yb - ya) - used)
+    order = list(rng.permutation(len(reqs)))
+    y = ya + float(rng.uniform(0, slack))
+    for idx in order:
+        width, typ, payload = reqs[idx]
+        cy = y + width / 2
+        y += width + 0.2
+        if typ == "lane":
+            motion, objs, r, w = payload
+            xa, xb = x0, x1
+            if motion == "drive" and not scene.walls:
+                xb = x1 + 14.0
+            ls = max(0.5, (xb - xa) - 2 * r - 2 * w - 0.3)
+            lane = dict(cx=(xa + xb) / 2, cy=cy, ls=ls, r=r, hx=ls / 2 + r + w + 0.1, hy=width / 2)
+            if motion == "fly":
+                lane["alt"] = float(rng.uniform(1.8, 2.8))
+            per = 2 * ls + 2 * np.pi * r
+            base = float(rng.uniform(0, per))
+            for j, o in enumerate(objs):
+                _lane_object_motion(scene, o, t, lane, base + per * j / len(objs))
+            scene.occupancy.append(OBB(lane["cx"], cy, lane["hx"], lane["hy"], 0.0, f"lane:{motion}"))
+        else:
+            proj, src = payload
+            _launch(scene, rng, t, proj, src, x0, x1, cy, width)
+
+
+def _launch(scene: Scene, rng, t, proj: SceneObject, src: SceneObject | None, x0: float, x1: float, cy: float,
+            width: float) -> None:
+    n, fps = scene.n, scene.fps
+    pr = proj.size[2] / 2
+    tl = float(min(1.0, 0.2 * n / fps))
+    if src is not None:
+        src.role = "projectile_source"
+        sx = x0 + src.size[0] / 2 + 0.2
+        src.pos[:] = (sx, cy, src.size[2] / 2)
+        src.yaw[:] = 0.0
+        src.path = dict(src.path or {}, placed=True)
+        if src.kind == "catapult":
+            f = src.factor
+            pivot = np.array([-0.1, 0, 0.3]) * f
+            bucket = np.array([-1.45, 0, 0.51]) * f + np.array([0, 0, pr])
+            swing = np.clip((t - tl) / 0.3, 0, 1)
+            arm = 1.9 * (1 - (1 - swing) ** 2)
+            src.anim["arm"] = arm
+            held = [src.pos[0] + pivot + rot_y(a) @ (bucket - pivot) for a in arm]
+            t_rel = tl + 0.3 * (1 - np.sqrt(1 - 1.3 / 1.9))
+            i_rel = int(np.searchsorted(t, t_rel))
+            start = src.pos[0] + pivot + rot_y(1.3) @ (bucket - pivot)
+        else:
+            hand = np.array([0.35, 0.0, 0.45]) * src.factor
+            held = [src.pos[0] + hand] * n
+            i_rel = int(np.searchsorted(t, tl))
+            t_rel = tl
+            start = src.pos[0] + hand
+        src.events.append(("launch", min(i_rel, n - 1)))
+        land_x = min(float(start[0] + rng.uniform(6.0, 9.0)), x1 + 4.0)
+    else:
+        start = np.array([x0 + 0.5, cy, pr])
+        held = [start] * n
+        t_rel = tl
+        i_rel = int(np.searchsorted(t, tl))
+        land_x = min(float(start[0] + rng.uniform(5.0, 8.0)), x1 + 4.0)
+    tf = 1.3
+    vx = (land_x - start[0]) / tf
+    vz = (pr - start[2] + 0.5 * G * tf * tf) / tf
+    pos = np.zeros((n, 3))
+    for i in range(n):
+        ti = t[i]
+        if i < i_rel:
+            pos[i] = held[i]
+        elif ti - t_rel <= tf:
+            dt = ti - t_rel
+            pos[i] = (start[0] + vx * dt, start[1], start[2] + vz * dt - 0.5 * G * dt * dt)
+        else:
+            dt = min(ti - t_rel - tf, 0.8)
+            roll = 1.2 * dt - 0.75 * dt * dt  # decelerating roll after landing
+            pos[i] = (land_x + roll, start[1], pr)
+    pos[:, 2] = np.maximum(pos[:, 2], pr)
+    proj.pos[:] = pos
+    proj.yaw[:] = 0.0
+    proj.anim["dist"] = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pos[:, :2], axis=0), axis=1))])
+    i_land = int(np.searchsorted(t, t_rel + tf))
+    if i_land < n:
+        proj.events.append(("impact", i_land))
+    proj.path = dict(proj.path or {}, launched=True, placed=True)
+    end_x = land_x + 1.0
+    xa = min(x0, start[0] - 0.5)
+    scene.occupancy.append(OBB((xa + end_x) / 2 + 0.3, cy, (end_x - xa) / 2 + 0.3, width / 2, 0.0, f"lane:launch:{proj.id}"))
+
+
+# ---- camera ------------------------------------------------------------------------------------------
+
+
+def _inside(scene: Scene, p: np.ndarray, margin: float = 0.45) -> bool:
+    if not scene.walls:
+        return True
+    return (scene.floor_min[0] + margin <= p[0] <= scene.floor_max[0] - margin
+            and scene.floor_min[1] + margin <= p[1] <= scene.floor_max[1] - margin)
+
+
+def camera_path(scene: Scene, move: str | None, rng: np.random.Generator, t: np.ndarray, prev: dict | None) -> str:
+    n = scene.n
+    T = max(t[-1], 1.0 / scene.fps)
+    s = t / T if T > 0 else np.zeros(n)
+    (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.6])
+    movers = [o for o in scene.objects if o.motion in LANE_MOTIONS]
+    asked_movers = [o for o in movers if o.role == "asked"]
+    if move is None:
+        if prev:
+            move = "dolly"
+        elif movers:
+            move = str(rng.choice(["dolly", "orbit", "tracking"], p=[0.35, 0.35, 0.3]))
+        else:
+            move = str(rng.choice(["dolly", "orbit"]))
+    if move == "tracking" and not movers:
+        scene.notes.append("tracking camera asked but nothing moves: dolly instead")
+        move = "dolly"
+    h = scene.cam_height + float(rng.uniform(-0.1, 0.2))
+    scene.cam_height = h
+    if prev:
+        eye0 = np.asarray(prev["cam_eye"], float)
+        fwd = np.asarray(prev["cam_forward"], float)
+        cams = _continue_camera(scene, move, eye0, fwd, s, T, rng)
+        scene.cams = cams
+        return move
+
+    L = float(np.clip(0.5 * T, 1.5, 4.5))
+    ystart = centre[1] + float(rng.uniform(-0.25, 0.25)) * (y1 - y0) * 0.5
+    start_x = x0 - 1.8 - L
+    if scene.walls and start_x < scene.floor_min[0] + 0.5:
+        start_x = scene.floor_min[0] + 0.5
+        L = min(L, max(0.8, x0 - 1.2 - start_x))
+    eye_a = np.array([start_x, ystart, h])
+    cams = np.zeros((n, 3, 4))
+    if move in ("dolly",):
+        for i in range(n):
+            eye = eye_a + np.array([L * s[i], 0, 0])
+            cams[i] = cam.look_at(eye, centre)
+    elif move in ("static", "handheld", "pan"):
+        eye = eye_a + np.array([L * 0.5, 0, 0])
+        d = centre - eye
+        base = np.arctan2(d[1], d[0])
+        pitch_target = centre[2]
+        dist = np.hypot(d[0], d[1])
+        if move == "handheld":
+            jit = np.stack([_smooth(rng.normal(0, 0.03, n).cumsum() * 0.3, scene.fps * 0.2) for _ in range(4)], 1)
+        amp = float(np.clip(0.06 * T, 0.25, 0.6)) * float(rng.choice([-1, 1]))
+        for i in range(n):
+            if move == "pan":
+                a = base + amp * (s[i] - 0.5) * 2
+                tgt = eye + np.array([np.cos(a) * dist, np.sin(a) * dist, pitch_target - eye[2]])
+                cams[i] = cam.look_at(eye, tgt)
+            elif move == "handheld":
+                cams[i] = cam.look_at(eye + jit[i, :3] * 0.5, centre + np.array([0, jit[i, 3], jit[i, 0]]) * 2)
+            else:
+                cams[i] = cam.look_at(eye, centre)
+    elif move == "orbit":
+        half = max(x1 - x0, y1 - y0) / 2
+        R = half + 2.2
+        direction = float(rng.choice([-1, 1]))
+        sweep = float(np.clip(0.22 * T, 0.5, 1.7))
+        while True:
+            angs = np.pi + direction * sweep * (s - 0.5)
+            eyes = np.stack([centre[0] + R * np.cos(angs), centre[1] + R * np.sin(angs), np.full(n, h)], 1)
+            if all(_inside(scene, e) for e in eyes[:: max(1, n // 24)]) and _inside(scene, eyes[-1]):
+                break
+            if sweep > 0.12:
+                sweep *= 0.8
+            elif R > 2.5:
+                R *= 0.9
+            else:
+                break
+        for i in range(n):
+            cams[i] = cam.look_at(eyes[i], centre)
+    elif move == "tracking":
+        tgt = (asked_movers or movers)[0]
+        sig = scene.fps * 0.8
+        tx = _smooth(tgt.pos[:, 0], sig)
+        ty = _smooth(tgt.pos[:, 1], sig)
+        lane_y = float(np.mean(tgt.pos[:, 1]))
+        D = 5.5 if not scene.walls else 4.0
+        side_y = lane_y - D
+        if _inside(scene, np.array([0.0, side_y, h]), 0.5) and (not scene.walls or side_y >= scene.floor_min[1] + 0.5):
+            for i in range(n):
+                eye = np.array([tx[i] - 1.0, side_y, h])
+                cams[i] = cam.look_at(eye, np.array([tx[i], ty[i], 0.7]))
+        else:
+            for i in range(n):
+                ex = max(tx[i] - 4.0, scene.floor_min[0] + 0.5) if scene.walls else tx[i] - 4.0
+                eye = np.array([ex, float(np.clip(lane_y, scene.floor_min[1] + 0.5, scene.floor_max[1] - 0.5)), h])
+                cams[i] = cam.look_at(eye, np.array([tx[i] + 0.5, ty[i], 0.7]))
+    else:
+        raise ValueError(move)
+    scene.cams = cams
+    return move
+
+
+def _continue_camera(scene: Scene, move: str, eye0: np.ndarray, fwd: np.ndarray, s: np.ndarray, T: float, rng) -> np.ndarray:
+    """Start exactly where the previous clip's camera ended and keep going from there."""
+    n = len(s)
+    fwd = fwd / (np.linalg.norm(fwd) + 1e-9)
+    flat = np.array([fwd[0], fwd[1], 0.0])
+    flat /= np.linalg.norm(flat) + 1e-9
+    look0 = eye0 + fwd * 4.0
+    cams = np.zeros((n, 3, 4))
+    (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    if move in ("dolly", "tracking"):
+        L = float(np.clip(0.35 * T, 0.8, 3.0))
+        dist_c = float(np.linalg.norm(eye0[:2] - centre))
+        sign = 1.0 if dist_c > 4.5 else -1.0
+        while L > 0.2 and not _inside(scene, eye0 + sign * flat * L):
+            L *= 0.7
+        for i in range(n):
+            e = eye0 + sign * flat * L * s[i]
+            cams[i] = cam.look_at(e, e + (look0 - eye0))
+    elif move == "orbit":
+        pivot = np.array([look0[0], look0[1], 0.6])
+        R = float(np.linalg.norm((eye0 - pivot)[:2]))
+        a0 = float(np.arctan2(eye0[1] - pivot[1], eye0[0] - pivot[0]))
+        sweep = float(np.clip(0.15 * T, 0.3, 1.0)) * float(rng.choice([-1, 1]))
+        while abs(sweep) > 0.05 and not _inside(scene, pivot + np.array([R * np.cos(a0 + sweep), R * np.sin(a0 + sweep), 0])):
+            sweep *= 0.7
+        for i in range(n):
+            a = a0 + sweep * s[i]
+            e = np.array([pivot[0] + R * np.cos(a), pivot[1] + R * np.sin(a), eye0[2]])
+            # blend the look target from the previous one to the pivot over the first second
+            w = min(1.0, s[i] * T / 1.0)
+            cams[i] = cam.look_at(e, (1 - w) * (e + (look0 - eye0)) + w * np.array([pivot[0], pivot[1], look0[2]]))
+    elif move == "pan":
+        amp = float(np.clip(0.05 * T, 0.2, 0.5)) * float(rng.choice([-1, 1]))
+        base = np.arctan2(fwd[1], fwd[0])
+        for i in range(n):
+            a = base + amp * s[i]
+            d = np.array([np.cos(a) * np.hypot(fwd[0], fwd[1]), np.sin(a) * np.hypot(fwd[0], fwd[1]), fwd[2]])
+            cams[i] = cam.look_at(eye0, eye0 + d)
+    else:
+        for i in range(n):
+            cams[i] = cam.look_at(eye0, look0)
+    return cams
+
+
+# ---- obstacles -------------------------------------------------------------------------------------
+
+
+def _reserve_camera(scene: Scene) -> None:
+    step = max(1, scene.fps // 4)
+    for i in list(range(0, scene.n, step)) + [scene.n - 1]:
+        c = cam.centre_of(scene.cams[i])
+        scene.occupancy.append(OBB(float(c[0]), float(c[1]), 0.35, 0.35, 0.0, "camera"))
+
+
+def _blocks_view(scene: Scene, xy: np.ndarray, radius: float) -> bool:
+    """True when a point sits between the camera and the stage centre (it would hide the action)."""
+    (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
+    c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    for i in range(0, scene.n, max(1, scene.n // 8)):
+        e = cam.centre_of(scene.cams[i])[:2]
+        d = c - e
+        L = np.linalg.norm(d)
+        if L < 1e-6:
+            continue
+        u = d / L
+        along = float(np.dot(xy - e, u))
+        if 0 < along < L - 1.0:
+            perp = abs(float(np.cross(u, xy - e)))
+            if perp < radius + 0.4:
+                return True
+    return False
+
+
+def _candidate(scene: Scene, o: SceneObject, where: str, rng) -> tuple[np.ndarray, float]:
+    (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
+    fmin, fmax = scene.floor_min, scene.floor_max
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if where == "stage":
+        p = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+    elif where == "ring":
+        a = rng.uniform(0, 2 * np.pi)
+        r = rng.uniform(6.0, 22.0)
+        p = np.array([cx + 3.0 + r * np.cos(a), cy + r * np.sin(a)])
+    elif where == "sides":
+        side = rng.choice([-1, 1])
+        p = np.array([rng.uniform(x0 - 4, x1 + 24), (y1 if side > 0 else y0) + side * (3.5 + o.size[1] / 2 + rng.uniform(0, 3))])
+    else:  # room
+        if scene.walls:
+            p = np.array([rng.uniform(fmin[0] + 0.5, fmax[0] - 0.5), rng.uniform(fmin[1] + 0.5, fmax[1] - 0.5)])
+        else:
+            p = np.array([rng.uniform(x0 - 6, x1 + 12), rng.uniform(y0 - 8, y1 + 8)])
+    if o.kind in ("building",):
+        yaw = float(rng.integers(0, 4)) * np.pi / 2
+    elif o.kind in ("pillar", "fence", "shelf"):
+        yaw = float(rng.integers(0, 2)) * np.pi / 2
+    else:
+        yaw = float(rng.uniform(-np.pi, np.pi))
+    return p, yaw
+
+
+def place_statics(scene: Scene, rng: np.random.Generator, t: np.ndarray, continuing: bool) -> None:
+    _reserve_camera(scene)
+    todo = []
+    for o in scene.objects:
+        placed = (o.path or {}).get("placed") or (continuing and (o.path or {}).get("from_prev"))
+        if o.motion in LANE_MOTIONS or placed:
+            continue
+        if (o.path or {}).get("from_prev"):
+            continue
+        todo.append(o)
+    # previous-clip statics keep their place
+    for o in scene.objects:
+        if (o.path or {}).get("from_prev") and o.motion not in LANE_MOTIONS:
+            scene.occupancy.append(scene.footprint(o))
+    todo.sort(key=lambda o: (o.role != "asked", -o.radius))
+    dropped = []
+    for o in todo:
+        where = (o.path or {}).get("where", "stage") if o.role != "asked" else "stage"
+        ok = False
+        for attempt in range(260):
+            w = where
+            if o.role == "asked" and attempt >= 130:
+                w = "room"
+            p, yaw = _candidate(scene, o, w, rng)
+            box = OBB(float(p[0]), float(p[1]), o.size[0] / 2, o.size[1] / 2, yaw, o.id)
+            if not scene.is_free(box, margin=0.2):
+                continue
+            cdist = min(np.linalg.norm(cam.centre_of(c)[:2] - p) for c in scene.cams[:: max(1, scene.n // 16)])
+            need = o.radius + (1.6 if o.kind in TALL else 1.0)
+            if cdist < need:
+                continue
+            if o.role == "asked":
+                if scene.on_screen_fraction(np.array([p[0], p[1], o.size[2] / 2])) < 0.5:
+                    continue
+            elif _blocks_view(scene, p, o.radius):
+                continue
+            o.pos[:] = (p[0], p[1], o.size[2] / 2)
+            o.yaw[:] = yaw
+            scene.occupancy.append(box)
+            ok = True
+            break
+        if not ok:
+            dropped.append(o)
+            if o.role == "asked":
+                scene.dropped.append(f"{o.id} {o.kind}: no free place in view")
+    scene.objects = [o for o in scene.objects if o not in dropped]
+    for o in scene.objects:
+        if o.motion == "fall" and not (o.path or {}).get("fallen"):
+            _fall(scene, o, t, rng)
+
+
+def _fall(scene: Scene, o: SceneObject, t: np.ndarray, rng) -> None:
+    rest = o.size[2] / 2
+    z, v = rest + float(rng.uniform(2.0, 3.0)), 0.0
+    dt = 1.0 / scene.fps / 8
+    zs = np.zeros(scene.n)
+    cur_t, i = 0.0, 0
+    bounces = 0
+    while i < scene.n:
+        while cur_t + 1e-12 < t[i]:
+            v -= G * dt
+            z += v * dt
+            if z <= rest:
+                z = rest
+                if abs(v) > 0.6 and bounces < 3:
+                    o.events.append(("impact", i))
+                    v = -v * 0.3
+                    bounces += 1
+                else:
+                    v = 0.0
+            cur_t += dt
+        zs[i] = z
+        i += 1
+    o.pos[:, 2] = zs
+    o.path = dict(o.path or {}, fallen=True)
+
+
+__all__ = ["assign_motion", "camera_path", "place_statics", "KINDS"]
