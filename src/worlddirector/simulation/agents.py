@@ -65,6 +65,7 @@ class AgentRun:
     wall_seconds: float
     physics_seconds: float
     steps: int
+    transient_blocks: int = 0
     starts: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -153,6 +154,7 @@ def run_agents(
     for k, m in enumerate(moving):
         geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"mog{k}")] = f"moving object {m.id}"
     geom_id = {g: lab.split(" (")[0].split(" ")[-1] for g, lab in geom_label.items()}  # solid things only
+    mover_of_geom = {mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"mog{k}"): k for k in range(len(moving))}
     for g, k in agent_geom.items():
         geom_label[g] = f"agent a{k}"
     mo_body = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"mo{k}") for k in range(len(moving))]
@@ -170,7 +172,7 @@ def run_agents(
     window = int(round(STUCK_WINDOW * HZ))
     paths: list[list[tuple[float, float]]] = [[] for _ in range(n_agents)]
     goal_of: list[np.ndarray | None] = [None] * n_agents
-    reached = attempted = 0
+    reached = attempted = transient_blocks = 0
     hist = np.zeros((n_agents, n_ticks + 1, 3))
     best = [math.inf] * n_agents  # shortest remaining path length achieved towards the current goal
     best_t = [0.0] * n_agents  # when it was achieved
@@ -323,10 +325,28 @@ def run_agents(
                 blockers[k].clear()
             if stalled >= STUCK_SECONDS:
                 top = sorted(blockers[k].items(), key=lambda kv: (-kv[1], kv[0]))
-                against = [geom_label[g_] for g_, _ in top[:3]]
-                blocker_id = next((geom_id[g_] for g_, _ in top if g_ in geom_id), None)
+                # Only a lasting obstruction is a finding: static geometry, or a tracked object that
+                # stood still the whole time. Crowding by other agents or a passing object is not.
+                lasting = []
+                for g_, _ in top:
+                    if g_ in mover_of_geom:
+                        mk = mover_of_geom[g_]
+                        t_from = max(0, tick - int(stalled * HZ))
+                        if np.linalg.norm(obj_hist[mk, tick] - obj_hist[mk, t_from]) < STUCK_PROGRESS:
+                            lasting.append(g_)
+                    elif g_ in geom_id:
+                        lasting.append(g_)
+                against = [geom_label[g_] for g_ in lasting[:3]]
+                blocker_id = geom_id[lasting[0]] if lasting else None
                 blockers[k].clear()
                 g = goal_of[k]
+                if top and not lasting:
+                    transient_blocks += 1
+                    paths[k] = []
+                    goal_of[k] = None
+                    if queues[k] and queues[k][0] is g:
+                        queues[k].pop(0)
+                    continue
                 w0 = max(0, tick - window)
                 moved = math.hypot(hist[k, tick, 0] - hist[k, w0, 0], hist[k, tick, 1] - hist[k, w0, 1])
                 prior = next((e for e in events if e.kind == "agent_stuck" and e.agent == k
@@ -363,7 +383,8 @@ def run_agents(
     return AgentRun(
         hz=HZ, agents=agents_replay, objects=objects_replay, events=events, goals_reached=reached,
         goals_attempted=attempted, coverage=coverage, sim_seconds=n_ticks / HZ,
-        wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep, starts=starts,
+        wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep,
+        transient_blocks=transient_blocks, starts=starts,
     )
 
 

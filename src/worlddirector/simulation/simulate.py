@@ -123,7 +123,7 @@ def simulate(
         violations.append(violation(ev.kind, ev.severity, ev.position, ev.time, ev.evidence + more, object_id=ev.object_id))
     timings["agents"] = run.wall_seconds
     stats.update(
-        physics_steps=run.steps, goals_reached=run.goals_reached, goals_attempted=run.goals_attempted,
+        physics_steps=run.steps, transient_blocks=run.transient_blocks, goals_reached=run.goals_reached, goals_attempted=run.goals_attempted,
         coverage=round(run.coverage, 3),
         realtime_factor=round(run.sim_seconds / run.wall_seconds, 1) if run.wall_seconds > 0 else None,
         physics_realtime_factor=round(run.sim_seconds / run.physics_seconds, 1) if run.physics_seconds > 0 else None,
