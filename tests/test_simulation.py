@@ -19,7 +19,13 @@ import pytest
 from worlddirector.artifacts.agent_report import AgentReport
 from worlddirector.artifacts.analysis import Analysis, Shot, Track, TrackEvent, TrackPoint, VideoInfo
 from worlddirector.artifacts.world import (
-    Floor, MovingObject, Obstacle, RegisteredCamera, TrajectoryPoint, Wall, World,
+    Floor,
+    MovingObject,
+    Obstacle,
+    RegisteredCamera,
+    TrajectoryPoint,
+    Wall,
+    World,
 )
 from worlddirector.errors import BadInputError
 from worlddirector.simulation import simulate
@@ -244,8 +250,8 @@ def _analysis() -> Analysis:
     tracks = [
         Track(id="t1", points=[tp(f, (300, 200, 340, 300)) for f in range(20, 48)]),  # appears mid-picture
         Track(id="t2", points=[tp(f, (0, 200, 40, 300)) for f in range(10, 48)]),  # enters at the left edge
-        Track(id="t3", points=[tp(f, (100, 220, 160, 300)) for f in range(0, 30)]),  # vanishes mid-picture
-        Track(id="t4", points=[tp(f, (400, 220, 440, 280)) for f in range(0, 48)]),
+        Track(id="t3", points=[tp(f, (100, 220, 160, 300)) for f in range(30)]),  # vanishes mid-picture
+        Track(id="t4", points=[tp(f, (400, 220, 440, 280)) for f in range(48)]),
     ]
     events = [
         TrackEvent(type="appear", track_id="t1", frame=20, magnitude=1.0, evidence="new blob"),

@@ -13,6 +13,7 @@ centre ends up deep inside geometry or below the floor *tunneled*.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -102,9 +103,10 @@ def run_agents(
     n_agents: int,
     seconds: float,
     seed: int,
-    spec: AgentSpec = AgentSpec(),
+    spec: AgentSpec | None = None,
     on_progress: Callable[[float, str], None] | None = None,
 ) -> AgentRun:
+    spec = spec or AgentSpec()
     rng = np.random.default_rng(seed)
     t_wall0 = time.perf_counter()
     ii, jj = np.nonzero(main_mask & grid.free)
@@ -167,9 +169,9 @@ def run_agents(
     ]
     mujoco.mj_forward(model, data)
 
-    n_ticks = int(round(seconds * HZ))
-    nstep = max(1, int(round(1.0 / HZ / model.opt.timestep)))
-    window = int(round(STUCK_WINDOW * HZ))
+    n_ticks = round(seconds * HZ)
+    nstep = max(1, round(1.0 / HZ / model.opt.timestep))
+    window = round(STUCK_WINDOW * HZ)
     paths: list[list[tuple[float, float]]] = [[] for _ in range(n_agents)]
     goal_of: list[np.ndarray | None] = [None] * n_agents
     reached = attempted = transient_blocks = 0
@@ -391,7 +393,7 @@ def run_agents(
 def _remaining(p: np.ndarray, path: list[tuple[float, float]]) -> float:
     """Length of the planned path still to walk from ``p``."""
     total = math.hypot(path[0][0] - p[0], path[0][1] - p[1])
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         total += math.hypot(b[0] - a[0], b[1] - a[1])
     return total
 

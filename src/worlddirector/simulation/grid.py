@@ -32,8 +32,8 @@ class Grid:
         return self.free.shape
 
     def to_cell(self, x: float, y: float) -> tuple[int, int]:
-        i = int(round((x - self.origin[0]) / self.res))
-        j = int(round((y - self.origin[1]) / self.res))
+        i = round((x - self.origin[0]) / self.res)
+        j = round((y - self.origin[1]) / self.res)
         return min(max(i, 0), self.shape[0] - 1), min(max(j, 0), self.shape[1] - 1)
 
     def to_world(self, i: int, j: int) -> tuple[float, float]:

@@ -61,8 +61,8 @@ def _header(timestep: float, extent: float) -> list[str]:
         f'  <statistic extent="{_f(extent)}"/>',
         '  <size memory="64M"/>',
         "  <worldbody>",
-        f'    <geom name="floor" type="plane" size="0 0 1" contype="{FLOOR}" conaffinity="{STATIC | AGENT | MOVING}"'
-        ' friction="0.8 0.005 0.0001"/>',
+        (f'    <geom name="floor" type="plane" size="0 0 1" contype="{FLOOR}" conaffinity="{STATIC | AGENT | MOVING}"'
+         ' friction="0.8 0.005 0.0001"/>'),
     ]
 
 
@@ -140,9 +140,9 @@ def agent_mjcf(
             f'      <joint name="a{k}x" type="slide" axis="1 0 0" damping="5"/>',
             f'      <joint name="a{k}y" type="slide" axis="0 1 0" damping="5"/>',
             f'      <joint name="a{k}z" type="slide" axis="0 0 1"/>',
-            f'      <geom name="ag{k}" type="capsule" fromto="0 0 {_f(r)} 0 0 {_f(h - r)}" size="{_f(r)}" '
-            f'mass="{_f(spec.mass)}" priority="1" friction="0.02 0.005 0.0001" '
-            f'contype="{AGENT}" conaffinity="{FLOOR | STATIC | AGENT | MOVING}"/>',
+            (f'      <geom name="ag{k}" type="capsule" fromto="0 0 {_f(r)} 0 0 {_f(h - r)}" size="{_f(r)}" '
+             f'mass="{_f(spec.mass)}" priority="1" friction="0.02 0.005 0.0001" '
+             f'contype="{AGENT}" conaffinity="{FLOOR | STATIC | AGENT | MOVING}"/>'),
             "    </body>",
         ]
     for k, m in enumerate(moving):
@@ -151,8 +151,8 @@ def agent_mjcf(
             f'    <body name="mo{k}t" mocap="true" pos="{_vec(m.start)}"/>',
             f'    <body name="mo{k}" pos="{_vec(m.start)}">',
             "      <freejoint/>",
-            f'      <geom name="mog{k}" type="box" size="{half}" density="{_f(density_for(m.label))}" '
-            f'contype="{MOVING}" conaffinity="{FLOOR | AGENT}"/>',
+            (f'      <geom name="mog{k}" type="box" size="{half}" density="{_f(density_for(m.label))}" '
+             f'contype="{MOVING}" conaffinity="{FLOOR | AGENT}"/>'),
             "    </body>",
         ]
     lines.append("  </worldbody>")

@@ -104,8 +104,8 @@ def settle(obstacles: list[Box], walls: list[Box], seconds: float = 1.5, drop_to
     body_ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"ob{i}") for i in range(n)]
     mujoco.mj_forward(model, data)
     q0 = data.xquat[body_ids].copy()
-    steps = int(round(seconds / model.opt.timestep))
-    per_tick = max(1, int(round(1.0 / 30.0 / model.opt.timestep)))
+    steps = round(seconds / model.opt.timestep)
+    per_tick = max(1, round(1.0 / 30.0 / model.opt.timestep))
     drop_time: list[float | None] = [None] * n
     max_speed = np.zeros(n)
     traj: dict[int, list[tuple[float, float, float]]] = {i: [] for i in range(n)}

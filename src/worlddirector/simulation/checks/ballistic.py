@@ -46,7 +46,7 @@ def implausible_motion(world: World) -> list[Violation]:
             if e - s + 1 < MIN_POINTS or t[e] - t[s] < MIN_DURATION or z[s: e + 1].max() < MIN_APEX:
                 continue
             tt = t[s: e + 1] - t[s]
-            coef, res, *_ = np.polyfit(tt, z[s: e + 1], 2, full=True)
+            coef = np.polyfit(tt, z[s: e + 1], 2)
             acc = 2 * coef[0]
             ratio = -acc / GRAVITY
             if LOW <= ratio <= HIGH:

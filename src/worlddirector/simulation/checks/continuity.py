@@ -43,7 +43,7 @@ def _place(world: World, cams: Cameras, track_id: str | None, box, frame: int, f
             tp = min(m.trajectory, key=lambda q: abs(q.frame - frame))
             return tuple(tp.position), f"placed on the reconstructed trajectory of {m.id}"
     if box is not None and cams.ok:
-        x0, y0, x1, y1 = box
+        x0, _, x1, y1 = box
         hit = cams.pixel_to_height(frame, (x0 + x1) / 2, y1, 0.0)
         if hit is not None and _on_floor(world, hit):
             return tuple(float(v) for v in hit), "placed where its box meets the floor in the registered camera"

@@ -59,7 +59,7 @@ def unreachable_areas(grid: Grid, labels: np.ndarray, main: int, boxes: list[Box
         d = np.where(mask, (gx - cx) ** 2 + (gy - cy) ** 2, np.inf)
         i, j = np.unravel_index(int(np.argmin(d)), d.shape)
         pos = (float(gx[i, j]), float(gy[i, j]), 0.0)
-        ring = ndimage.binary_dilation(mask, iterations=max(2, int(round(2 * agent_radius / grid.res)) + 1)) & ~mask
+        ring = ndimage.binary_dilation(mask, iterations=max(2, round(2 * agent_radius / grid.res) + 1)) & ~mask
         pts = np.stack([gx[ring], gy[ring]], axis=1)
         enclosing = [b for b in boxes if len(pts) and float(np.max(b.xy_depth(pts))) > -agent_radius - grid.res]
         names = ", ".join(f"{b.kind} {b.id}" for b in enclosing[:6]) or "the floor's edge"
