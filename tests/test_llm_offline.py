@@ -152,3 +152,13 @@ def test_revision_keeps_intent_dedups_and_bounds_length(llm):
     assert len(r3.revised_prompt.split()) <= 40
     assert r3.revised_prompt.startswith(original)
     assert all(c.edit.split()[-1] in ("clear",) for c in r3.changes)
+
+
+def test_revision_applies_removals_from_a_rule_reviser(llm):
+    original = "A glowing red ball rolls across a wooden floor."
+    r = llm.revise_prompt(RevisionRequest(
+        original_prompt=original, prompt=original + " Steady light.",
+        edits=[Change(edit="remove 'glowing'", reason="flicker source", violation_ids=["v1"]),
+               Change(edit="every object rests on the floor", reason="floating", violation_ids=["v2"])]))
+    assert r.revised_prompt == "A red ball rolls across a wooden floor. Steady light. Every object rests on the floor."
+    assert [c.violation_ids for c in r.changes] == [["v1"], ["v2"]]

@@ -63,6 +63,22 @@ def derive_edits(req: RevisionRequest) -> list[Change]:
     return out
 
 
+_REMOVE = re.compile(r"""^remove\s+['"](.+)['"]\s*\.?$""", re.IGNORECASE)
+
+
+def _drop_phrase(sents: list[str], phrase: str) -> tuple[list[str], bool]:
+    """Remove ``phrase`` (case-insensitive, whole words) from each sentence; drop sentences left empty."""
+    pat = re.compile(r"\s*\b" + re.escape(phrase.strip()) + r"\b", re.IGNORECASE)
+    out, hit = [], False
+    for s in sents:
+        t, n = pat.subn("", s)
+        hit = hit or n > 0
+        t = re.sub(r"\s+([,.;!?])", r"\1", " ".join(t.split())).strip(" ,;")
+        if len(norm(t).split()) >= 2:
+            out.append(sentence(t))
+    return out, hit
+
+
 def revise(req: RevisionRequest) -> RevisionResult:
     original = _sentences(req.original_prompt)
     current = _sentences(req.prompt)
@@ -73,6 +89,15 @@ def revise(req: RevisionRequest) -> RevisionResult:
 
     applied: list[Change] = []
     new_sents: list[str] = []
+    # removals first ("remove 'glowing'"): a rule reviser asks to drop a phrase that causes a defect
+    for ch in edits:
+        m = _REMOVE.match(ch.edit.strip())
+        if m:
+            original, hit_o = _drop_phrase(original, m.group(1))
+            kept_added, hit_a = _drop_phrase(kept_added, m.group(1))
+            if hit_o or hit_a:
+                applied.append(ch)
+    edits = [ch for ch in edits if not _REMOVE.match(ch.edit.strip())]
     for ch in edits:
         s = sentence(ch.edit)
         existing = original + kept_added + new_sents
