@@ -1,9 +1,10 @@
 """Track events: ``appear``, ``vanish``, ``teleport``, ``resize``, each at a frame.
 
 * ``appear`` / ``vanish`` / ``teleport`` come from transient blobs (:mod:`.transients`), which
-  pin the frame. A blob is judged by *objectness*: the Lab colour distance between the pixels
-  inside the blob and a ring around it, in the frame before and after the pair. An object
-  standing out from its surroundings is there; floor continuing under the blob is not. Objectness
+  pin the frame. A blob is judged by *objectness*: the percentage of its pixels whose colour is
+  found nowhere in a ring around it (nearest-neighbour Lab distance above ``NOVEL_LAB``), in the
+  frame before and after the pair. An object standing out from its surroundings is there; floor
+  continuing under the blob is not. Objectness
   rising by more than ``OBJECTNESS_JUMP`` and still risen ``CONFIRM`` frames later -> ``appear``
   at the first frame that shows it; falling and staying low -> ``vanish`` at the first frame
   without it. A vanish and an appear in the same pair whose colours match (Lab distance below
@@ -13,8 +14,9 @@
 * ``resize`` comes from tracks: the track's log-area minus the camera's own log-scale change
   (from the pair homographies) drifts by more than ``log(RESIZE_RATIO)`` while the object's
   centre stays put in camera-compensated coordinates (a walker approaching the camera grows too,
-  but it also moves down the frame). The event frame is where the drift first exceeds a third
-  of its final value.
+  but it also moves down the frame), the change is a steady ramp (|correlation with time| > 0.8
+  up to its peak) and the track is colour-segmented (motion-segmented boxes change size whenever
+  objects overlap). The event frame is where the drift first exceeds a third of its final value.
 
 All frames are converted to the ORIGINAL video's numbering by the caller.
 """
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from worlddirector.analysis.tracks import RawTrack, _centre
+from worlddirector.analysis.tracks import RawTrack, _centre, _iou
 from worlddirector.analysis.transients import Blob
 
-OBJECTNESS_JUMP = 12.0
+OBJECTNESS_JUMP = 20.0
+NOVEL_LAB = 12.0
 CONFIRM = 3
 MATCH_COLOR = 30.0
 JUMP_SIZES = 1.0
@@ -48,58 +51,255 @@ class RawEvent:
 
 
 def _objectness(lab: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
-    ring = cv2.dilate(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~mask
-    if not mask.any() or not ring.any():
+    """Percentage of pixels under ``mask`` whose colour is found nowhere in the ring around it.
+
+    The ring (pixels 2-6 px outside the mask) shows what surrounds the region: floor, wall,
+    sky, with their texture. An inside pixel is *novel* when its Lab distance to the nearest ring
+    colour exceeds ``NOVEL_LAB``. Floor continuing under the region is not novel; an object
+    standing on it is. Returns (percentage, mean colour of the novel pixels)."""
+    inner = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    outer = cv2.dilate(mask.astype(np.uint8), np.ones((13, 13), np.uint8)).astype(bool)
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    ring = outer & ~near
+    if not inner.any() or ring.sum() < 8:
         return 0.0, np.zeros(3)
-    inside = lab[mask].astype(np.float32).mean(axis=0)
-    around = lab[ring].astype(np.float32).mean(axis=0)
-    return float(np.linalg.norm(inside - around)), inside
+    inside = lab[inner].astype(np.float32)
+    around = lab[ring].astype(np.float32)
+    if len(inside) > 300:
+        inside = inside[np.linspace(0, len(inside) - 1, 300).astype(int)]
+    if len(around) > 200:
+        around = around[np.linspace(0, len(around) - 1, 200).astype(int)]
+    d = np.sqrt(((inside[:, None, :] - around[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    novel = d > NOVEL_LAB
+    colour = inside[novel].mean(axis=0) if novel.any() else around.mean(axis=0)
+    return 100.0 * float(novel.mean()), colour
 
 
-def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray) -> list[RawEvent]:
+def _overlap(track_box: np.ndarray, blob_box: tuple[int, int, int, int]) -> float:
+    """Fraction of the track box covered by the blob box (the blob is where pixels changed)."""
+    b = np.array(blob_box, float)
+    x0, y0 = max(track_box[0], b[0]), max(track_box[1], b[1])
+    x1, y1 = min(track_box[2], b[2]), min(track_box[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    area = max(1.0, (track_box[2] - track_box[0]) * (track_box[3] - track_box[1]))
+    return inter / area
+
+
+def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
+    """Tracks that begin right after the pair under the blob (appear) / end right before it (vanish).
+
+    A candidate must live ``CONFIRM`` frames on its side of the change, so a segmentation flicker
+    is not an object."""
+    p = b.pair
+    starts, ends = [], []
+    for t in tracks:
+        first, last = t.dets[0], t.dets[-1]
+        if p + 1 <= first.pos <= p + 2 and len(t.dets) > CONFIRM and _overlap(first.box, b.box) > 0.3:
+            starts.append((_iou(first.box, np.array(b.box, float)), t))
+        if p - 1 <= last.pos <= p and len(t.dets) > CONFIRM and _overlap(last.box, b.box) > 0.3:
+            ends.append((_iou(last.box, np.array(b.box, float)), t))
+    return sorted(starts, key=lambda x: -x[0]), sorted(ends, key=lambda x: -x[0])
+
+
+def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None) -> list[RawEvent]:
+    """Classify each transient blob as appear / vanish / teleport (or nothing).
+
+    First choice: tracks. A track that starts just after the pair under the blob is an object
+    that appeared; one that ends just before it vanished; the candidate whose box best matches
+    the blob wins. Without track evidence, the objectness test decides (see module docstring)."""
+    tracks = tracks or []
     n = len(lab_small)
     by_pair: dict[int, list[Blob]] = {}
     for b in blobs:
         by_pair.setdefault(b.pair, []).append(b)
     out: list[RawEvent] = []
     for p, bs in sorted(by_pair.items()):
-        judged = []
+        judged = []  # (blob, kind, track, colour, magnitude, evidence)
         for b in bs:
+            starts, ends = _track_candidates(b, tracks)
+            if starts or ends:
+                s_iou = starts[0][0] if starts else -1.0
+                e_iou = ends[0][0] if ends else -1.0
+                if s_iou >= e_iou:
+                    t = starts[0][1]
+                    judged.append((b, "appear", t, t.dets[0].lab, b.mean_error,
+                                   f"track t{t.id} begins where the picture changed unexplained"))
+                else:
+                    t = ends[0][1]
+                    judged.append((b, "vanish", t, t.last.lab, b.mean_error,
+                                   f"track t{t.id} ends where the picture changed unexplained"))
+                continue
             o0, c0 = _objectness(lab_small[p], b.mask)
             o1, c1 = _objectness(lab_small[p + 1], b.mask)
             later = min(n - 1, p + 1 + CONFIRM)
             earlier = max(0, p - CONFIRM)
             o_late, _ = _objectness(lab_small[later], b.mask)
             o_early, _ = _objectness(lab_small[earlier], b.mask)
-            kind = None
             if o1 - o0 > OBJECTNESS_JUMP and o_late - o0 > 0.6 * (o1 - o0) and o1 - o_early > 0.6 * (o1 - o0):
-                kind = "appear"
+                judged.append((b, "appear", None, c1, o1 - o0, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
             elif o0 - o1 > OBJECTNESS_JUMP and o0 - o_late > 0.6 * (o0 - o1) and o_early - o1 > 0.6 * (o0 - o1):
-                kind = "vanish"
-            judged.append((b, kind, o0, o1, c0, c1))
+                judged.append((b, "vanish", None, c0, o0 - o1, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
         used = set()
-        for i, (bv, kv, o0v, o1v, c0v, _) in enumerate(judged):
+        for i, (bv, kv, tv, cv, _, _) in enumerate(judged):
             if kv != "vanish":
                 continue
-            for j, (ba, ka, o0a, o1a, _, c1a) in enumerate(judged):
-                if ka != "appear" or j in used:
+            for j, (ba, ka, ta, ca, _, _) in enumerate(judged):
+                if ka != "appear" or j in used or (ta is not None and ta is tv):
                     continue
-                dist = float(np.linalg.norm(_centre(np.array(bv.box, float)) - _centre(np.array(ba.box, float))))
-                if float(np.linalg.norm(c0v - c1a)) < MATCH_COLOR and dist > 2.0:
+                src = tv.last.box if tv is not None else np.array(bv.box, float)
+                dst = ta.dets[0].box if ta is not None else np.array(ba.box, float)
+                dist = float(np.linalg.norm(_centre(src) - _centre(dst)))
+                if float(np.linalg.norm(cv - ca)) < MATCH_COLOR and dist > 2.0:
                     used.update((i, j))
-                    out.append(RawEvent("teleport", p + 1, tuple(map(float, ba.box)), dist,
-                                        f"region jumped {dist:.0f} px (flow-res) between frames; colour matches",))
+                    out.append(RawEvent("teleport", p + 1, tuple(map(float, dst)), dist,
+                                        f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",
+                                        tv.id if tv is not None else None))
                     break
-        for i, (b, kind, o0, o1, _, _) in enumerate(judged):
-            if kind is None or i in used:
+        # an object that appears while a track of the same colour and size ends elsewhere in the
+        # same moment is that object, jumped (its old place may show no separate blob)
+        for i, (b, kind, t, col, mag, ev) in enumerate(judged):
+            if i in used or kind != "appear" or t is None:
                 continue
-            out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), abs(o1 - o0),
-                                f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
+            for a in tracks:
+                if a is t or not (p - 1 <= a.last.pos <= p) or len(a.dets) <= CONFIRM:
+                    continue
+                if float(np.linalg.norm(a.last.lab - col)) < MATCH_COLOR and 0.33 < t.dets[0].area / max(1.0, a.last.area) < 3.0:
+                    dist = float(np.linalg.norm(_centre(a.last.box) - _centre(t.dets[0].box)))
+                    if dist > max(3.0, 0.5 * np.sqrt(a.last.area)):
+                        used.add(i)
+                        out.append(RawEvent("teleport", p + 1, tuple(map(float, t.dets[0].box)), dist,
+                                            f"track t{a.id} ended and t{t.id} (same colour) began {dist:.0f} px "
+                                            "(flow-res) away at an unexplained change", a.id))
+                        break
+        for i, (b, kind, t, _, mag, ev) in enumerate(judged):
+            if i in used:
+                continue
+            out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), float(mag), ev, t.id if t is not None else None))
     return out
 
 
-def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray) -> list[RawEvent]:
-    out: list[RawEvent] = []
+CAM_SCALE_DEADBAND = 0.004
+
+
+def cam_log_scale(H: np.ndarray) -> float:
+    """Log area scale of a pair homography (det of its linear part), with a dead band so the
+    noise of a static camera's fits does not accumulate into a fake size change."""
+    ls = float(np.log(max(1e-6, abs(np.linalg.det(H[:2, :2])))))
+    return 0.0 if abs(ls) < CAM_SCALE_DEADBAND else ls
+
+
+def teleports_between_tracks(tracks: list[RawTrack]) -> list[RawEvent]:
+    """A track that ends where another of the same colour and size starts one frame later, far
+    from where the first was heading: one object that jumped (not two objects)."""
+    out = []
+    for a in tracks:
+        end = a.last
+        pred = _centre(end.box) + a.velocity()
+        for b in tracks:
+            if b is a:
+                continue
+            st = b.dets[0]
+            if not (1 <= st.pos - end.pos <= 2):
+                continue
+            if float(np.linalg.norm(st.lab - end.lab)) > MATCH_COLOR or not (0.5 < st.area / max(1.0, end.area) < 2.0):
+                continue
+            dist = float(np.linalg.norm(_centre(st.box) - pred))
+            if dist > max(3.0, 1.0 * np.sqrt(end.area)):
+                out.append(RawEvent("teleport", st.pos, tuple(map(float, st.box)), dist,
+                                    f"track t{a.id} ended and t{b.id} (same colour/size) began {dist:.1f} px "
+                                    "(flow-res) away in the next frame", a.id))
+                break
+    return out
+
+
+def _usable(det, h: int, w: int) -> bool:
+    x0, y0, x1, y1 = det.box
+    return x0 > 1 and y0 > 1 and x1 < w - 1 and y1 < h - 1 and not det.moving
+
+
+def perspective_log_size(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> tuple[dict[int, np.ndarray], float | None]:
+    """Per track: log box height minus log distance of its bottom below the horizon.
+
+    For an object standing on the floor, seen by a camera that does not roll or pitch, both its
+    image height and the depth of its contact point below the horizon scale as 1/distance, so
+    the difference of their logs stays constant under any camera or object motion along the
+    floor. It changes only when the object itself changes size. The horizon row ``y_h`` is shared
+    by every object of the shot; we pick it (grid search) to make the tracks' values as constant
+    as possible. Returns (track id -> per-detection values, y_h); detections touching the frame
+    border are NaN."""
+    h, w = frame_shape
+    cands = []
+    for t in tracks:
+        d = [x for x in t.dets if _usable(x, h, w)]
+        if len(d) >= 8:
+            cands.append(t)
+    if not cands:
+        return {}, None
+    bottoms = np.concatenate([[x.box[3] for x in t.dets if _usable(x, h, w)] for t in cands])
+    best, best_y = np.inf, None
+    for yh in np.linspace(-1.5 * h, float(bottoms.min()) - 2.0, 40):
+        cost = 0.0
+        for t in cands:
+            v = np.array([np.log(max(1.0, x.box[3] - x.box[1])) - np.log(x.box[3] - yh) for x in t.dets if _usable(x, h, w)])
+            cost += float(np.var(v)) * len(v)
+        if cost < best:
+            best, best_y = cost, float(yh)
+    out = {}
+    for t in tracks:
+        vals = np.full(len(t.dets), np.nan)
+        for k, x in enumerate(t.dets):
+            if _usable(x, h, w) and x.box[3] - best_y > 1:
+                vals[k] = np.log(max(1.0, x.box[3] - x.box[1])) - np.log(x.box[3] - best_y)
+        out[t.id] = vals
+    return out, best_y
+
+
+def resize_events(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> list[RawEvent]:
+    """``resize``: the perspective-normalised size (see :func:`perspective_log_size`) ramps by
+    more than ``log(RESIZE_RATIO)`` steadily (|correlation with time| > 0.8 up to the peak)."""
+    vals, yh = perspective_log_size(tracks, frame_shape)
+    out = []
+    for t in tracks:
+        v = vals.get(t.id)
+        if v is None:
+            continue
+        ok = ~np.isnan(v)
+        if ok.sum() < 8:
+            continue
+        idx = np.nonzero(ok)[0]
+        series = v[ok]
+        sm = np.convolve(np.pad(series, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+        base = float(np.median(sm[: max(3, len(sm) // 5)]))
+        drift = sm - base
+        k_end = int(np.argmax(np.abs(drift)))
+        final = float(drift[k_end])
+        ramp = drift[: k_end + 1]
+        monotone = len(ramp) >= 4 and abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) > 0.8
+        if abs(final) > np.log(RESIZE_RATIO) and monotone:
+            k0 = int(np.argmax(np.abs(drift) > abs(final) / 3))
+            det = t.dets[idx[k0]]
+            out.append(RawEvent("resize", det.pos, tuple(map(float, det.box)), float(np.exp(abs(final))),
+                                f"size changed x{np.exp(final):.2f} beyond perspective (horizon row {yh:.0f} at flow res)",
+                                t.id))
+    return out
+
+
+def _supported(e: RawEvent, blobs: list[Blob], tracks: list[RawTrack]) -> bool:
+    """A track-derived teleport is only believed when the picture also changed unexplained at that
+    moment (a transient blob at the pair before the jump, near the object's old or new box)."""
+    boxes = [np.array(e.box, float)]
+    boxes += [t.last.box for t in tracks if t.id == e.track]
+    for b in blobs:
+        if e.pos - 2 <= b.pair <= e.pos and any(_iou(x, np.array(b.box, float)) > 0.05 or _overlap(x, b.box) > 0.3
+                                                  for x in boxes):
+            return True
+    return False
+
+
+def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray, blobs: list[Blob] | None = None,
+                       frame_shape: tuple[int, int] = (90, 160)) -> list[RawEvent]:
+    out: list[RawEvent] = teleports_between_tracks(tracks)
+    jumps: list[RawEvent] = []
     for t in tracks:
         d = t.dets
         if len(d) < 4:
@@ -114,8 +314,7 @@ def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray) -> list
                 if q < len(homographies):
                     H = homographies[q]
                     c = cv2.perspectiveTransform(c, H)
-                    J = H[:2, :2] - np.outer(H[:2, 2].ravel() * 0, [1, 1])
-                    ls += float(np.log(max(1e-6, abs(np.linalg.det(J)))))
+                    ls += cam_log_scale(H)
             cam_logscale.append(cam_logscale[-1] + ls)
             step = float(np.linalg.norm(_centre(b.box) - c[0, 0]))
             steps.append(step)
@@ -126,40 +325,36 @@ def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray) -> list
             size = float(np.sqrt(max(d[k].area, d[k + 1].area)))
             ratio = d[k + 1].area / max(1.0, d[k].area)
             if s > JUMP_SIZES * size and s > JUMP_RATIO * max(med, 0.5) and 0.5 < ratio < 2.0:
-                out.append(RawEvent("teleport", d[k + 1].pos, tuple(map(float, d[k + 1].box)), s,
-                                    f"track jumped {s:.1f} px (flow-res) in one step, median step {med:.1f}", t.id))
-        if len(d) >= 8:
-            la = np.log(np.array([x.area for x in d])) - np.asarray(cam_logscale)
-            la = np.convolve(np.pad(la, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-            drift = la - la[0]
-            comp = np.asarray(comp)
-            travel = float(np.linalg.norm(comp[-1] - comp[0]))
-            size0 = float(np.sqrt(d[0].area))
-            k_end = int(np.argmax(np.abs(drift)))
-            final = drift[k_end]
-            if abs(final) > np.log(RESIZE_RATIO) and travel < 1.5 * size0:
-                k0 = int(np.argmax(np.abs(drift) > abs(final) / 3))
-                out.append(RawEvent("resize", d[k0].pos, tuple(map(float, d[k0].box)), float(np.exp(abs(final))),
-                                    f"area changed x{np.exp(final):.2f} beyond camera scaling while the object stayed put",
-                                    t.id))
-    return out
+                jumps.append(RawEvent("teleport", d[k + 1].pos, tuple(map(float, d[k + 1].box)), s,
+                                      f"track jumped {s:.1f} px (flow-res) in one step, median step {med:.1f}", t.id))
+
+    out.extend(jumps)
+    out.extend(resize_events(tracks, frame_shape))
+    blobs = blobs or []
+    return [e for e in out if e.type != "teleport" or _supported(e, blobs, tracks)]
 
 
 def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
-    """Drop duplicates: same type within ``tol`` frames and overlapping boxes."""
+    """Drop duplicates (same type within ``tol`` frames, nearby boxes), and appear/vanish events
+    that are the two halves of a teleport found at the same moment."""
+    def near(a: RawEvent, b: RawEvent, slack: float = 1.0) -> bool:
+        ba, bb = np.array(a.box), np.array(b.box)
+        cx = float(np.linalg.norm(_centre(ba) - _centre(bb)))
+        return cx < max(8.0, slack * (ba[2] - ba[0] + bb[2] - bb[0]))
+
+    tele = [e for e in evs if e.type == "teleport"]
+    evs = [e for e in evs if not (e.type in ("appear", "vanish") and
+                                  any(abs(t.pos - e.pos) <= tol for t in tele))]
     evs = sorted(evs, key=lambda e: (e.pos, e.type))
     out: list[RawEvent] = []
     for e in evs:
         dup = False
         for o in out:
-            if o.type == e.type and abs(o.pos - e.pos) <= tol:
-                bx = np.array(o.box), np.array(e.box)
-                cx = float(np.linalg.norm(_centre(bx[0]) - _centre(bx[1])))
-                if cx < max(8.0, (bx[0][2] - bx[0][0] + bx[1][2] - bx[1][0])):
-                    dup = True
-                    if o.track is None:
-                        o.track = e.track
-                    break
+            if o.type == e.type and abs(o.pos - e.pos) <= tol and (e.type == "teleport" or near(o, e)):
+                dup = True
+                if o.track is None:
+                    o.track = e.track
+                break
         if not dup:
             out.append(e)
     return out

@@ -20,6 +20,7 @@ Frames next to a detected shot cut are excluded (a cut is a step, not a flicker)
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from scipy.ndimage import median_filter
 
@@ -31,11 +32,9 @@ K = 6.0
 
 def channel_means(rgb: np.ndarray, grid: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """(N, 3) whole-frame channel means and (N, grid*grid, 3) per-cell channel means."""
-    n, h, w, _ = rgb.shape
-    small = rgb[:, ::2, ::2].astype(np.float32)
-    whole = small.mean(axis=(1, 2))
-    hs, ws = small.shape[1] // grid, small.shape[2] // grid
-    cells = small[:, : hs * grid, : ws * grid].reshape(n, grid, hs, grid, ws, 3).mean(axis=(2, 4))
+    n = rgb.shape[0]
+    cells = np.stack([cv2.resize(f, (grid, grid), interpolation=cv2.INTER_AREA) for f in rgb]).astype(np.float32)
+    whole = np.stack([np.asarray(cv2.mean(f)[:3]) for f in rgb]).astype(np.float32)
     return whole, cells.reshape(n, grid * grid, 3)
 
 

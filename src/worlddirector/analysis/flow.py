@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 
 FLOW_WIDTH = 160
+STILL_PX = 0.25
+STILL_FRACTION = 0.6
 
 
 @dataclass
@@ -69,21 +71,34 @@ def compute_motion(gray: np.ndarray, width: int = FLOW_WIDTH) -> MotionField:
     pts = _grid(fh, fw)
     xi, yi = pts[:, 0].astype(int), pts[:, 1].astype(int)
     c = np.array([fw / 2, fh / 2], np.float32)
+    all_pts = pts
     for i in range(m):
         f = dis.calc(small[i], small[i + 1], None)
         flows[i] = f
-        v = f[yi, xi]
-        dst = pts + v
-        mag[i] = float(np.median(np.linalg.norm(v, axis=1)))
+        # flow is only trustworthy where there is texture: keep grid points with gradient
+        gx = cv2.Sobel(small[i], cv2.CV_32F, 1, 0, ksize=3)[yi, xi]
+        gy = cv2.Sobel(small[i], cv2.CV_32F, 0, 1, ksize=3)[yi, xi]
+        textured = np.hypot(gx, gy) > 12.0
+        sel = textured if textured.sum() >= 24 else np.ones(len(all_pts), bool)
+        v_all = f[yi, xi]
+        v = v_all[sel]
+        p_sel = all_pts[sel]
+        dst = p_sel + v
+        speed = np.linalg.norm(v, axis=1)
+        mag[i] = float(np.median(speed))
         trans[i] = np.median(v, axis=0)
-        H, inl = cv2.findHomography(pts, dst, cv2.RANSAC, 1.0, maxIters=200)
-        if H is None:
-            H = np.eye(3)
+        diff = cv2.absdiff(small[i], small[i + 1])
+        if np.mean(speed < STILL_PX) > STILL_FRACTION or np.mean(diff < 4) > STILL_FRACTION + 0.2:
+            H = np.eye(3)  # a still camera: most textured points (or most pixels) do not change
+        else:
+            H, _ = cv2.findHomography(p_sel, dst, cv2.RANSAC, 1.0, maxIters=200)
+            if H is None:
+                H = np.eye(3)
         Hs[i] = H
-        proj = cv2.perspectiveTransform(pts[None], H)[0]
+        proj = cv2.perspectiveTransform(p_sel[None].astype(np.float32), H)[0]
         par[i] = float(np.median(np.linalg.norm(proj - dst, axis=1)))
         # similarity fit (least squares): v = t + s*(p-c) + r*perp(p-c)
-        q = pts - c
+        q = p_sel - c
         A = np.zeros((2 * len(q), 4))
         A[0::2, 0] = 1
         A[1::2, 1] = 1

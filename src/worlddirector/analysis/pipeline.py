@@ -129,7 +129,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     factor = dec.info.width / fw
     t0 = lap("flow", t0)
     prog(0.45, "shots and flicker")
-    cuts, cut_details = detect_cuts(dec.rgb, dec.fps, motion)
+    cuts, cut_details = detect_cuts(rgb_small, dec.fps, motion)
     shots = _shots_from_cuts(cuts, dec.n)
     flicker_pos, flicker_details = detect_flicker(dec.rgb, cuts)
     t0 = lap("shots_flicker", t0)
@@ -142,7 +142,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if dec.n >= 4 else []
     raw_tracks = track_objects(rgb_small, motion, shots) if dec.n >= 2 else []
-    raw_events = merge_events(events_from_blobs(blobs, lab_small) + events_from_tracks(raw_tracks, motion.homography))
+    raw_events = merge_events(events_from_blobs(blobs, lab_small, raw_tracks)
+                              + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw)))
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}

@@ -71,11 +71,14 @@ def detect_cuts(rgb: np.ndarray, fps: float, motion: MotionField) -> tuple[list[
     cuts = []
     min_gap = max(2, int(round(MIN_SHOT_SECONDS * fps)))
     for c in sorted(set(sd) | set(flow_cuts)):
-        # flash / flicker test: frame c-1 and c+1 (or c+2) look alike while c differs
-        if 1 <= c < len(g) - 1:
-            before_after = min(np.mean(np.abs(g[c - 1] - g[min(c + k, len(g) - 1)])) for k in range(1, 6))
-            across = np.mean(np.abs(g[c - 1] - g[c]))
-            if before_after < 0.35 * across:
+        # flash / flicker test: some frame before the candidate looks like some frame after it
+        # (the picture came back), while the two frames at the candidate differ
+        if 1 <= c < len(g):
+            across = float(np.mean(np.abs(g[c - 1] - g[c])))
+            back = min((float(np.mean(np.abs(g[a] - g[b])))
+                        for a in range(max(0, c - 6), c) for b in range(c, min(len(g), c + 6))
+                        if (a, b) != (c - 1, c)), default=across)
+            if back < 0.35 * across:
                 continue
         if cuts and c - cuts[-1] < min_gap:
             continue

@@ -3,8 +3,9 @@
 Segmentation (per frame, at flow resolution, 160 px wide):
 
 * colour clustering: k-means (k=8, Lab) fitted once per shot on sampled pixels; every pixel gets
-  its nearest centre. Clusters covering more than ``BG_FRACTION`` of the shot's pixels are
-  background surfaces (floor, sky, walls); connected components of the other clusters are object
+  its nearest centre (through a lookup table). The largest clusters, together covering
+  ``BG_COVERAGE`` of the pixels, and any cluster above ``BG_FRACTION`` are background surfaces
+  (floor, sky, walls, their texture); connected components of the other clusters are object
   candidates;
 * motion: pixels whose flow differs from the camera homography by more than ``MOTION_PX`` are
   independently moving; their connected components are candidates too (this catches objects
@@ -30,8 +31,9 @@ from worlddirector.analysis.flow import MotionField
 
 K = 8
 BG_FRACTION = 0.12
+BG_COVERAGE = 0.65
 MOTION_PX = 0.8
-MIN_AREA = 0.0015
+MIN_AREA = 0.003
 MAX_AREA = 0.25
 CONTRAST = 14.0
 COLOR_DIST = 28.0
@@ -92,9 +94,19 @@ def fit_palette(lab_frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centers, frac
 
 
-def _assign(lab: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    d = ((lab[:, :, None, :].astype(np.float32) - centers[None, None]) ** 2).sum(axis=3)
-    return d.argmin(axis=2).astype(np.uint8)
+def palette_lut(centers: np.ndarray, bits: int = 5) -> np.ndarray:
+    """Nearest-centre label for every Lab colour quantised to ``bits`` per channel (a lookup
+    table, so labelling a frame is one indexing operation instead of K distance images)."""
+    q = 1 << bits
+    step = 256 // q
+    grid = (np.stack(np.meshgrid(np.arange(q), np.arange(q), np.arange(q), indexing="ij"), -1) * step + step // 2)
+    d = ((grid.reshape(-1, 1, 3).astype(np.float32) - centers[None]) ** 2).sum(axis=2)
+    return d.argmin(axis=1).astype(np.uint8)
+
+
+def _assign(lab: np.ndarray, lut: np.ndarray, bits: int = 5) -> np.ndarray:
+    q = (lab >> (8 - bits)).astype(np.int32)
+    return lut[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
 def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray | None, labels: np.ndarray,
@@ -102,6 +114,8 @@ def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray
     h, w = labels.shape
     min_px, max_px = MIN_AREA * h * w, MAX_AREA * h * w
     masks = []
+    counts = np.bincount(labels.ravel(), minlength=256)
+    fg_labels = [k for k in fg_labels if counts[k] >= min_px]
     for k in fg_labels:
         masks.append((labels == k).astype(np.uint8))
     if motion_mask is not None and motion_mask.any():
@@ -153,10 +167,14 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
     next_id = 0
     for a, b in shots:
         centers, frac = fit_palette(lab_all[a:b:max(1, (b - a) // 12)])
-        fg = [k for k in range(len(centers)) if frac[k] < BG_FRACTION]
+        order = np.argsort(-frac)
+        cum = np.cumsum(frac[order])
+        bg = set(order[: int(np.searchsorted(cum, BG_COVERAGE)) + 1].tolist())
+        fg = [k for k in range(len(centers)) if k not in bg and frac[k] < BG_FRACTION]
+        lut = palette_lut(centers)
         active: list[RawTrack] = []
         for p in range(a, b):
-            labels = _assign(lab_all[p], centers)
+            labels = _assign(lab_all[p], lut)
             mm = None
             if p < len(motion.flow) and p + 1 < b:
                 f = motion.flow[p]

@@ -68,7 +68,7 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
         n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for k in range(1, n):
             x, y, bw, bh, area = stats[k]
-            if area < min_px:
+            if area < min_px or min(bw, bh) < 4:
                 continue
             bm = lab == k
             blobs.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from worlddirector.analysis.events import cam_log_scale
 from worlddirector.analysis.tracks import RawTrack, _centre
 
 
@@ -33,7 +34,7 @@ def _cam_logscale(d, homographies) -> list[float]:
         ls = 0.0
         for q in range(a.pos, b.pos):
             if q < len(homographies):
-                ls += float(np.log(max(1e-6, abs(np.linalg.det(homographies[q][:2, :2])))))
+                ls += cam_log_scale(homographies[q])
         out.append(out[-1] + ls)
     return out
 
