@@ -315,8 +315,13 @@ def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease
     right after; the progress callback copies the id into the scene row at that moment, so from
     then on a crash resumes the paid job (``resume_job_id``) instead of submitting another.
     """
-    from worlddirector.providers.generate import generate
     from worlddirector.providers.registry import get_provider
+
+    try:
+        from worlddirector.providers.generate import generate
+    except ModuleNotFoundError:  # TEMP until providers.generate lands: same provider, called directly
+        def generate(request, out_dir, *, provider, force, on_progress):
+            return get_provider(provider).generate(request, out_dir, on_progress)
 
     name = world["video_provider"]
     remote = not get_provider(name).synthetic
