@@ -454,24 +454,33 @@ def list_runs(request: Request) -> dict:
 @router.post("/runs", status_code=202)
 def start_run(body: StartRun, request: Request) -> RunCreated:
     """Start a director run in the background; follow it at ``/api/runs/{id}/events``."""
-    _check_choices(body.provider, body.llm)
     d = _defaults(request)
-    run_id = _new_run_id(body.prompt)
+    run_id = _create_prompt_run(
+        request, prompt=body.prompt, provider=body.provider, llm=body.llm, iterations=body.iterations or d.iterations,
+        target=body.target or d.target, seed=body.seed, budget_usd=body.budget_usd, api_key=body.api_key,
+    )
+    return RunCreated(id=run_id, status="queued")
+
+
+def _create_prompt_run(request: Request, *, prompt: str, provider: str, llm: str, iterations: int, target: float,
+                       seed: int = 0, budget_usd: float | None = None, api_key: str | None = None,
+                       parent: str | None = None) -> str:
+    _check_choices(provider, llm)
+    run_id = _new_run_id(prompt)
     run_dir = _run_dir(request, run_id, must_exist=False)
     run_dir.mkdir(parents=True)
     _write_json(run_dir / "ui.json", {
-        "id": run_id, "prompt": body.prompt, "provider": body.provider, "llm": body.llm,
-        "source": "prompt", "created": time.time(),
+        "id": run_id, "prompt": prompt, "provider": provider, "llm": llm, "source": "prompt",
+        "created": time.time(), "parent": parent,
     })
-    spec = _spec(d, prompt=body.prompt, provider=body.provider, llm=body.llm,
-                 iterations=body.iterations or d.iterations, target=body.target or d.target,
-                 seed=body.seed, budget_usd=body.budget_usd)
+    spec = _spec(_defaults(request), prompt=prompt, provider=provider, llm=llm, iterations=iterations,
+                 target=target, seed=seed, budget_usd=budget_usd)
     try:
-        _runner(request).start(run_dir, spec, body.api_key or None)
+        _runner(request).start(run_dir, spec, api_key or None)
     except WDError:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
-    return RunCreated(id=run_id, status="queued")
+    return run_id
 
 
 @router.get("/runs/{run_id}")
@@ -499,6 +508,9 @@ def get_run(run_id: str, request: Request) -> dict:
 def continue_run(run_id: str, body: ContinueRun, request: Request) -> RunCreated:
     """Regenerate (one more iteration) or auto-run N more, from the latest revised prompt.
 
+    For an uploaded or sample clip (which cannot be re-shot) this starts a *new* run that
+    generates a clip from the revised prompt; the response then carries the new run's id.
+
     The director is resumable: called again on the same directory with a larger iteration
     budget, it picks up after the last finished stage. The target is raised to 1.0 because the
     person explicitly asked for another take even if the previous one met the target.
@@ -510,6 +522,17 @@ def continue_run(run_id: str, body: ContinueRun, request: Request) -> RunCreated
     if job.get("status") in ACTIVE:
         raise Conflict(f"run {run_id} is still running; wait for it to finish")
     run = _read_json(run_dir / "run.json") or {}
+    if meta.get("source") in ("upload", "sample"):
+        # a given clip cannot be re-shot: make a new clip from its revised prompt, in a new run
+        its = _run_iterations(run)
+        revised = next((i.get("revised_prompt") for i in reversed(its) if i.get("revised_prompt")), None)
+        if not revised:
+            raise BadInputError(f"run {run_id} has no revised prompt yet to generate a new clip from")
+        settings: Settings = request.app.state.settings
+        new_id = _create_prompt_run(request, prompt=revised, provider=settings.video_provider,
+                                    llm=meta.get("llm") or "offline", iterations=body.iterations,
+                                    target=_defaults(request).target, api_key=body.api_key, parent=run_id)
+        return RunCreated(id=new_id, status="queued")
     done = max(len(_run_iterations(run)), len(_iterations_on_disk(run_dir)))
     prev = job.get("spec") or {}
     d = _defaults(request)

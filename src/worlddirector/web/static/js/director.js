@@ -503,7 +503,13 @@ function bindRevision() {
     if (!state.runId) return;
     btn.disabled = true;
     try {
-      await api(`/api/runs/${state.runId}/continue`, { method: "POST", body: { iterations: n } });
+      const res = await api(`/api/runs/${state.runId}/continue`, { method: "POST", body: { iterations: n } });
+      if (res.id !== state.runId) { // an uploaded/sample clip: a new run from its revised prompt
+        toast("Generating a new clip from the revised prompt");
+        location.hash = `#/director/${res.id}`;
+        loadHistory();
+        return;
+      }
       setRunStatus("queued");
       follow(state.runId);
       await refresh();
