@@ -40,6 +40,10 @@ class Replay(_M):
         default_factory=dict,
         description="obstacle id -> centre per tick (same hz) while released under gravity in the settle test",
     )
+    present: dict[str, list[tuple[int, int]]] = Field(
+        default_factory=dict,
+        description="object id -> inclusive tick ranges when the tracked object is in the scene (the clip loops)",
+    )
     starts: dict[str, tuple[float, float]] = Field(default_factory=dict, description="agent id -> spawn (x, y)")
 
 

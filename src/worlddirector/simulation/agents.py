@@ -35,10 +35,12 @@ STUCK_WINDOW = 3.0  # s: the displacement quoted in the evidence
 STUCK_PROGRESS = 0.3  # m: getting this much closer to the goal (along the plan) counts as progress
 STUCK_SECONDS = 6.0  # s without progress (despite side-steps and re-plans) before it is reported
 SIDESTEP_SECONDS = 0.8
+BLOCKER_SHARE = 0.3  # an obstruction must be in contact for this share of the stall
 RECOVER_AFTER = 2.0  # s without progress before side-stepping and re-planning
 FALL_DEPTH = 0.3  # m below the floor: fell through it
 MAX_OBJECT_STEP = 1.0  # m per control tick: a tracked object moving further jumped (moved, not dragged)
 MAX_AGENT_SPEED = 4.0  # m/s per axis
+PARK = np.array([0.0, 0.0, -100.0])  # where a tracked object waits while it is not in the clip
 
 
 @dataclass
@@ -58,6 +60,7 @@ class AgentRun:
     hz: float
     agents: dict[str, list[tuple[float, float, float]]]
     objects: dict[str, list[tuple[float, float, float]]]
+    present: dict[str, list[tuple[int, int]]]
     events: list[AgentEvent]
     goals_reached: int
     goals_attempted: int
@@ -148,6 +151,7 @@ def run_agents(
     data = mujoco.MjData(model)
     jx = [model.jnt_qposadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}x")] for k in range(n_agents)]
     agent_geom = {mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"ag{k}"): k for k in range(n_agents)}
+    ag_geom_ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"ag{k}") for k in range(n_agents)]
     geom_label: dict[int, str] = {}
     for i, b in enumerate(obstacles):
         geom_label[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"obg{i}")] = f"obstacle {b.id}" + (f" ({b.label})" if b.label else "")
@@ -217,16 +221,17 @@ def run_agents(
             plan(k, p)
 
     def touching_geoms(k: int) -> list[int]:
+        n = data.ncon
+        if n == 0:
+            return []
+        g1 = data.contact.geom1[:n]
+        g2 = data.contact.geom2[:n]
+        mine = ag_geom_ids[k]
+        others = np.concatenate([g2[g1 == mine], g1[g2 == mine]])
         out = []
-        for c in data.contact[: data.ncon]:
-            if c.geom1 in agent_geom and agent_geom[c.geom1] == k:
-                other = c.geom2
-            elif c.geom2 in agent_geom and agent_geom[c.geom2] == k:
-                other = c.geom1
-            else:
-                continue
-            if other in geom_label and other not in out:
-                out.append(other)
+        for g in others.tolist():
+            if g in geom_label and g not in out:
+                out.append(g)
         return out
 
     def touching(k: int) -> list[str]:
@@ -235,6 +240,14 @@ def run_agents(
     P = pos_all()
     hist[:, 0] = P
     obj_hist = np.zeros((len(moving), n_ticks + 1, 3))
+    present = np.zeros((len(moving), n_ticks + 1), dtype=bool)
+    loop = max([float(tr[0][-1]) for tr in mo_tracks] + [0.0])
+    for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
+        present[k, 0] = tr[0][0] <= 0.5 / HZ
+        if not present[k, 0]:
+            data.mocap_pos[mc] = PARK
+            data.qpos[mo_qpos[k]: mo_qpos[k] + 3] = PARK
+    mujoco.mj_forward(model, data)
     if moving:
         obj_hist[:, 0] = data.xpos[mo_body]
     for k in range(n_agents):
@@ -273,8 +286,12 @@ def run_agents(
         sp = np.linalg.norm(ctrl, axis=1, keepdims=True)
         ctrl = np.where(sp > 1.6, ctrl * 1.6 / np.maximum(sp, 1e-9), ctrl)
         data.ctrl[: 2 * n_agents] = ctrl.reshape(-1)
+        t_clip = t % loop if loop > 0 else t  # the clip's motion replays in a loop
         for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
-            target = _interp_track(tr[0], tr[1], t)
+            here = tr[0][0] - 0.5 / HZ <= t_clip <= tr[0][-1] + 0.5 / HZ
+            present[k, tick] = here
+            # outside its track the object is not in the scene: parked far below the floor
+            target = _interp_track(tr[0], tr[1], t_clip) if here else PARK
             if np.linalg.norm(target - data.mocap_pos[mc]) > MAX_OBJECT_STEP:
                 # a jump in the reconstructed track (a teleport, or a lifting glitch): move the body
                 # with it instead of letting the weld sling it across the world
@@ -330,11 +347,15 @@ def run_agents(
                 # Only a lasting obstruction is a finding: static geometry, or a tracked object that
                 # stood still the whole time. Crowding by other agents or a passing object is not.
                 lasting = []
-                for g_, _ in top:
+                stall_ticks = max(1, round((stalled - 1.0) * HZ))
+                t_from = max(0, tick - round(stalled * HZ))
+                for g_, n_touch in top:
+                    if n_touch < BLOCKER_SHARE * stall_ticks:
+                        continue  # brushed against it once: not what holds the agent
                     if g_ in mover_of_geom:
                         mk = mover_of_geom[g_]
-                        t_from = max(0, tick - int(stalled * HZ))
-                        if np.linalg.norm(obj_hist[mk, tick] - obj_hist[mk, t_from]) < STUCK_PROGRESS:
+                        if present[mk, t_from: tick + 1].all() and \
+                                np.linalg.norm(obj_hist[mk, tick] - obj_hist[mk, t_from]) < STUCK_PROGRESS:
                             lasting.append(g_)
                     elif g_ in geom_id:
                         lasting.append(g_)
@@ -342,7 +363,7 @@ def run_agents(
                 blocker_id = geom_id[lasting[0]] if lasting else None
                 blockers[k].clear()
                 g = goal_of[k]
-                if top and not lasting:
+                if not lasting:  # crowding, a passing object, or dithering: not a finding about the world
                     transient_blocks += 1
                     paths[k] = []
                     goal_of[k] = None
@@ -381,13 +402,35 @@ def run_agents(
         visited = np.isfinite(dist)
         coverage = float(visited.mean())
     agents_replay = {f"a{k}": [tuple(p) for p in np.round(hist[k], 3).tolist()] for k in range(n_agents)}
-    objects_replay = {m.id: [tuple(p) for p in np.round(obj_hist[k], 3).tolist()] for k, m in enumerate(moving)}
+    objects_replay = {}
+    spans = {}
+    for k, m in enumerate(moving):
+        pos = obj_hist[k].copy()
+        # while absent, hold the nearest present position so a viewer never flies to the parking spot
+        idx = np.flatnonzero(present[k])
+        if len(idx):
+            nearest = idx[np.clip(np.searchsorted(idx, np.arange(len(pos))), 0, len(idx) - 1)]
+            pos[~present[k]] = pos[nearest[~present[k]]]
+        objects_replay[m.id] = [tuple(p) for p in np.round(pos, 3).tolist()]
+        spans[m.id] = _spans(present[k])
     return AgentRun(
-        hz=HZ, agents=agents_replay, objects=objects_replay, events=events, goals_reached=reached,
+        hz=HZ, agents=agents_replay, objects=objects_replay, present=spans, events=events, goals_reached=reached,
         goals_attempted=attempted, coverage=coverage, sim_seconds=n_ticks / HZ,
         wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep,
         transient_blocks=transient_blocks, starts=starts,
     )
+
+
+def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Inclusive [first, last] tick ranges where ``mask`` is true."""
+    out, start = [], None
+    for i, v in enumerate(mask.tolist() + [False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            out.append((start, i - 1))
+            start = None
+    return out
 
 
 def _remaining(p: np.ndarray, path: list[tuple[float, float]]) -> float:

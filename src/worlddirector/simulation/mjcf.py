@@ -9,7 +9,7 @@ Two scenes are built from the same geometry:
   agents as upright capsules on x/y/z slide joints driven by velocity actuators.
 
 Collision groups (``contype``/``conaffinity`` bits) keep tracked objects from fighting static
-geometry (their passing *through* obstacles is a finding the checks report, not a crash to
+geometry and the floor (the weld carries them; a reconstructed track grazing the floor is noise) (their passing *through* obstacles is a finding the checks report, not a crash to
 simulate) while agents collide with everything, including each other.
 """
 
@@ -61,7 +61,7 @@ def _header(timestep: float, extent: float) -> list[str]:
         f'  <statistic extent="{_f(extent)}"/>',
         '  <size memory="64M"/>',
         "  <worldbody>",
-        (f'    <geom name="floor" type="plane" size="0 0 1" contype="{FLOOR}" conaffinity="{STATIC | AGENT | MOVING}"'
+        (f'    <geom name="floor" type="plane" size="0 0 1" contype="{FLOOR}" conaffinity="{STATIC | AGENT}"'
          ' friction="0.8 0.005 0.0001"/>'),
     ]
 
@@ -149,10 +149,10 @@ def agent_mjcf(
         half = _vec(max(s, 0.02) / 2 for s in m.size)
         lines += [
             f'    <body name="mo{k}t" mocap="true" pos="{_vec(m.start)}"/>',
-            f'    <body name="mo{k}" pos="{_vec(m.start)}">',
+            f'    <body name="mo{k}" pos="{_vec(m.start)}" gravcomp="1">',
             "      <freejoint/>",
             (f'      <geom name="mog{k}" type="box" size="{half}" density="{_f(density_for(m.label))}" '
-             f'contype="{MOVING}" conaffinity="{FLOOR | AGENT}"/>'),
+             f'contype="{MOVING}" conaffinity="{AGENT}"/>'),
             "    </body>",
         ]
     lines.append("  </worldbody>")

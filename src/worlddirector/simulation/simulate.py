@@ -147,7 +147,7 @@ def simulate(
     report = AgentReport(
         seed=seed, n_agents=len(run.agents), sim_seconds=run.sim_seconds, violations=violations,
         reachable_fraction=round(reach, 4),
-        replay=Replay(hz=HZ, agents=run.agents, objects=run.objects, settle=settle_replay,
+        replay=Replay(hz=HZ, agents=run.agents, objects=run.objects, present=run.present, settle=settle_replay,
                       starts={f"a{k}": s for k, s in enumerate(run.starts)}),
         stats=stats, timings={k: round(v, 4) for k, v in timings.items()},
     )
