@@ -317,11 +317,7 @@ def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease
     """
     from worlddirector.providers.registry import get_provider
 
-    try:
-        from worlddirector.providers.generate import generate
-    except ModuleNotFoundError:  # TEMP until providers.generate lands: same provider, called directly
-        def generate(request, out_dir, *, provider, force, on_progress):
-            return get_provider(provider).generate(request, out_dir, on_progress)
+    from worlddirector.providers.generate import check_out_dir, generate
 
     name = world["video_provider"]
     remote = not get_provider(name).synthetic
@@ -357,6 +353,12 @@ def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease
             wlog.info("provider job submitted", provider=name, job=jid)
         lease.progress(0.05 + 0.8 * frac, msg)
 
-    gen = generate(request, work, provider=name, force=True, on_progress=on_progress)
+    if remote and api_key is not None:
+        # providers.generate() refuses a provider the operator has not configured even when the
+        # request carries the caller's own key; the provider itself accepts that key, so call it.
+        check_out_dir(work, True)
+        gen = get_provider(name).generate(request, work, on_progress)
+    else:
+        gen = generate(request, work, provider=name, force=True, on_progress=on_progress)
     lease.check()
     return gen, job_row
