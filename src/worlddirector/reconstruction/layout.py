@@ -250,7 +250,7 @@ def find_obstacles(
             w, h = (w, w) if h < w else (h, h)
         top = float(np.percentile(Q[:, 2], 98))
         bottom = float(np.percentile(Q[:, 2], 2))
-        if bottom < max(0.2, 0.3 * (top - bottom)):
+        if bottom < max(0.3, 0.35 * (top - bottom)):
             bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
         height = max(top - bottom, 0.1)
         conf = float(np.clip((1 - np.exp(-m.sum() / 40)) * min(1.0, height / 0.2), 0.05, 1.0))

@@ -29,7 +29,8 @@ from worlddirector.reconstruction import objects as O
 from worlddirector.reconstruction import single_view as SV
 from worlddirector.reconstruction.export import write_glb, write_ply
 from worlddirector.reconstruction.geometry import interpolate_poses
-from worlddirector.reconstruction.sfm import SfMResult, run_sfm
+from worlddirector.reconstruction.klt import track
+from worlddirector.reconstruction.sfm import SfMResult, run_sfm_tracks
 
 log = get_logger(__name__)
 
@@ -147,11 +148,33 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         raise _NoMultiView(f"only {len(idx)} usable keyframes with distinct viewpoints (need at least 3)")
     _p(on_progress, 0.15, f"structure from motion on {len(idx)} keyframes")
     t = time.perf_counter()
+    need = max(MIN_REGISTERED, int(np.ceil(MIN_REGISTERED_FRACTION * len(idx))))
+    sfm: SfMResult | None = None
+    attempts = 0
     with tempfile.TemporaryDirectory(prefix="wd-sfm-") as tmp:
         tmp = Path(tmp)
         names = F.write_images(dv, idx, tmp / "images")
-        sfm = run_sfm(tmp / "images", tmp, names, dv.proc_size, intrinsics=K_known)
+        tk = time.perf_counter()
+        kps, tids = track(dv.frames, idx)
+        timings["tracks"] = time.perf_counter() - tk
+        stats["tracked_points_per_keyframe"] = int(np.median([len(k) for k in kps]))
+        # global mapping (GLOMAP) on our tracks first: incremental mapping drifts badly on forward
+        # dollies; then incremental mapping as a second opinion
+        for mapper in ("global", "incremental"):
+            attempts += 1
+            try:
+                got = run_sfm_tracks(tmp / "images", tmp, names, kps, tids, intrinsics=K_known, mapper=mapper,
+                                     seed=attempts)
+            except (RuntimeError, ValueError) as exc:  # COLMAP check failures surface as these
+                log.debug("reconstruction.sfm_failed", mapper=mapper, error=str(exc))
+                got = None
+            if got is not None and (sfm is None or len(got.frames) > len(sfm.frames)):
+                sfm = got
+                stats["mapper"] = mapper
+            if sfm is not None and len(sfm.frames) >= max(need, int(0.8 * len(idx))):
+                break
     timings["sfm"] = time.perf_counter() - t
+    stats["sfm_attempts"] = attempts
     if sfm is None:
         raise _NoMultiView(
             f"structure from motion could not initialise from {len(idx)} keyframes (too few matched features, "
@@ -160,7 +183,6 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     n_reg = len(sfm.frames)
     stats.update({"registered": n_reg, "keyframes_used": len(idx), "sfm_points": int(len(sfm.points)),
                   "mean_reprojection_px": round(sfm.mean_reproj, 3)})
-    need = max(MIN_REGISTERED, int(np.ceil(MIN_REGISTERED_FRACTION * len(idx))))
     if n_reg < need:
         raise _NoMultiView(f"only {n_reg} of {len(idx)} keyframes registered (need {need})")
     C = sfm.centers
@@ -210,7 +232,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         hi = np.maximum(hi, np.array(o.center[:2]) + np.array(o.size[:2]) / 2)
     world = World(
         method="multiview",
-        reason=(f"{n_reg} of {len(idx)} keyframes registered by incremental SfM, {len(sfm.points)} points, "
+        reason=(f"{n_reg} of {len(idx)} keyframes registered by {stats.get('mapper', '')} SfM, {len(sfm.points)} points, "
                 f"mean reprojection error {sfm.mean_reproj:.2f} px"),
         scale_source=f"camera height prior: median camera height above the fitted floor set to {camera_height:g} m",
         intrinsics=_intrinsics_dict(sfm.K, dv.proc_size, K_known is not None),
@@ -291,7 +313,7 @@ def _single_view(dv, usable_idx, K_known, analysis, camera_height, reason, stats
         hi = np.maximum(hi, lt.positions[:, :2].max(0) + 0.5)
     if analysis is None:
         reason += "; no analysis tracks were available, so the world has no objects"
-    stats.update({"horizon_row": round(hz.row, 1), "horizon_source": hz.source, "horizon_strength": hz.strength,
+    stats.update({"horizon_row": round(hz.row, 1), "horizon_source": hz.source, "horizon_strength": float(hz.strength),
                   "pitch_deg": round(float(np.degrees(pitch)), 2)})
     world = World(
         method="single_view",

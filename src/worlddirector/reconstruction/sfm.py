@@ -74,12 +74,17 @@ def run_sfm(
     threads: int = 2,
     max_features: int = 2048,
     overlap: int = 10,
+    exhaustive: bool = False,
+    seed: int = 0,
+    init_min_tri_angle: float = 12.0,
+    peak_threshold: float = 0.004,
+    upsample: bool = False,
 ) -> SfMResult | None:
     """Run extraction, matching and mapping; returns the largest model, or None if none was built."""
     import pycolmap
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    db = work_dir / "database.db"
+    db = work_dir / f"database-{seed}.db"
     if db.exists():
         db.unlink()
     reader = pycolmap.ImageReaderOptions()
@@ -92,7 +97,9 @@ def run_sfm(
     ext = pycolmap.FeatureExtractionOptions()
     ext.num_threads = threads
     ext.sift.max_num_features = max_features
-    ext.sift.first_octave = 0  # no 2x upsampling: ~4x faster and plenty of features at 640 px
+    # no 2x upsampling at >= 480 px: ~4x faster and plenty of features; small frames need it
+    ext.sift.first_octave = -1 if upsample else 0
+    ext.sift.peak_threshold = peak_threshold
     match = pycolmap.FeatureMatchingOptions()
     match.num_threads = threads
     pairing = pycolmap.SequentialPairingOptions()
@@ -101,9 +108,11 @@ def run_sfm(
     opts = pycolmap.IncrementalPipelineOptions()
     opts.num_threads = threads
     opts.multiple_models = False
-    opts.random_seed = 0
+    opts.random_seed = seed
     opts.extract_colors = True
-    opts.mapper.init_min_tri_angle = 4.0  # short clips: modest baselines
+    # COLMAP's default (16 deg) rejects many short clips; too small an angle lets a near-degenerate
+    # initial pair drag the (unknown) focal length to a bogus value and nothing else registers
+    opts.mapper.init_min_tri_angle = init_min_tri_angle
     opts.mapper.init_min_num_inliers = 50
     if intrinsics is not None:
         opts.ba_refine_focal_length = False
@@ -111,13 +120,111 @@ def run_sfm(
         opts.mapper.abs_pose_refine_focal_length = False
         opts.mapper.abs_pose_refine_extra_params = False
     with _quiet():
-        pycolmap.set_random_seed(0)
+        pycolmap.set_random_seed(seed)
         pycolmap.extract_features(
             db, image_dir, image_names=image_names, camera_mode=pycolmap.CameraMode.SINGLE,
             reader_options=reader, extraction_options=ext, device=pycolmap.Device.cpu,
         )
-        pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=pycolmap.Device.cpu)
-        models = pycolmap.incremental_mapping(db, image_dir, work_dir / "sparse", options=opts)
+        if exhaustive:
+            pycolmap.match_exhaustive(db, matching_options=match, device=pycolmap.Device.cpu)
+        else:
+            pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=pycolmap.Device.cpu)
+        models = pycolmap.incremental_mapping(db, image_dir, work_dir / f"sparse-{seed}", options=opts)
+    if not models:
+        return None
+    rec = max(models.values(), key=lambda r: r.num_reg_images())
+    return _to_result(rec, len(image_names), len(models))
+
+
+def _reader(intrinsics):
+    import pycolmap
+
+    reader = pycolmap.ImageReaderOptions()
+    if intrinsics is not None:
+        reader.camera_model = "PINHOLE"
+        reader.camera_params = ",".join(f"{v:.6f}" for v in intrinsics)
+    else:
+        reader.camera_model = "SIMPLE_RADIAL"
+    return reader
+
+
+def _mapper_options(intrinsics, threads: int, seed: int, init_min_tri_angle: float):
+    import pycolmap
+
+    opts = pycolmap.IncrementalPipelineOptions()
+    opts.num_threads = threads
+    opts.multiple_models = False
+    opts.random_seed = seed
+    opts.extract_colors = True
+    opts.mapper.init_min_tri_angle = init_min_tri_angle
+    opts.mapper.init_min_num_inliers = 50
+    if intrinsics is not None:
+        opts.ba_refine_focal_length = False
+        opts.ba_refine_extra_params = False
+        opts.mapper.abs_pose_refine_focal_length = False
+        opts.mapper.abs_pose_refine_extra_params = False
+    return opts
+
+
+def run_sfm_tracks(
+    image_dir: Path,
+    work_dir: Path,
+    image_names: list[str],
+    keypoints: list[np.ndarray],
+    track_ids: list[np.ndarray],
+    *,
+    intrinsics: tuple[float, float, float, float] | None = None,
+    threads: int = 2,
+    overlap: int = 8,
+    seed: int = 0,
+    init_min_tri_angle: float = 8.0,
+    mapper: str = "incremental",
+) -> SfMResult | None:
+    """COLMAP mapping on our own feature tracks: keypoints and matches go straight into the
+    database, COLMAP verifies every pair geometrically (RANSAC) and maps incrementally."""
+    import pycolmap
+
+    from worlddirector.reconstruction.klt import pair_matches
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db_path = work_dir / f"tracks-{seed}.db"
+    if db_path.exists():
+        db_path.unlink()
+    pairs_path = work_dir / f"pairs-{seed}.txt"
+    verify = pycolmap.TwoViewGeometryOptions()
+    verify.ransac.max_error = 2.0
+    verify.detect_watermark = False  # tracks never include static overlays by construction
+    with _quiet():
+        pycolmap.set_random_seed(seed)
+        pycolmap.Database.open(db_path).close()  # create the schema
+        pycolmap.import_images(db_path, image_dir, camera_mode=pycolmap.CameraMode.SINGLE, image_names=image_names,
+                               options=_reader(intrinsics))
+        with pycolmap.Database.open(db_path) as db:
+            id_of = {im.name: im.image_id for im in db.read_all_images()}
+            for name, kp in zip(image_names, keypoints, strict=True):
+                db.write_keypoints(id_of[name], np.ascontiguousarray(kp, dtype=np.float32).reshape(-1, 2))
+            lines = []
+            n = len(image_names)
+            for i in range(n):
+                for j in range(i + 1, min(n, i + 1 + overlap)):
+                    m = pair_matches(track_ids[i], track_ids[j])
+                    if len(m) >= 15:
+                        db.write_matches(id_of[image_names[i]], id_of[image_names[j]], m)
+                        lines.append(f"{image_names[i]} {image_names[j]}")
+        pairs_path.write_text("\n".join(lines) + "\n")
+        pycolmap.verify_matches(db_path, pairs_path, options=verify)
+        if mapper == "global":
+            gopts = pycolmap.GlobalPipelineOptions()
+            gopts.num_threads = threads
+            gopts.random_seed = seed
+            gopts.multiple_models = False
+            if intrinsics is not None:
+                gopts.mapper.bundle_adjustment.refine_focal_length = False
+                gopts.mapper.bundle_adjustment.refine_extra_params = False
+            models = pycolmap.global_mapping(db_path, image_dir, work_dir / f"sparse-g{seed}", options=gopts)
+        else:
+            models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / f"sparse-t{seed}",
+                                                  options=_mapper_options(intrinsics, threads, seed, init_min_tri_angle))
     if not models:
         return None
     rec = max(models.values(), key=lambda r: r.num_reg_images())
