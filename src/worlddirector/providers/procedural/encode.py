@@ -1,8 +1,8 @@
 """Streaming H.264 encoder (PyAV): frames go in one by one, nothing is held in memory.
 
 Output: H.264 High profile, yuv420p, ``+faststart`` (the index is at the front, so browsers start
-playing before the download ends). x264 runs with a fixed thread count and its deterministic mode
-(the default), so identical frames give an identical bitstream on the same machine.
+playing before the download ends). x264 runs with a fixed thread count, its deterministic mode and
+without macroblock-tree rate control, so identical frames give an identical bitstream.
 """
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ class H264Writer:
         self.stream.height = height
         self.stream.pix_fmt = "yuv420p"
         self.stream.codec_context.time_base = Fraction(1, fps)
-        self.stream.options = {"crf": str(crf), "preset": preset, "threads": "2", "profile": "high"}
+        # Determinism: x264's macroblock-tree rate control gave different bitstreams for the same
+        # rendered frames from one run to the next (measured here, even single-threaded), so it is off;
+        # deterministic=1 keeps the two encoder threads from depending on timing.
+        self.stream.options = {"crf": str(crf), "preset": preset, "threads": "2", "profile": "high",
+                               "x264-params": "mbtree=0:deterministic=1"}
         self.audio = None
         self.count = 0
         if audio_rate:  # streams must all exist before the first packet is written
