@@ -10,11 +10,11 @@ import pytest
 from fakes.media import make_mp4
 from fakes.openai_fake import FakeOpenAI
 from fakes.server import serve
+from fakes.logs import debug_logs  # noqa: F401  (fixture)
 from pydantic import SecretStr
 
 from worlddirector.artifacts import Generation
 from worlddirector.config import load_settings
-from worlddirector.logging import configure_logging
 from worlddirector.providers.base import (
     AuthenticationFailed,
     JobExpired,
@@ -212,12 +212,12 @@ def test_remix_and_delete(fake, tmp_path):
         p.generate(_req(resume_job_id=first.job_id), tmp_path / "gone")
 
 
-def test_callers_key_is_never_logged_or_written(fake, tmp_path, capsys):
-    configure_logging("DEBUG")
+def test_callers_key_is_never_logged_or_written(fake, tmp_path, debug_logs):
+    logs = debug_logs()
     fake.create_errors.append((429, "Rate limit reached", "requests", "rate_limit_exceeded", {"retry-after": "0"}))
     _provider(fake).generate(_req(), tmp_path / "c")
     assert fake.seen_auth[-1] == f"Bearer {KEY}"  # it was used...
-    err = capsys.readouterr()
+    err = logs.readouterr()
     assert "provider.retry" in err.err  # ...logging happened...
     assert KEY not in err.err + err.out  # ...but never with the key
     for f in (tmp_path / "c").rglob("*"):
