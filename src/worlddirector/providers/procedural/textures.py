@@ -108,7 +108,8 @@ def _make(name: str) -> np.ndarray:
         return col
     if name == "plaster":
         stains = fbm(rng, base=3, octaves=5)
-        g = 0.7 + 0.15 * n + 0.12 * stains - 0.25 * sp
+        grit = fbm(rng, base=64, octaves=2)
+        g = 0.55 + 0.18 * n + 0.15 * stains + 0.12 * grit - 0.45 * sp
         return _rgb(np.clip(g, 0, 1), (60, 60, 58), (232, 226, 210))
     if name == "grass":
         blades = fbm(rng, base=96, octaves=2)
