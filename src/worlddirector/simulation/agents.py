@@ -35,6 +35,7 @@ STUCK_WINDOW = 3.0  # s: the displacement quoted in the evidence
 STUCK_PROGRESS = 0.3  # m: getting this much closer to the goal (along the plan) counts as progress
 STUCK_SECONDS = 6.0  # s without progress (despite side-steps and re-plans) before it is reported
 SIDESTEP_SECONDS = 0.8
+TUNNEL_EVERY = 3
 BLOCKER_SHARE = 0.3  # an obstruction must be in contact for this share of the stall
 RECOVER_AFTER = 2.0  # s without progress before side-stepping and re-planning
 FALL_DEPTH = 0.3  # m below the floor: fell through it
@@ -67,6 +68,7 @@ class AgentRun:
     coverage: float
     sim_seconds: float
     wall_seconds: float
+    cpu_seconds: float
     physics_seconds: float
     steps: int
     transient_blocks: int = 0
@@ -86,16 +88,6 @@ def _fps_cells(cells: np.ndarray, k: int, first: int) -> list[int]:
     return chosen
 
 
-def _interp_track(times: np.ndarray, pos: np.ndarray, t: float) -> np.ndarray:
-    if len(times) == 1 or t <= times[0]:
-        return pos[0]
-    if t >= times[-1]:
-        return pos[-1]
-    k = int(np.searchsorted(times, t))
-    a = (t - times[k - 1]) / max(times[k] - times[k - 1], 1e-9)
-    return pos[k - 1] * (1 - a) + pos[k] * a
-
-
 def run_agents(
     world: World,
     grid: Grid,
@@ -112,6 +104,7 @@ def run_agents(
     spec = spec or AgentSpec()
     rng = np.random.default_rng(seed)
     t_wall0 = time.perf_counter()
+    t_cpu0 = time.process_time()
     ii, jj = np.nonzero(main_mask & grid.free)
     cells = np.stack([ii, jj], axis=1)
     xy = np.stack([grid.origin[0] + ii * grid.res, grid.origin[1] + jj * grid.res], axis=1) if len(ii) else np.zeros((0, 2))
@@ -240,12 +233,22 @@ def run_agents(
     P = pos_all()
     hist[:, 0] = P
     obj_hist = np.zeros((len(moving), n_ticks + 1, 3))
-    present = np.zeros((len(moving), n_ticks + 1), dtype=bool)
+    # Tracked objects replay their clip in a loop; outside its track an object is not in the scene
+    # (parked far below the floor, where nothing collides with it).
     loop = max([float(tr[0][-1]) for tr in mo_tracks] + [0.0])
-    for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
-        present[k, 0] = tr[0][0] <= 0.5 / HZ
+    tick_t = np.arange(n_ticks + 1) / HZ
+    t_clip = tick_t % loop if loop > 0 else tick_t
+    present = np.zeros((len(moving), n_ticks + 1), dtype=bool)
+    targets = np.zeros((len(moving), n_ticks + 1, 3))
+    for k, (tr_t, tr_p) in enumerate(mo_tracks):
+        present[k] = (t_clip >= tr_t[0] - 0.5 / HZ) & (t_clip <= tr_t[-1] + 0.5 / HZ)
+        for ax in range(3):
+            targets[k, :, ax] = np.interp(t_clip, tr_t, tr_p[:, ax])
+        targets[k, ~present[k]] = PARK
+    mo_mocap = np.array(mo_mocap, dtype=int)
+    for k in range(len(moving)):
         if not present[k, 0]:
-            data.mocap_pos[mc] = PARK
+            data.mocap_pos[mo_mocap[k]] = PARK
             data.qpos[mo_qpos[k]: mo_qpos[k] + 3] = PARK
     mujoco.mj_forward(model, data)
     if moving:
@@ -286,19 +289,17 @@ def run_agents(
         sp = np.linalg.norm(ctrl, axis=1, keepdims=True)
         ctrl = np.where(sp > 1.6, ctrl * 1.6 / np.maximum(sp, 1e-9), ctrl)
         data.ctrl[: 2 * n_agents] = ctrl.reshape(-1)
-        t_clip = t % loop if loop > 0 else t  # the clip's motion replays in a loop
-        for k, (tr, mc) in enumerate(zip(mo_tracks, mo_mocap, strict=True)):
-            here = tr[0][0] - 0.5 / HZ <= t_clip <= tr[0][-1] + 0.5 / HZ
-            present[k, tick] = here
-            # outside its track the object is not in the scene: parked far below the floor
-            target = _interp_track(tr[0], tr[1], t_clip) if here else PARK
-            if np.linalg.norm(target - data.mocap_pos[mc]) > MAX_OBJECT_STEP:
-                # a jump in the reconstructed track (a teleport, or a lifting glitch): move the body
-                # with it instead of letting the weld sling it across the world
-                adr, vadr = mo_qpos[k], mo_qvel[k]
-                data.qpos[adr: adr + 3] = target
-                data.qvel[vadr: vadr + 6] = 0.0
-            data.mocap_pos[mc] = target
+        if moving:
+            target = targets[:, tick]
+            jumped = np.flatnonzero(np.linalg.norm(target - data.mocap_pos[mo_mocap], axis=1) > MAX_OBJECT_STEP)
+            for k in jumped.tolist():
+                # a jump in the reconstructed track (a teleport, a lifting glitch, entering or leaving
+                # the clip): move the body with it instead of letting the weld sling it across the world
+                data.qpos[mo_qpos[k]: mo_qpos[k] + 3] = target[k]
+                data.qvel[mo_qvel[k]: mo_qvel[k] + 6] = 0.0
+            data.mocap_pos[mo_mocap] = target
+            # an absent object's weld is switched off: parked bodies cost the solver nothing
+            data.eq_active[:] = present[:, tick]
         t0 = time.perf_counter()
         mujoco.mj_step(model, data, nstep=nstep)
         phys += time.perf_counter() - t0
@@ -312,7 +313,9 @@ def run_agents(
         if moving:
             obj_hist[:, tick] = data.xpos[mo_body]
 
-        reasons = _tunnel_reasons(P, hist[:, tick - 1], solids, spec)
+        # tunneling: every TUNNEL_EVERY ticks (a capsule cannot cross 0.2 m walls in that time)
+        reasons = _tunnel_reasons(P, hist[:, max(0, tick - TUNNEL_EVERY)], solids, spec) if tick % TUNNEL_EVERY == 0 \
+            else [None] * n_agents
         for k in range(n_agents):
             if tunneled[k]:
                 continue
@@ -416,7 +419,7 @@ def run_agents(
     return AgentRun(
         hz=HZ, agents=agents_replay, objects=objects_replay, present=spans, events=events, goals_reached=reached,
         goals_attempted=attempted, coverage=coverage, sim_seconds=n_ticks / HZ,
-        wall_seconds=time.perf_counter() - t_wall0, physics_seconds=phys, steps=n_ticks * nstep,
+        wall_seconds=time.perf_counter() - t_wall0, cpu_seconds=time.process_time() - t_cpu0, physics_seconds=phys, steps=n_ticks * nstep,
         transient_blocks=transient_blocks, starts=starts,
     )
 

@@ -61,44 +61,55 @@ class Grid:
         return labels, int(n)
 
     def astar(self, start: tuple[int, int], goal: tuple[int, int]) -> list[tuple[int, int]] | None:
-        """Shortest 8-connected path of free cells (no corner cutting), or ``None`` when none exists."""
+        """Shortest 8-connected path of free cells (no corner cutting), or ``None`` when none exists.
+
+        Flat indices and lists instead of tuples and dicts: planning runs inside the 30 Hz loop.
+        """
         free = self.free
         if not free[start] or not free[goal]:
             return None
         nx, ny = free.shape
-        gx, gy = goal
-        g = {start: 0.0}
-        came: dict[tuple[int, int], tuple[int, int]] = {}
-        heap = [(0.0, 0.0, start)]
-        closed = set()
+        flat = free.ravel().tolist()
+        n = nx * ny
+        s0 = start[0] * ny + start[1]
+        g0 = goal[0] * ny + goal[1]
+        gi, gj = goal
+        g = [math.inf] * n
+        came = [-1] * n
+        closed = [False] * n
+        g[s0] = 0.0
+        heap = [(0.0, s0)]
         steps = ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0),
                  (1, 1, SQRT2), (1, -1, SQRT2), (-1, 1, SQRT2), (-1, -1, SQRT2))
+        k2 = SQRT2 - 2
         while heap:
-            _, cost, cur = heapq.heappop(heap)
-            if cur == goal:
+            _, cur = heapq.heappop(heap)
+            if cur == g0:
                 path = [cur]
-                while cur in came:
+                while came[cur] >= 0:
                     cur = came[cur]
                     path.append(cur)
-                return path[::-1]
-            if cur in closed:
+                return [(c // ny, c % ny) for c in reversed(path)]
+            if closed[cur]:
                 continue
-            closed.add(cur)
-            ci, cj = cur
+            closed[cur] = True
+            ci, cj = divmod(cur, ny)
+            cost = g[cur]
             for di, dj, w in steps:
                 ni, nj = ci + di, cj + dj
-                if not (0 <= ni < nx and 0 <= nj < ny) or not free[ni, nj]:
+                if ni < 0 or nj < 0 or ni >= nx or nj >= ny:
                     continue
-                if di and dj and not (free[ci + di, cj] and free[ci, cj + dj]):
+                nb = ni * ny + nj
+                if not flat[nb] or closed[nb]:
+                    continue
+                if di and dj and not (flat[(ci + di) * ny + cj] and flat[ci * ny + cj + dj]):
                     continue  # never squeeze diagonally between two blocked cells
                 nc = cost + w
-                nb = (ni, nj)
-                if nc < g.get(nb, math.inf):
+                if nc < g[nb]:
                     g[nb] = nc
                     came[nb] = cur
-                    dx, dy = abs(ni - gx), abs(nj - gy)
-                    h = (dx + dy) + (SQRT2 - 2) * min(dx, dy)  # octile distance
-                    heapq.heappush(heap, (nc + h, nc, nb))
+                    dx, dy = abs(ni - gi), abs(nj - gj)
+                    heapq.heappush(heap, (nc + dx + dy + k2 * (dx if dx < dy else dy), nb))
         return None
 
 
@@ -157,7 +168,8 @@ def smooth_path(grid: Grid, cells: list[tuple[int, int]]) -> list[tuple[float, f
 
 
 def _line_free(grid: Grid, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    n = int(max(abs(b[0] - a[0]), abs(b[1] - a[1])) * 2) + 1
-    ii = np.rint(np.linspace(a[0], b[0], n + 1)).astype(int)
-    jj = np.rint(np.linspace(a[1], b[1], n + 1)).astype(int)
+    n = max(abs(b[0] - a[0]), abs(b[1] - a[1])) * 2 + 1
+    f = np.arange(n + 1) / n
+    ii = np.rint(a[0] + (b[0] - a[0]) * f).astype(int)
+    jj = np.rint(a[1] + (b[1] - a[1]) * f).astype(int)
     return bool(grid.free[ii, jj].all())

@@ -123,7 +123,7 @@ def agent_mjcf(
     starts: list[tuple[float, float]],
     moving: list[MovingSpec],
     spec: AgentSpec,
-    timestep: float = 1.0 / 150.0,
+    timestep: float = 1.0 / 120.0,
 ) -> str:
     """Agents ``agent{k}`` (joints ``a{k}x/y/z``, actuators ``a{k}vx/vy``); moving objects ``mo{k}``
     welded to mocap bodies ``mo{k}t``."""

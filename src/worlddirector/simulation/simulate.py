@@ -126,6 +126,8 @@ def simulate(
         physics_steps=run.steps, transient_blocks=run.transient_blocks, goals_reached=run.goals_reached, goals_attempted=run.goals_attempted,
         coverage=round(run.coverage, 3),
         realtime_factor=round(run.sim_seconds / run.wall_seconds, 1) if run.wall_seconds > 0 else None,
+        # the same per second of this process's CPU time: what the machine can do when not shared
+        realtime_factor_cpu=round(run.sim_seconds / run.cpu_seconds, 1) if run.cpu_seconds > 0 else None,
         physics_realtime_factor=round(run.sim_seconds / run.physics_seconds, 1) if run.physics_seconds > 0 else None,
     )
 
