@@ -142,6 +142,14 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         width, typ, payload = reqs[idx]
         cy = y + width / 2
         y += width + 0.2
+        if scene.occupancy:
+            cy = _free_lane_y(scene, cy, width, x0, x1)
+            if cy is None:
+                objs = payload[1] if typ == "lane" else [payload[0]]
+                for o in objs:
+                    scene.dropped.append(f"{o.id} {o.kind} ({o.motion}): no room for its path")
+                scene.objects = [o for o in scene.objects if o not in objs]
+                continue
         if typ == "lane":
             motion, objs, r, w = payload
             xa, xb = x0, x1
@@ -159,6 +167,20 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         else:
             proj, src = payload
             _launch(scene, rng, t, proj, src, x0, x1, cy, width)
+
+
+def _free_lane_y(scene: Scene, cy: float, width: float, x0: float, x1: float) -> float | None:
+    """The lane centre nearest ``cy`` whose strip overlaps nothing already placed (continued scenes)."""
+    lo = scene.floor_min[1] + width / 2 + 0.3 if scene.walls else scene.stage_min[1] - 8
+    hi = scene.floor_max[1] - width / 2 - 0.3 if scene.walls else scene.stage_max[1] + 8
+    for d in np.concatenate([[0.0], np.repeat(np.arange(0.25, 16.0, 0.25), 2) * np.tile([1, -1], 63)]):
+        y = cy + d
+        if not lo <= y <= hi:
+            continue
+        box = OBB((x0 + x1) / 2, y, (x1 - x0) / 2 + 0.5, width / 2, 0.0, "probe")
+        if not any(o.overlaps(box, 0.1) for o in scene.occupancy):
+            return float(y)
+    return None
 
 
 def _launch(scene: Scene, rng, t, proj: SceneObject, src: SceneObject | None, x0: float, x1: float, cy: float,
@@ -444,10 +466,7 @@ def place_statics(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         if (o.path or {}).get("from_prev"):
             continue
         todo.append(o)
-    # previous-clip statics keep their place
-    for o in scene.objects:
-        if (o.path or {}).get("from_prev") and o.motion not in LANE_MOTIONS:
-            scene.occupancy.append(scene.footprint(o))
+    # previous-clip statics keep their place (their footprints were reserved before the lanes)
     todo.sort(key=lambda o: (o.role != "asked", -o.radius))
     dropped = []
     for o in todo:

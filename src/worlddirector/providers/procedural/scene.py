@@ -251,6 +251,10 @@ def build_scene(parsed: ParsedPrompt, prompt: str, seed: int, seconds: float, si
 
     from worlddirector.providers.procedural import layout
 
+    if prev:  # the previous clip's obstacles stay where they were: new lanes must avoid them
+        for o in objects:
+            if (o.path or {}).get("from_prev") and o.motion not in LANE_MOTIONS:
+                scene.occupancy.append(scene.footprint(o))
     layout.assign_motion(scene, rng, t, prev is not None)
     scene.cam_move = layout.camera_path(scene, parsed.camera, rng, t, prev)
     layout.place_statics(scene, rng, t, prev is not None)
