@@ -75,6 +75,17 @@ def _custom_locale(base: str) -> lx.Locale | None:
                      ("a wooden crate", "a red door", "a tall potted plant"), "white")
 
 
+PERSONISH = {
+    "courier", "traveller", "traveler", "hero", "heroine", "explorer", "knight", "thief", "detective", "pilot",
+    "wizard", "ranger", "scout", "messenger", "adventurer", "hunter", "warrior", "agent", "runner", "girl", "boy",
+    "man", "woman", "kid", "child", "soldier", "princess", "prince", "witch", "mage", "ninja", "samurai", "rider",
+}
+
+
+def _is_person(noun: str) -> bool:
+    return noun.split()[-1] in PERSONISH if noun else False
+
+
 def _plural(noun: str) -> bool:
     return noun.endswith("s") and not noun.endswith("ss")
 
@@ -162,7 +173,8 @@ class OfflinePlanner:
             parts[-1] = sentence(f"Outcome (6-8 s): {outcome}, as three portals flare open: "
                                  + ", ".join(_portal_color(c.label) for c in choices))
         parts.append(sentence(f"Camera: {camera}, cinematic, natural physics, objects stay solid and grounded"))
-        parts.append(sentence(f"Keep: the {p} wears {article(look)}"))
+        who = f"the {p} is the same lone figure" if _is_person(p) else f"the {p}"
+        parts.append(sentence(f"Keep: {who} wearing {article(look)}"))
         if ctx.guidance:
             parts.append(sentence("Style: " + " ".join(ctx.guidance.split()[:25])))
         scene_prompt = " ".join(parts)

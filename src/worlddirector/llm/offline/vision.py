@@ -82,9 +82,19 @@ def _band_color(img: np.ndarray, y0: float, y1: float) -> str:
 
 
 def _blobs(img: np.ndarray, background: list[np.ndarray]) -> list[dict]:
+    """Salient regions: pixels far from both background models.
+
+    Two models, because scenes are layered (sky over horizon over ground): the median colour of each
+    row band (an object rarely fills half a row) and the frame's large dominant colours (clouds in a
+    sky, patterned floors). A pixel is salient only when it is far from both.
+    """
     lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB).astype(np.float32)
     bg_lab = [cv2.cvtColor(np.uint8([[c]]), cv2.COLOR_BGR2LAB)[0, 0].astype(np.float32) for c in background]
-    dist = np.min(np.stack([np.linalg.norm(lab - b, axis=2) for b in bg_lab]), axis=0)
+    dist_global = np.min(np.stack([np.linalg.norm(lab - b, axis=2) for b in bg_lab]), axis=0)
+    row_med = np.median(lab, axis=1)  # (H, 3)
+    row_med = cv2.GaussianBlur(row_med.reshape(-1, 1, 3), (1, 7), 0).reshape(-1, 3)
+    dist_rows = np.linalg.norm(lab - row_med[:, None, :], axis=2)
+    dist = np.minimum(dist_global, dist_rows)
     mask = (dist > 40).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, labels, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -140,12 +150,12 @@ def describe(images: list[Path], hint: str = "") -> SceneGraph:
     frames = [_load(Path(p)) for p in images]
     first = frames[len(frames) // 2]
     dom = _dominant(first)
-    background = [c for c, share in dom if share >= 0.12] or [dom[0][0]]
+    background = [c for c, share in dom if share >= 0.2] or [dom[0][0]]
     setting, horizon = _setting(first)
 
     tracks: dict[str, list[dict]] = {}
     for img in frames:
-        bg = [c for c, share in _dominant(img) if share >= 0.12] or background
+        bg = [c for c, share in _dominant(img) if share >= 0.2] or background
         seen: set[str] = set()
         for b in _blobs(img, bg):
             if b["color"] in seen:
