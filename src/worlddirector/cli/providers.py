@@ -129,5 +129,13 @@ def cancel_cmd(
         raise typer.Exit(1)
 
 
+def bench_llm_cmd(depth: int = typer.Option(3, "--depth", min=1, max=5, help="Choice-tree depth per world.")) -> None:
+    """Offline model layer: planner variety and coherence over choice trees, and per-call speed."""
+    from worlddirector.bench.llm import run
+
+    run(depth=depth)
+
+
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.add_typer(providers_app, name="providers")
+    bench_app.command("llm")(bench_llm_cmd)
