@@ -196,3 +196,20 @@ def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
         assert r.returncode != 0, args
         assert "Traceback" not in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
         assert r.stderr.startswith("error: ")
+
+
+def test_batch_runs_prompts_in_processes_with_a_summary(tmp_path):
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("# two runs\na blue ball rolls across an open field\n\na grey robot walks down a hallway\n")
+    env = {**os.environ, "WD_LOG_LEVEL": "ERROR"}
+    r = subprocess.run([sys.executable, "-m", "worlddirector", "batch", str(prompts), "--out", str(tmp_path / "b"),
+                        "--jobs", "2", "--iterations", "1", "--seconds", "2", "--size", "320x180", "--agents", "2",
+                        "--sim-seconds", "4"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    summary = json.loads((tmp_path / "b" / "batch.json").read_text())["runs"]
+    assert [row["prompt"] for row in summary] == ["a blue ball rolls across an open field",
+                                                  "a grey robot walks down a hallway"]
+    for row in summary:
+        assert row["status"] == "finished" and row["iterations"] == 1 and row["exit_code"] == 0
+        assert (tmp_path / "b" / row["dir"] / "report.html").exists()
+    assert "batch:" in r.stdout and "finished" in r.stdout  # the summary table

@@ -123,6 +123,8 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         size: str = typer.Option("640x360", "--size"),
         seconds: float = typer.Option(8.0, "--seconds"),
         fps: int = typer.Option(24, "--fps"),
+        agents: int = typer.Option(8, "--agents", min=1, max=64),
+        sim_seconds: float = typer.Option(30.0, "--sim-seconds", min=1.0, max=600.0),
     ) -> None:
         """Direct many prompts in parallel processes and print a summary table."""
         _env()
@@ -135,7 +137,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         prompts = read_prompt_file(prompts_file)
         _size(size)
         args = ["--iterations", str(iterations), "--target", str(target), "--seed", str(seed), "--size", size,
-                "--seconds", str(seconds), "--fps", str(fps)]
+                "--seconds", str(seconds), "--fps", str(fps), "--agents", str(agents), "--sim-seconds", str(sim_seconds)]
         if provider:
             args += ["--provider", provider]
         if llm:
