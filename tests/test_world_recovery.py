@@ -75,9 +75,9 @@ def _env(tmp_path, db_url, fake, **kw):
                      WD_WATCHDOG_INTERVAL_SECONDS="0.5", **kw)
 
 
-def _create(server: Server, wid: str):
+def _create(server: Server, wid: str, **extra):
     r = httpx.post(f"{server.url}/worlds", json={"id": wid, "basePrompt": "a courier sprints through a neon city",
-                                                 "videoProvider": "openai-videos", "seconds": 4}, timeout=30)
+                                                 "videoProvider": "openai-videos", "seconds": 4, **extra}, timeout=30)
     assert r.status_code == 201, r.text
 
 
@@ -121,18 +121,40 @@ def test_watchdog_cancels_and_recycles_overrun_job(tmp_path):
     slow = FakeVideos(tmp_path, seconds=600.0)
     db_url = f"sqlite:///{tmp_path}/world.db"
     try:
-        env = _env(tmp_path, db_url, slow, SCENE_TIMEOUT_SECONDS="3")
+        env = _env(tmp_path, db_url, slow, SCENE_TIMEOUT_SECONDS="5")
         a = Server(tmp_path, env, "a").start()
         try:
-            _create(a, "slow")
+            _create(a, "slow", maxAttempts=2)
             httpx.post(f"{a.url}/worlds/slow/scenes", json={"path": ""}, timeout=30)
             wait_for(lambda: len(slow.jobs()) == 1, timeout=60)
             row = wait_for(lambda: (r := scene_row(db_url, "slow", "")) and r["status"] == "pending" and r, timeout=60)
             assert row["failure_code"] == "timeout" and row["provider_job_id"] is None
             assert [d["id"] for d in wait_for(slow.deleted, timeout=30)] == [slow.jobs()[0]["id"]]
-            assert [j["status"] for j in ledger(db_url)] == ["cancelled"]
+            # cancelled by the watchdog, or (if the overrun hit mid-submit) cancelled by the job itself
+            wait_for(lambda: [j["status"] for j in ledger(db_url)] in (["cancelled"], ["superseded"]), timeout=30)
             s = httpx.get(f"{a.url}/worlds/slow/scenes", params={"path": ""}, timeout=10).json()
             assert s["status"] == "pending"
+            # the second overrun is the last attempt: the branch ends failed; retry once the provider is fast
+            httpx.post(f"{a.url}/worlds/slow/scenes", json={"path": ""}, timeout=30)
+            failed = wait_for(lambda: (s := httpx.get(f"{a.url}/worlds/slow/scenes", timeout=10).json())["status"]
+                              == "failed" and s, timeout=60)
+            assert failed["failure"]["code"] == "timeout" and "cancelled" in failed["failure"]["message"]
+            claim = httpx.post(f"{a.url}/worlds/slow/scenes", json={"path": ""}, timeout=30).json()
+            assert claim["status"] == "failed" and not claim["started"]  # a claim does not silently retry
+        finally:
+            a.stop()
+        # retry, now with a fast provider and a generous timeout
+        (slow.state / "seconds").write_text("1")
+        env["SCENE_TIMEOUT_SECONDS"] = "600"
+        a = Server(tmp_path, env, "b").start()
+        try:
+            r = httpx.post(f"{a.url}/worlds/slow/scenes/root/retry", json={}, timeout=30).json()
+            assert r["started"] and r["status"] == "queued"
+            done = wait_for(lambda: (s := httpx.get(f"{a.url}/worlds/slow/scenes", timeout=10).json())["status"]
+                            in ("ready", "failed") and s, timeout=60)
+            assert done["status"] == "ready" and done["failure"] is None, done
+            m = httpx.get(f"{a.url}/worlds/slow/metrics", timeout=10).json()
+            assert m["jobs"]["completed"] == 1 and m["jobs"]["total"] == 3
         finally:
             a.stop()
     finally:

@@ -25,14 +25,18 @@ def first_last_frames(video: Path, first_out: Path, last_out: Path) -> tuple[Pat
     first = last = None
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         for frame in container.decode(stream):
-            img = frame.to_ndarray(format="bgr24")
-            if first is None:
-                first = img
-            last = img
-    if first is None:
-        raise ValueError(f"{video.name}: no video frames")
+            first = frame.to_ndarray(format="bgr24")
+            break
+        if first is None:
+            raise ValueError(f"{video.name}: no video frames")
+        # seek to a keyframe about a second before the end, then decode only the tail
+        if stream.duration and stream.time_base:
+            target = max(0, int(stream.duration - 1.0 / float(stream.time_base)))
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            last = frame
+    last = last.to_ndarray(format="bgr24") if last is not None else first
     cv2.imwrite(str(first_out), first, [cv2.IMWRITE_JPEG_QUALITY, 90])
     cv2.imwrite(str(last_out), last, [cv2.IMWRITE_JPEG_QUALITY, 90])
     return first_out, last_out

@@ -97,6 +97,7 @@ class WorldCreate(_Model):
     seconds: float | None = Field(None, ge=1, le=60)
     fps: int | None = Field(None, ge=1, le=60)
     max_depth: int | None = Field(None, ge=1, le=64)
+    max_attempts: int | None = Field(None, ge=1, le=20, description="attempts before an overrun branch stays failed")
     quality_gate: bool | None = None
 
     @field_validator("video_size")

@@ -165,7 +165,7 @@ class WorldService:
             seconds=spec.seconds or self.ws.scene_seconds,
             fps=spec.fps or self.ws.scene_fps,
             max_depth=spec.max_depth or self.ws.world_max_depth,
-            max_attempts=self.ws.scene_max_attempts,
+            max_attempts=spec.max_attempts or self.ws.scene_max_attempts,
             quality_gate=self.ws.quality_gate if spec.quality_gate is None else spec.quality_gate,
             created_at=now,
         )
