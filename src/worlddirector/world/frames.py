@@ -25,6 +25,7 @@ def first_last_frames(video: Path, first_out: Path, last_out: Path) -> tuple[Pat
     first = last = None
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
         for frame in container.decode(stream):
             first = frame.to_ndarray(format="bgr24")
             break
