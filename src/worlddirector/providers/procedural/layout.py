@@ -104,13 +104,14 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
             r = 0.15
         else:
             r = w + 0.15
-        reqs.append([2 * r + 2 * w + 0.35, "lane", (motion, objs, r, w)])
+        reqs.append([2 * r + 2 * w + 0.1, "lane", (motion, objs, r, w)])
     for proj, src in corridors:
         wsrc = src.size[1] / 2 if src else 0.0
         reqs.append([2 * max(wsrc, proj.radius) + 0.6, "corridor", (proj, src)])
     if not reqs:
         return
-    total = sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1)
+    gap = 0.15
+    total = sum(r[0] for r in reqs) + gap * (len(reqs) - 1)
     ya, yb = y0, y1
     if total > yb - ya:
         if scene.walls:
@@ -118,14 +119,14 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         else:
             grow = (total - (yb - ya)) / 2 + 0.5
             ya, yb = ya - grow, yb + grow
-    while sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1) > yb - ya and reqs:
+    while sum(r[0] for r in reqs) + gap * (len(reqs) - 1) > yb - ya + 1e-9 and reqs:
         # shrink loops first, then drop the last request
         shrunk = False
         for r in reqs:
             if r[1] == "lane" and r[2][2] > 0.15 and r[2][0] != "drive":
                 motion, objs, rr, w = r[2]
                 r[2] = (motion, objs, 0.15, w)
-                r[0] = 2 * 0.15 + 2 * w + 0.35
+                r[0] = 2 * 0.15 + 2 * w + 0.1
                 shrunk = True
         if shrunk:
             continue
@@ -134,14 +135,15 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         for o in objs:
             scene.dropped.append(f"{o.id} {o.kind} ({o.motion}): no room for its path")
         scene.objects = [o for o in scene.objects if o not in objs]
-    used = sum(r[0] for r in reqs) + 0.2 * (len(reqs) - 1)
+    used = sum(r[0] for r in reqs) + gap * (len(reqs) - 1)
     slack = max(0.0, (yb - ya) - used)
     order = list(rng.permutation(len(reqs)))
-    y = ya + float(rng.uniform(0, slack))
+    # lanes sit around the middle of the stage, where the camera looks
+    y = ya + slack / 2 + float(rng.uniform(-0.25, 0.25)) * slack
     for idx in order:
         width, typ, payload = reqs[idx]
         cy = y + width / 2
-        y += width + 0.2
+        y += width + gap
         if scene.occupancy:
             cy = _free_lane_y(scene, cy, width, x0, x1)
             if cy is None:
@@ -160,7 +162,7 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
             if motion == "fly":
                 lane["alt"] = float(rng.uniform(1.8, 2.8))
             per = 2 * ls + 2 * np.pi * r
-            base = float(rng.uniform(0, per))
+            base = float(rng.uniform(0.25, 0.75)) * ls  # start mid-way along the near straight, in view
             for j, o in enumerate(objs):
                 _lane_object_motion(scene, o, t, lane, base + per * j / len(objs))
             scene.occupancy.append(OBB(lane["cx"], cy, lane["hx"], lane["hy"], 0.0, f"lane:{motion}"))

@@ -164,5 +164,6 @@ STOPWORDS = set(
     floor ground wall walls ceiling middle center centre left right corner its itself them they he she
     we our your you my i me away back forth off out together again also just so only all both every
     one's toward while meanwhile nearby far above below beneath underneath upon within without onto
-    has have having visible seen shows showing appear appears""".split()
+    has have having visible seen shows showing appear appears objects object things thing everything items
+    scene's""".split()
 )
