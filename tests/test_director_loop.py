@@ -4,7 +4,6 @@ the /v1/videos contract) that fails mid-run, stops the run with the reason and r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fakes.openai_fake import FakeOpenAI

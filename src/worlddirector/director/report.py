@@ -215,7 +215,7 @@ def _world_data(rec: IterationRecord, world: World, report: AgentReport | None) 
         "agents": {}, "violations": [], "hz": REPLAY_HZ, "ticks": 1,
     }
     if report is not None:
-        step = max(1, int(round(report.replay.hz / REPLAY_HZ))) if report.replay.hz else 1
+        step = max(1, round(report.replay.hz / REPLAY_HZ)) if report.replay.hz else 1
         data["hz"] = (report.replay.hz / step) if report.replay.hz else REPLAY_HZ
         data["agents"] = {k: [r(p) for p in v[::step]] for k, v in report.replay.agents.items()}
         data["ticks"] = max([len(v) for v in data["agents"].values()] + [1])
@@ -230,7 +230,7 @@ def _iteration_section(out: Path, run: Run, rec: IterationRecord, worlds: dict[s
     report, rev = _load(AgentReport, d), _load(Revision, d)
     best = run.best_iteration == rec.index
     badges = ("<span class='badge best'>best</span>" if best else "") + (
-        f"<span class='badge failed'>failed</span>" if rec.status == "failed" else "")
+        "<span class='badge failed'>failed</span>" if rec.status == "failed" else "")
     h = [f"<section class='panel iter{' best' if best else ''}' id='iter-{rec.index}'>",
          f"<h2>Iteration {rec.index}{badges}</h2>",
          f"<p class='prompt'>{E(rec.prompt)}</p>"]
@@ -287,8 +287,8 @@ def render_report(out_dir: Path, run: Run) -> str:
     first = its[0] if its else None
     tiles = [("status", E(status)), ("iterations", str(n)), ("best iteration", _fmt(run.best_iteration)),
              ("best overall", _fmt(run.best_overall)), ("target", _fmt(run.params.target)),
-             ("violations: first → best", f"{_fmt(first.violations if first else None)} → "
-                                          f"{_fmt(best.violations if best else None)}"),
+             ("violations: first → best",
+              f"{_fmt(first.violations if first else None)} → {_fmt(best.violations if best else None)}"),
              ("cost", f"${run.cost_usd:.2f}"), ("provider", E(run.params.provider)), ("model layer", E(run.params.llm))]
     head = [f"<header><h1>World Director run <span class='muted'>{E(run.id)}</span></h1>",
             f"<p class='prompt'>{E(run.original_prompt)}</p>",

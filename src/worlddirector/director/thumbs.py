@@ -23,7 +23,7 @@ THUMB_W = 176
 
 
 def violation_frame(v: Violation, fps: float, n_frames: int) -> int:
-    f = v.frames[0] if v.frames else int(round(v.time * fps))
+    f = v.frames[0] if v.frames else round(v.time * fps)
     return max(0, min(n_frames - 1, f)) if n_frames > 0 else max(0, f)
 
 
