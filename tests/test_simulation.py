@@ -139,14 +139,17 @@ def test_touching_boxes_within_noise_tolerance_are_clean(tmp_path):
 
 
 def test_tracked_object_moving_through_an_obstacle(tmp_path):
-    traj = [TrajectoryPoint(frame=f, time=f / 24, position=(-3 + 0.15 * f, 0.0, 0.4)) for f in range(40)]
+    traj = [TrajectoryPoint(frame=f, time=f / 24, position=(-2 + 0.08 * f, 0.0, 0.4)) for f in range(40)]
+    # in and back out the same side: a misplaced track, not a pass through
+    bounce = [TrajectoryPoint(frame=f, time=f / 24, position=(-2 + 0.08 * min(f, 50 - f), 0.1, 0.4)) for f in range(40)]
     clean = [TrajectoryPoint(frame=f, time=f / 24, position=(-3 + 0.15 * f, -2.0, 0.4)) for f in range(40)]
     world = make_world([box("block", (0, 0, 0.5), (1.0, 1.0, 1.0))], moving=[
         MovingObject(id="m1", track_id="t1", size=(0.5, 0.5, 0.8), trajectory=traj),
         MovingObject(id="m2", track_id="t2", size=(0.5, 0.5, 0.8), trajectory=clean),
+        MovingObject(id="m3", track_id="t3", size=(0.5, 0.5, 0.8), trajectory=bounce),
     ])
     rep = run(tmp_path, world)
-    ip = [v for v in of_type(rep, "interpenetration") if v.object_id in ("m1", "m2")]
+    ip = [v for v in of_type(rep, "interpenetration") if v.object_id in ("m1", "m2", "m3")]
     assert [v.object_id for v in ip] == ["m1"]
     assert "obstacle block" in ip[0].evidence and ip[0].frames
     assert abs(ip[0].position[0]) < 0.6

@@ -40,7 +40,8 @@ BLOCKER_SHARE = 0.3  # an obstruction must be in contact for this share of the s
 RECOVER_AFTER = 2.0  # s without progress before side-stepping and re-planning
 FALL_DEPTH = 0.3  # m below the floor: fell through it
 MAX_OBJECT_STEP = 1.0  # m per control tick: a tracked object moving further jumped (moved, not dragged)
-MAX_AGENT_SPEED = 4.0  # m/s per axis
+MAX_AGENT_SPEED = 4.0  # m/s per horizontal axis
+MAX_AGENT_RISE = 0.5  # m/s upwards
 PARK = np.array([0.0, 0.0, -100.0])  # where a tracked object waits while it is not in the clip
 
 
@@ -184,6 +185,8 @@ def run_agents(
     phys = 0.0
 
     qidx = np.array([[j, j + 1, j + 2] for j in jx], dtype=int).reshape(-1, 3)
+    vzidx = np.array([model.jnt_dofadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}z")]
+                      for k in range(n_agents)], dtype=int)
     vidx = np.array([model.jnt_dofadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}{ax}")]
                      for k in range(n_agents) for ax in "xy"], dtype=int)
     base = np.array([[s[0], s[1], 0.0] for s in starts], dtype=float).reshape(-1, 3)
@@ -305,9 +308,11 @@ def run_agents(
         phys += time.perf_counter() - t0
         # agents walk: contact impulses (a tracked object ramming one) never launch them faster than a sprint
         v = data.qvel[vidx]
-        fast = np.abs(v) > MAX_AGENT_SPEED
-        if fast.any():
+        if (np.abs(v) > MAX_AGENT_SPEED).any():
             data.qvel[vidx] = np.clip(v, -MAX_AGENT_SPEED, MAX_AGENT_SPEED)
+        vz = data.qvel[vzidx]
+        if (vz > MAX_AGENT_RISE).any():  # nobody jumps: a shove never lifts an agent off its feet
+            data.qvel[vzidx] = np.minimum(vz, MAX_AGENT_RISE)
         P = pos_all()
         hist[:, tick] = P
         if moving:
@@ -452,7 +457,9 @@ def _tunnel_reasons(P: np.ndarray, prev: np.ndarray, solids: BoxSet, spec: Agent
     fell = P[:, 2] < -FALL_DEPTH
     if solids.boxes:
         tall = (solids.bottom < spec.height - spec.radius) & (solids.top > spec.radius)
-        depth = np.where(tall[None, :], solids.depth(P[:, :2]), -np.inf)
+        # inside a footprint and below its top (standing on top of a low box is not tunneling)
+        within = tall[None, :] & (P[:, 2:3] < solids.top[None, :] - 0.1)
+        depth = np.where(within, solids.depth(P[:, :2]), -np.inf)
         loc_prev = solids.local(prev[:, :2])
         loc_now = solids.local(P[:, :2])
         is_wall = np.array([b.kind == "wall" for b in solids.boxes])

@@ -5,8 +5,8 @@ Two sources of evidence:
 * **at rest**: obstacle boxes overlapping each other or a wall, measured as MuJoCo contact
   penetration depth before anything moves. Boxes fitted to noisy points touch and graze; a
   finding needs a depth above ``max(MIN_DEPTH, REL_DEPTH x the thinner box's smallest side)``;
-* **in motion**: a tracked object's reconstructed trajectory carries its footprint deep into an
-  obstacle or through a wall, for several consecutive video frames.
+* **in motion**: a tracked object's reconstructed trajectory carries its centre through an obstacle
+  or a wall (in one side, out the other) over several consecutive video frames.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from worlddirector.simulation.settle import Overlap
 MIN_DEPTH = 0.06  # m
 REL_DEPTH = 0.12  # of the thinner box's smallest dimension
 MIN_CONFIDENCE = 0.2
-TRACK_MIN_DEPTH = 0.15  # m of footprint inside an obstacle
+TRACK_MIN_DEPTH = 0.15  # m of the centre inside an obstacle footprint
 TRACK_MIN_FRAMES = 3
+TRACK_MIN_SIZE = 0.25  # m: smaller tracked blobs are too uncertain to place
 
 
 def depth_threshold(a: Box, b: Box) -> float:
@@ -55,29 +56,42 @@ def rest_interpenetration(overlaps: list[Overlap], obstacles: list[Box], walls: 
 
 
 def tracked_interpenetration(world: World, obstacles: list[Box], walls: list[Box]) -> list[Violation]:
+    """A tracked object whose centre goes *through* a solid: it enters the footprint from one side
+    and leaves from the opposite side (or stays deep inside), at a height that overlaps the solid,
+    for several frames. Floor-contact lifting misplaces occluded objects by metres, so grazing an
+    obstacle's footprint is not enough."""
     out = []
     solids = [b for b in obstacles if b.confidence >= MIN_CONFIDENCE] + walls
     for m in world.moving_objects:
-        if len(m.trajectory) < TRACK_MIN_FRAMES:
+        if len(m.trajectory) < TRACK_MIN_FRAMES or min(m.size[0], m.size[1]) < TRACK_MIN_SIZE:
             continue
         pos = np.array([p.position for p in m.trajectory], dtype=float)
-        radius = 0.5 * min(m.size[0], m.size[1])
         bottom = pos[:, 2] - m.size[2] / 2
+        top = pos[:, 2] + m.size[2] / 2
         for b in solids:
-            depth = b.xy_depth(pos[:, :2]) + radius  # how far the object's footprint reaches inside
-            inside = (depth > max(TRACK_MIN_DEPTH, 0.5 * radius)) & (bottom < b.top - 0.05) & (pos[:, 2] + m.size[2] / 2 > b.bottom)
+            depth = b.xy_depth(pos[:, :2])  # of the object's centre
+            need = max(TRACK_MIN_DEPTH, 0.25 * min(b.size[0], b.size[1]))
+            inside = (depth > need) & (bottom < b.top - 0.05) & (top > b.bottom + 0.05)
             run = _longest_run(inside)
             if run is None or run[1] - run[0] + 1 < TRACK_MIN_FRAMES:
                 continue
             s, e = run
+            if s == 0 or e == len(pos) - 1:
+                continue  # must be seen outside, then inside, then outside again
+            loc_in = b.local_xy(pos[s - 1: s, :2])[0]
+            loc_out = b.local_xy(pos[e + 1: e + 2, :2])[0]
+            axis = int(np.argmax(np.abs(loc_in) / np.array([b.size[0], b.size[1]])))
+            if np.sign(loc_in[axis]) == np.sign(loc_out[axis]):
+                continue  # went in and came back out the same side: a placement error, not a pass
             k = s + int(np.argmax(depth[s: e + 1]))
             pt = m.trajectory[k]
             what = f"obstacle {b.id}" + (f" ({b.label})" if b.label else "") if b.kind == "obstacle" else f"wall {b.id}"
-            sev = min(1.0, float(depth[k]) / max(radius * 2, 0.2))
+            sev = min(1.0, float(depth[k]) / max(0.5 * min(b.size[0], b.size[1]), 0.1))
             out.append(violation(
                 "interpenetration", sev, pt.position, pt.time,
-                f"tracked object {m.id} moves {float(depth[k]):.2f} m into {what} for {e - s + 1} frames "
-                f"(frames {m.trajectory[s].frame}-{m.trajectory[e].frame}); solid things cannot pass through each other",
+                f"tracked object {m.id} passes through {what}: its centre goes {float(depth[k]):.2f} m deep and out "
+                f"the far side over frames {m.trajectory[s].frame}-{m.trajectory[e].frame}; solid things cannot pass "
+                "through each other",
                 frames=[p.frame for p in m.trajectory[s: e + 1]][:64], object_id=m.id,
             ))
     return out
