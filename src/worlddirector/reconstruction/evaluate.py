@@ -13,8 +13,8 @@ reads ground truth.
 * **Floor normal.** Independent of the centre alignment: each registered camera gives a rotation
   ``Q_i = R_true_i^T R_est_i`` from the estimated world to the true world; their chordal mean ``Q``
   maps our ``+z`` (the floor normal) into the true world, and the error is its angle to true ``+z``.
-* **Static obstacles.** True objects marked ``static`` and drawn on screen in at least 10% of the
-  frames are the obstacles a reconstruction can know about. Estimated box centres are mapped by
+* **Static obstacles.** True objects marked ``static`` and on screen at least 24 px tall (at 360 p)
+  in at least a quarter of the frames are the obstacles a reconstruction can know about. Estimated box centres are mapped by
   the Sim3 and matched one-to-one (Hungarian) to true centres; a true obstacle is *recalled* when
   its match is within ``gate`` metres (3D centre distance). Precision uses the same matches.
 """
@@ -70,12 +70,14 @@ def _scale_translation(src: np.ndarray, dst: np.ndarray, R: np.ndarray) -> tuple
     return s, dst.mean(0) - s * R @ src.mean(0)
 
 
-def visible_static_objects(gt: GroundTruth, min_fraction: float = 0.1) -> list[tuple[str, np.ndarray]]:
+def visible_static_objects(gt: GroundTruth, min_fraction: float = 0.25, min_height: float = 0.066) -> list[tuple[str, np.ndarray]]:
+    """Static objects a reconstruction can be expected to find: on screen in at least
+    ``min_fraction`` of the frames at least ``min_height`` of the frame tall (24 px at 360 p)."""
     out = []
     for o in gt.objects:
         if not o.static:
             continue
-        seen = sum(1 for b in o.bbox2d if b is not None)
+        seen = sum(1 for b in o.bbox2d if b is not None and (b[3] - b[1]) >= min_height * gt.height)
         if seen >= max(1, min_fraction * gt.n_frames):
             out.append((o.id, np.median(np.array(o.position), axis=0)))
     return out

@@ -206,26 +206,55 @@ def find_obstacles(
     al: Aligned,
     exclude: np.ndarray,
     *,
-    cluster_radius: float = 0.3,
-    min_points: int = 8,
+    cluster_radius: float = 0.35,
+    min_points: int = 5,
     max_height: float = 4.0,
+    max_footprint: float = 4.0,
+    focal: float | None = None,
+    max_sigma: float = 0.06,
 ) -> list[ObstacleFit]:
-    """Clusters of points standing on (or above) the floor, fitted with upright oriented boxes."""
+    """Clusters of points standing on (or above) the floor, fitted with upright oriented boxes.
+
+    Clustering is DBSCAN-like: points with at least 3 neighbours within ``cluster_radius`` are
+    cores; cores connect into clusters; other points join the cluster of a core within reach. This
+    keeps stray points just above the floor from chaining whole rooms into one cluster.
+    """
     z = al.points[:, 2]
     thr = max(0.04, float(al.stats.get("floor_threshold_m", 0.05)))
-    cand = al.reliable & ~al.floor_mask & ~exclude & (z > thr) & (z < max_height)
-    # the region the cameras actually looked at: ignore far background clutter
+    cand = al.reliable & ~al.floor_mask & ~exclude & (z > max(0.1, 1.5 * thr)) & (z < max_height)
+    if focal:
+        # depth uncertainty of a point triangulated over baseline B at distance d with ~0.5 px
+        # noise is ~ d^2 * 0.5 / (f B): far points are too noisy to tell an object from the floor
+        span = np.ptp(al.C, axis=0)
+        B = max(float(np.linalg.norm(span)), 1e-3)
+        d = cKDTree(al.C).query(al.points)[0]
+        cand &= d * d * 0.5 / (focal * B) < max_sigma
     idx = np.flatnonzero(cand)
     if len(idx) < min_points:
         return []
     P = al.points[idx]
     tree = cKDTree(P)
+    counts = np.asarray(tree.query_ball_point(P, cluster_radius, return_length=True))
+    core = counts >= 4
     pairs = tree.query_pairs(cluster_radius, output_type="ndarray")
-    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(P), len(P))) if len(pairs) else \
-        coo_matrix((len(P), len(P)))
-    ncomp, labels = connected_components(g, directed=False)
-    labels = _merge_overlapping(P, labels, ncomp, min_points)
-    ncomp = int(labels.max()) + 1 if len(labels) else 0
+    if len(pairs):
+        pairs = pairs[core[pairs[:, 0]] & core[pairs[:, 1]]]
+    n = len(P)
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) else coo_matrix((n, n))
+    _, labels = connected_components(g, directed=False)
+    labels = np.where(core, labels, -1)
+    if core.any():
+        ctree = cKDTree(P[core])
+        d, j = ctree.query(P[~core], distance_upper_bound=cluster_radius)
+        core_idx = np.flatnonzero(core)
+        border = np.flatnonzero(~core)
+        hit = np.isfinite(d)
+        labels[border[hit]] = labels[core_idx[j[hit]]]
+    ids = sorted(set(labels[labels >= 0].tolist()))
+    remap = {c: i for i, c in enumerate(ids)}
+    labels = np.array([remap.get(c, -1) for c in labels])
+    labels = _merge_overlapping(P, labels, len(ids), min_points, max_extent=2.5)
+    ncomp = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     out: list[ObstacleFit] = []
     for c in range(ncomp):
         m = labels == c
@@ -234,13 +263,21 @@ def find_obstacles(
         Q = P[m]
         xy = Q[:, :2].astype(np.float32)
         (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
-        w, h = max(w, 0.1), max(h, 0.1)
-        # Sparse points only cover the faces the cameras saw. When the footprint is much thinner
-        # than it is wide, assume a square footprint and grow it away from the cameras (the
-        # unseen back), so the centre is not biased towards the viewer.
+        # robust extents along the rectangle's axes (a few stray points must not inflate the box)
         a = np.radians(ang)
         ax_w = np.array([np.cos(a), np.sin(a)])
         ax_h = np.array([-np.sin(a), np.cos(a)])
+        uw, uh = Q[:, :2] @ ax_w, Q[:, :2] @ ax_h
+        (w0, w1), (h0, h1) = np.percentile(uw, [5, 95]), np.percentile(uh, [5, 95])
+        w, h = max(w1 - w0, 0.1), max(h1 - h0, 0.1)
+        cx, cy = ((w0 + w1) / 2) * ax_w + ((h0 + h1) / 2) * ax_h
+        if max(w, h) > max_footprint:
+            continue  # background clutter or an undetected wall, not an object
+        if np.percentile(Q[:, 2], 95) - np.percentile(Q[:, 2], 5) < 0.15 and np.percentile(Q[:, 2], 95) < 0.35:
+            continue  # a flat smear just above the floor: triangulation noise, not an object
+        # Sparse points only cover the faces the cameras saw. When the footprint is much thinner
+        # than it is wide, assume a square footprint and grow it away from the cameras (the
+        # unseen back), so the centre is not biased towards the viewer.
         view = np.array([cx, cy]) - al.C[:, :2].mean(0)
         if min(w, h) < 0.6 * max(w, h):
             thin_ax = ax_h if h < w else ax_w
@@ -253,7 +290,7 @@ def find_obstacles(
         if bottom < max(0.3, 0.35 * (top - bottom)):
             bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
         height = max(top - bottom, 0.1)
-        conf = float(np.clip((1 - np.exp(-m.sum() / 40)) * min(1.0, height / 0.2), 0.05, 1.0))
+        conf = float(np.clip((1 - np.exp(-m.sum() / 25)) * min(1.0, height / 0.2), 0.05, 1.0))
         col = np.median(al.colors[idx[m]], axis=0).astype(int)
         out.append(ObstacleFit(
             center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
@@ -264,9 +301,10 @@ def find_obstacles(
     return out
 
 
-def _merge_overlapping(P: np.ndarray, labels: np.ndarray, ncomp: int, min_points: int, pad: float = 0.1) -> np.ndarray:
-    """Join clusters whose plan-view bounding boxes overlap: sparse points on one large object
-    often fall into several proximity clusters (one per textured face)."""
+def _merge_overlapping(P: np.ndarray, labels: np.ndarray, ncomp: int, min_points: int, pad: float = 0.1,
+                       max_extent: float = 2.5) -> np.ndarray:
+    """Join clusters whose plan-view bounding boxes overlap, as long as the union stays object-sized:
+    sparse points on one large object often fall into several proximity clusters (one per face)."""
     ids = [c for c in range(ncomp) if (labels == c).sum() >= max(3, min_points // 3)]
     boxes = {c: (P[labels == c, :2].min(0) - pad, P[labels == c, :2].max(0) + pad) for c in ids}
     parent = {c: c for c in ids}
@@ -280,7 +318,12 @@ def _merge_overlapping(P: np.ndarray, labels: np.ndarray, ncomp: int, min_points
         for b in ids[i + 1:]:
             (alo, ahi), (blo, bhi) = boxes[a], boxes[b]
             if np.all(alo <= bhi) and np.all(blo <= ahi):
-                parent[root(b)] = root(a)
+                ra, rb = root(a), root(b)
+                members = [c for c in ids if root(c) in (ra, rb)]
+                lo = np.min([boxes[c][0] for c in members], axis=0)
+                hi = np.max([boxes[c][1] for c in members], axis=0)
+                if np.all(hi - lo - 2 * pad <= max_extent):
+                    parent[rb] = ra
     out = np.full(len(labels), -1)
     remap: dict[int, int] = {}
     for c in ids:

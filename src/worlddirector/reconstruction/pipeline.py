@@ -198,7 +198,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     except L.LayoutError as exc:
         raise _NoMultiView(str(exc)) from None
     walls, wall_mask = L.find_walls(al)
-    obst = L.find_obstacles(al, wall_mask)
+    obst = L.find_obstacles(al, wall_mask, focal=float(sfm.K[0, 0]))
     timings["layout"] = time.perf_counter() - t
     stats.update({k: v for k, v in al.stats.items()})
     stats.update({"floor_angle_to_up_prior_deg": round(al.floor_angle_deg, 2),
