@@ -7,10 +7,10 @@ import json
 import cv2
 import numpy as np
 import pytest
-
+from fakes.logs import debug_logging
 from fakes.openai_fake import FakeOpenAI
 from fakes.server import serve
-from fakes.logs import debug_logs  # noqa: F401  (fixture)
+
 from worlddirector.config import load_settings
 from worlddirector.errors import ConfigError
 from worlddirector.llm import LLMError, PlanContext, RevisionRequest, get_llm
@@ -99,20 +99,20 @@ def test_revision_roundtrip(fake):
     assert r.changes[0].violation_ids == ["v1"]
 
 
-def test_callers_key_never_reaches_errors_logs_or_files(fake, tmp_path, debug_logs):
-    logs = debug_logs()
-    bad_key = "sk-bad-key-000000"
-    llm = get_llm("openai", api_key=bad_key, settings=_settings(fake))
-    assert bad_key not in repr(llm)
-    with pytest.raises(LLMError) as ei:
-        llm.plan_scene(PlanContext(base_prompt="A courier."))
-    assert "rejected the API key" in str(ei.value) and bad_key not in str(ei.value)
-    # a successful call with a good caller key: logged, but never the key
-    fake.replies += ["garbage", json.dumps(PLAN)]
-    get_llm("openai", api_key=KEY, settings=_settings(fake)).plan_scene(PlanContext(base_prompt="A courier."))
-    captured = logs.readouterr()
-    assert "llm.invalid_output" in captured.err  # logging did happen
-    assert KEY not in captured.err + captured.out and bad_key not in captured.err + captured.out
+def test_callers_key_never_reaches_errors_logs_or_files(fake, tmp_path, capsys):
+    with debug_logging():
+        bad_key = "sk-bad-key-000000"
+        llm = get_llm("openai", api_key=bad_key, settings=_settings(fake))
+        assert bad_key not in repr(llm)
+        with pytest.raises(LLMError) as ei:
+            llm.plan_scene(PlanContext(base_prompt="A courier."))
+        assert "rejected the API key" in str(ei.value) and bad_key not in str(ei.value)
+        # a successful call with a good caller key: logged, but never the key
+        fake.replies += ["garbage", json.dumps(PLAN)]
+        get_llm("openai", api_key=KEY, settings=_settings(fake)).plan_scene(PlanContext(base_prompt="A courier."))
+        captured = capsys.readouterr()
+        assert "llm.invalid_output" in captured.err  # logging did happen
+        assert KEY not in captured.err + captured.out and bad_key not in captured.err + captured.out
 
 
 def test_openai_backend_needs_a_key_or_a_server():

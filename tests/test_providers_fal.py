@@ -6,9 +6,9 @@ import time
 
 import pytest
 from fakes.fal_fake import FakeFal
+from fakes.logs import debug_logging
 from fakes.media import make_mp4
 from fakes.server import serve
-from fakes.logs import debug_logs  # noqa: F401  (fixture)
 from pydantic import SecretStr
 
 from worlddirector.config import load_settings
@@ -138,10 +138,10 @@ def test_slow_download_and_resume(fake, tmp_path):
     assert sum(1 for r in fake.requests if r["kind"] == "submit") == 1
 
 
-def test_key_never_logged_or_written(fake, tmp_path, debug_logs):
-    logs = debug_logs()
-    _provider(fake).generate(_req(), tmp_path / "c")
-    out = logs.readouterr()
-    assert "provider.status" in out.err + out.out and KEY not in out.err + out.out
-    for f in (tmp_path / "c").rglob("*"):
-        assert KEY.encode() not in f.read_bytes()
+def test_key_never_logged_or_written(fake, tmp_path, capsys):
+    with debug_logging():
+        _provider(fake).generate(_req(), tmp_path / "c")
+        out = capsys.readouterr()
+        assert "provider.status" in out.err + out.out and KEY not in out.err + out.out
+        for f in (tmp_path / "c").rglob("*"):
+            assert KEY.encode() not in f.read_bytes()

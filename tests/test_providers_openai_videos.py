@@ -7,10 +7,10 @@ import json
 import cv2
 import numpy as np
 import pytest
+from fakes.logs import debug_logging
 from fakes.media import make_mp4
 from fakes.openai_fake import FakeOpenAI
 from fakes.server import serve
-from fakes.logs import debug_logs  # noqa: F401  (fixture)
 from pydantic import SecretStr
 
 from worlddirector.artifacts import Generation
@@ -212,17 +212,17 @@ def test_remix_and_delete(fake, tmp_path):
         p.generate(_req(resume_job_id=first.job_id), tmp_path / "gone")
 
 
-def test_callers_key_is_never_logged_or_written(fake, tmp_path, debug_logs):
-    logs = debug_logs()
-    fake.create_errors.append((429, "Rate limit reached", "requests", "rate_limit_exceeded", {"retry-after": "0"}))
-    _provider(fake).generate(_req(), tmp_path / "c")
-    assert fake.seen_auth[-1] == f"Bearer {KEY}"  # it was used...
-    err = logs.readouterr()
-    assert "provider.retry" in err.err  # ...logging happened...
-    assert KEY not in err.err + err.out  # ...but never with the key
-    for f in (tmp_path / "c").rglob("*"):
-        if f.is_file():
-            assert KEY.encode() not in f.read_bytes(), f
+def test_callers_key_is_never_logged_or_written(fake, tmp_path, capsys):
+    with debug_logging():
+        fake.create_errors.append((429, "Rate limit reached", "requests", "rate_limit_exceeded", {"retry-after": "0"}))
+        _provider(fake).generate(_req(), tmp_path / "c")
+        assert fake.seen_auth[-1] == f"Bearer {KEY}"  # it was used...
+        err = capsys.readouterr()
+        assert "provider.retry" in err.err  # ...logging happened...
+        assert KEY not in err.err + err.out  # ...but never with the key
+        for f in (tmp_path / "c").rglob("*"):
+            if f.is_file():
+                assert KEY.encode() not in f.read_bytes(), f
 
 
 def test_not_configured_without_any_key(tmp_path):

@@ -7,10 +7,10 @@ import base64
 import cv2
 import numpy as np
 import pytest
+from fakes.logs import debug_logging
 from fakes.media import make_mp4
 from fakes.server import serve
 from fakes.veo_fake import FakeVeo
-from fakes.logs import debug_logs  # noqa: F401  (fixture)
 from pydantic import SecretStr
 
 from worlddirector.config import load_settings
@@ -132,18 +132,18 @@ def test_resume_in_a_new_process(fake, tmp_path):
     assert sum(1 for r in fake.requests if r["kind"] == "create") == creates
 
 
-def test_key_never_logged_or_written(fake, tmp_path, debug_logs):
-    logs = debug_logs()
-    fake.create_errors.append((401, "UNAUTHENTICATED", f"API key not valid: {KEY}", None, None))
-    with pytest.raises(AuthenticationFailed) as ei:
-        _provider(fake).generate(_req(), tmp_path / "x")
-    assert KEY not in str(ei.value)
-    _provider(fake).generate(_req(), tmp_path / "c")
-    out = logs.readouterr()
-    assert "provider.status" in out.err + out.out
-    assert KEY not in out.err + out.out
-    for f in (tmp_path / "c").rglob("*"):
-        assert KEY.encode() not in f.read_bytes()
+def test_key_never_logged_or_written(fake, tmp_path, capsys):
+    with debug_logging():
+        fake.create_errors.append((401, "UNAUTHENTICATED", f"API key not valid: {KEY}", None, None))
+        with pytest.raises(AuthenticationFailed) as ei:
+            _provider(fake).generate(_req(), tmp_path / "x")
+        assert KEY not in str(ei.value)
+        _provider(fake).generate(_req(), tmp_path / "c")
+        out = capsys.readouterr()
+        assert "provider.status" in out.err + out.out
+        assert KEY not in out.err + out.out
+        for f in (tmp_path / "c").rglob("*"):
+            assert KEY.encode() not in f.read_bytes()
 
 
 def test_not_configured(monkeypatch):

@@ -27,7 +27,7 @@ def provider_status(settings=None) -> list[dict]:
             model = p.model_name(_probe_request()) if hasattr(p, "model_name") else None
             rows.append({"name": name, "ready": bool(ok), "why": why, "synthetic": bool(p.synthetic), "model": model,
                          "default": name == s.video_provider})
-        except Exception as exc:  # a provider whose module cannot load is reported, not fatal
+        except Exception as exc:  # noqa: BLE001 - a provider whose module cannot load is reported, not fatal
             rows.append({"name": name, "ready": False, "why": f"cannot load: {type(exc).__name__}: {exc}",
                          "synthetic": False, "model": None, "default": name == s.video_provider})
     return rows

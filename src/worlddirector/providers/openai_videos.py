@@ -151,6 +151,10 @@ class OpenAIVideosProvider(RemoteProvider):
         w, h = (int(v) for v in size.split("x"))
         img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        if not ok:
+            from worlddirector.errors import BadInputError
+
+            raise BadInputError(f"reference image {request.reference_image} could not be encoded")
         return ("reference.jpg", buf.tobytes(), "image/jpeg")
 
     # ---- the job methods -------------------------------------------------------------------------
@@ -207,8 +211,7 @@ class OpenAIVideosProvider(RemoteProvider):
         try:
             with self._client(key).videos.with_streaming_response.download_content(job_id, variant=variant) as resp:
                 with open(dest, "wb") as fh:
-                    for chunk in resp.iter_bytes(1 << 16):
-                        fh.write(chunk)
+                    fh.writelines(resp.iter_bytes(1 << 16))
         except Exception as exc:  # noqa: BLE001
             raise self._map(exc, key, job_id) from None
 
@@ -266,8 +269,8 @@ def retry_after(headers) -> float | None:
         try:
             return float(ra)
         except ValueError:
-            from email.utils import parsedate_to_datetime
             import time
+            from email.utils import parsedate_to_datetime
 
             try:
                 return max(0.0, parsedate_to_datetime(ra).timestamp() - time.time())

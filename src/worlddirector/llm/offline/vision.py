@@ -63,13 +63,15 @@ def _load(path: Path) -> np.ndarray:
 
 
 def _dominant(img: np.ndarray, k: int = 4) -> list[tuple[np.ndarray, float]]:
-    data = img.reshape(-1, 3).astype(np.float32)
-    k = min(k, len(np.unique(data, axis=0)))
+    flat = img.reshape(-1, 3)
+    data = flat.astype(np.float32)
+    packed = (flat[:, 0].astype(np.int32) << 16) | (flat[:, 1].astype(np.int32) << 8) | flat[:, 2]
+    k = min(k, len(np.unique(packed)))  # k-means needs at least k distinct colours
     if k <= 1:
         return [(data.mean(0), 1.0)]
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(0)
-    _c, labels, centers = cv2.kmeans(data, k, None, crit, 2, cv2.KMEANS_PP_CENTERS)
+    _c, labels, centers = cv2.kmeans(data, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
     counts = np.bincount(labels.ravel(), minlength=k) / len(labels)
     order = np.argsort(-counts)
     return [(centers[i], float(counts[i])) for i in order]
@@ -148,14 +150,15 @@ def describe(images: list[Path], hint: str = "") -> SceneGraph:
     if not images:
         raise BadInputError("no keyframes to describe")
     frames = [_load(Path(p)) for p in images]
+    doms = [_dominant(f) for f in frames]
     first = frames[len(frames) // 2]
-    dom = _dominant(first)
+    dom = doms[len(frames) // 2]
     background = [c for c, share in dom if share >= 0.2] or [dom[0][0]]
     setting, horizon = _setting(first)
 
     tracks: dict[str, list[dict]] = {}
-    for img in frames:
-        bg = [c for c, share in _dominant(img) if share >= 0.2] or background
+    for img, d in zip(frames, doms):
+        bg = [c for c, share in d if share >= 0.2] or background
         seen: set[str] = set()
         for b in _blobs(img, bg):
             if b["color"] in seen:
