@@ -168,6 +168,9 @@ def test_bad_input(tmp_path, clip):
         direct(PROMPT, tmp_path / "y", provider="nope")
     with pytest.raises(BadInputError, match="model backend"):
         direct(PROMPT, tmp_path / "y", llm="nope")
+    for kw in ({"seconds": 0.0}, {"fps": 120}, {"size": (4000, 2000)}, {"size": (321, 180)}, {"iterations": 0}):
+        with pytest.raises(BadInputError):
+            direct(PROMPT, tmp_path / "y", **kw)
     assert not (tmp_path / "y").exists() and not (tmp_path / "x").exists()
     # a directory holding another prompt's run is not silently reused
     run_dir = tmp_path / "r"

@@ -179,6 +179,13 @@ def direct(
         raise BadInputError(f"iterations must be between 1 and 50, got {iterations}")
     if not 0 < target <= 1:
         raise BadInputError(f"target must be in (0, 1], got {target}")
+    if not 1 <= seconds <= 60:
+        raise BadInputError(f"seconds must be between 1 and 60, got {seconds:g}")
+    if not 1 <= fps <= 60:
+        raise BadInputError(f"fps must be between 1 and 60, got {fps}")
+    w, h = (int(v) for v in size)
+    if not (16 <= w <= 1920 and 16 <= h <= 1920 and w * h <= 1920 * 1080) or w % 2 or h % 2:
+        raise BadInputError(f"size {w}x{h}: width and height must be even and at most 1920x1080")
     if budget_usd is not None and budget_usd < 0:
         raise BadInputError(f"budget must be at least 0, got {budget_usd}")
     from worlddirector.llm import LLM_NAMES
