@@ -22,7 +22,7 @@ from worlddirector.simulation.settle import Overlap
 
 MIN_DEPTH = 0.06  # m
 REL_DEPTH = 0.12  # of the thinner box's smallest dimension
-MIN_CONFIDENCE = 0.2
+MIN_CONFIDENCE = 0.3
 TRACK_MIN_DEPTH = 0.15  # m of the centre inside an obstacle footprint
 TRACK_MIN_FRAMES = 3
 TRACK_MIN_SIZE = 0.25  # m: smaller tracked blobs are too uncertain to place
