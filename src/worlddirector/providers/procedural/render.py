@@ -37,13 +37,14 @@ FRAG = """
 uniform sampler2DArray u_tex;
 uniform vec3 u_sun_dir; uniform vec3 u_sun; uniform vec3 u_sky; uniform vec3 u_ground;
 uniform vec3 u_fog; uniform float u_fog_density; uniform vec3 u_eye; uniform float u_gain;
-uniform float u_macro_layer;
 in vec3 v_world; in vec3 v_norm; in vec2 v_uv; in vec3 v_color; flat in vec2 v_mat;
 out vec4 f_color;
 void main() {
     vec3 n = normalize(v_norm);
     vec3 tex = texture(u_tex, vec3(v_uv, v_mat.x)).rgb;
-    float macro = texture(u_tex, vec3(v_uv * 0.071 + 0.37, u_macro_layer)).r;
+    // large-scale brightness variation (breaks up texture repetition) from cheap arithmetic, not a texture fetch
+    vec2 q = v_uv * 0.071;
+    float macro = 0.5 + 0.25 * sin(q.x * 6.283 + 1.3 * sin(q.y * 4.1)) * sin(q.y * 5.7 + 0.9 * sin(q.x * 3.3));
     vec3 albedo = v_color * tex * (0.82 + 0.3 * macro);
     float diff = max(dot(n, u_sun_dir), 0.0);
     vec3 amb = mix(u_ground, u_sky, 0.5 + 0.5 * n.z);
@@ -252,7 +253,6 @@ class Renderer:
         self.tex.repeat_x = self.tex.repeat_y = True
         self.tex.use(0)
         self.prog["u_tex"].value = 0
-        self.prog["u_macro_layer"].value = float(LAYER["macro"])
         lt = LIGHTS[scene.light]
         d = np.asarray(lt.sun_dir, float)
         self.prog["u_sun_dir"].value = tuple(d / np.linalg.norm(d))

@@ -129,14 +129,16 @@ class Scene:
 
     def on_screen_fraction(self, point: np.ndarray, margin: float = 0.06) -> float:
         """Fraction of frames where a world point projects inside the image (with a margin)."""
-        pts = np.broadcast_to(point, (1, 3))
-        inside = 0
-        for c in self.cams:
-            uv, z = cam.project(pts, c, self.kmat)
-            u, v = uv[0]
-            if z[0] > 0.3 and margin * self.width < u < (1 - margin) * self.width and margin * self.height < v < (1 - margin) * self.height:
-                inside += 1
-        return inside / len(self.cams)
+        p = np.asarray(point, np.float64)
+        pc = np.einsum("nij,j->ni", self.cams[:, :, :3], p) + self.cams[:, :, 3]
+        z = pc[:, 2]
+        ok = z > 0.3
+        zs = np.where(ok, z, 1.0)
+        u = self.kmat[0, 0] * pc[:, 0] / zs + self.kmat[0, 2]
+        v = self.kmat[1, 1] * pc[:, 1] / zs + self.kmat[1, 2]
+        ok &= (u > margin * self.width) & (u < (1 - margin) * self.width)
+        ok &= (v > margin * self.height) & (v < (1 - margin) * self.height)
+        return float(ok.mean())
 
 
 def _extent(b: OBB) -> tuple[float, float]:

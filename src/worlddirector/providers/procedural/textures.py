@@ -167,7 +167,40 @@ def hash_name(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
+VERSION = 2  # bump when any texture changes (invalidates the disk cache)
+
+
+def _cache_path():
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ.get("WD_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "worlddirector" / f"textures-v{VERSION}-{TEX_SIZE}-{len(LAYERS)}.npy"
+
+
 @lru_cache(maxsize=1)
 def texture_array() -> np.ndarray:
-    """All layers as uint8 (layers, size, size, 3)."""
-    return np.stack([(np.clip(_make(n), 0, 1) * 255 + 0.5).astype(np.uint8) for n in LAYERS])
+    """All layers as uint8 (layers, size, size, 3); synthesised once, then read from a disk cache.
+
+    Synthesis is deterministic, so the cache only saves time (about a second); a missing, unreadable
+    or wrong-shaped cache file is simply rebuilt.
+    """
+    import os
+
+    path = _cache_path()
+    shape = (len(LAYERS), TEX_SIZE, TEX_SIZE, 3)
+    try:
+        arr = np.load(path)
+        if arr.shape == shape and arr.dtype == np.uint8:
+            return arr
+    except (OSError, ValueError):
+        pass
+    arr = np.stack([(np.clip(_make(n), 0, 1) * 255 + 0.5).astype(np.uint8) for n in LAYERS])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, arr)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return arr
