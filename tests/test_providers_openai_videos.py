@@ -17,6 +17,7 @@ from worlddirector.artifacts import Generation
 from worlddirector.config import load_settings
 from worlddirector.providers.base import (
     AuthenticationFailed,
+    InvalidRequest,
     JobExpired,
     ModerationRejected,
     ProviderTimeout,
@@ -108,10 +109,12 @@ def test_reference_image_is_uploaded_resized(fake, tmp_path):
      ("prompt",)),
     (429, "You exceeded your current quota, please check your plan and billing details.", "insufficient_quota",
      "insufficient_quota", QuotaExceeded),
+    (400, "Invalid value for 'seconds': must be one of 4, 8, 12.", "invalid_request_error", "invalid_value",
+     InvalidRequest),
 ])
 def test_create_errors_are_typed(fake, tmp_path, status, message, type_, code, param_exc):
     fake.create_errors.append((status, message, type_, code, None))
-    with pytest.raises((AuthenticationFailed, ModerationRejected, QuotaExceeded)) as ei:
+    with pytest.raises((AuthenticationFailed, ModerationRejected, QuotaExceeded, InvalidRequest)) as ei:
         _provider(fake).generate(_req(), tmp_path / "c")
     if isinstance(param_exc, tuple):
         assert isinstance(ei.value, ModerationRejected) and ei.value.target == param_exc[0]
@@ -161,6 +164,15 @@ def test_deadline_cancels_the_job(fake, tmp_path):
     with pytest.raises(ProviderTimeout, match="did not finish within"):
         _provider(fake, sleep=time.sleep).generate(_req(deadline_seconds=0.6), tmp_path / "c")
     assert any(r["path"].startswith("DELETE") for r in fake.requests)
+
+
+def test_hanging_status_calls_time_out_after_retries(fake, tmp_path):
+    fake.retrieve_delay = 1.0
+    p = _provider(fake)
+    p.request_timeout = 0.2
+    with pytest.raises(ProviderTimeout, match="timed out"):
+        p.generate(_req(), tmp_path / "c")
+    assert not (tmp_path / "c" / "video.mp4").exists()
 
 
 def test_slow_download_still_yields_a_valid_video(fake, tmp_path):

@@ -79,6 +79,7 @@ class FakeOpenAI:
     create_errors: list[tuple] = field(default_factory=list)  # (status, message, type, code, headers) per create
     poll_after_ms: int = 10
     download_delay: float = 0.0  # seconds between chunks (slow download)
+    retrieve_delay: float = 0.0  # seconds before answering a status poll (a hanging server)
     jobs: dict[str, VideoJob] = field(default_factory=dict)
     seen_auth: list[str] = field(default_factory=list)
 
@@ -134,6 +135,8 @@ class FakeOpenAI:
 
         @app.get("/v1/videos/{vid}")
         async def retrieve(vid: str):
+            if fake.retrieve_delay:
+                await asyncio.sleep(fake.retrieve_delay)
             job = fake.jobs.get(vid)
             if job is None or job.deleted or job.outcome == "vanish" and job.polls >= 1:
                 return error(404, f"Video with id '{vid}' not found.", "invalid_request_error", "not_found")

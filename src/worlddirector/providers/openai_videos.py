@@ -71,6 +71,7 @@ def moderation_target(text: str, param: str | None = None) -> str:
 class OpenAIVideosProvider(RemoteProvider):
     name = "openai-videos"
     poll_interval = 5.0
+    request_timeout = 60.0  # one HTTP call; the job as a whole is bounded by the deadline
 
     def configured(self) -> tuple[bool, str]:
         if self.settings.openai_api_key is None:
@@ -100,7 +101,7 @@ class OpenAIVideosProvider(RemoteProvider):
         cache = self.__dict__.setdefault("_clients", {})
         if key not in cache:
             cache[key] = openai.OpenAI(api_key=key or "not-needed", base_url=self.settings.openai_base_url,
-                                       max_retries=0, timeout=60.0)
+                                       max_retries=0, timeout=self.request_timeout)
         return cache[key]
 
     def _map(self, exc: Exception, key: str | None, job_id: str | None = None) -> ProviderError:
