@@ -12,6 +12,7 @@ clips), the target being 50x real time.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -44,6 +45,7 @@ class Outcome:
     found: dict[str, int]
     world_method: str
     realtime: float | None
+    realtime_cpu: float | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
@@ -90,7 +92,7 @@ def run_case(case: Case, d: Path, *, clip_seconds: float, reuse: bool, agents: i
     for v in rep.violations:
         found[v.type] = found.get(v.type, 0) + 1
     return Outcome(case, {x.type for x in gt.defects}, found, rep.stats.get("world_method", "?"),
-                   rep.stats.get("realtime_factor"), times)
+                   rep.stats.get("realtime_factor"), rep.stats.get("realtime_factor_cpu"), stage_seconds=times)
 
 
 def score(outcomes: list[Outcome]) -> tuple[list[list], dict[str, tuple[float, float]]]:
@@ -123,8 +125,8 @@ def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float =
             t0 = time.perf_counter()
             try:
                 o = run_case(case, d, clip_seconds=clip_seconds, reuse=reuse)
-            except Exception as exc:  # a stage failing on one clip is a measured failure, not a crash
-                o = Outcome(case, set(), {}, "failed", None, {}, error=f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 -- a stage failing on one clip is a measured failure, not a crash
+                o = Outcome(case, set(), {}, "failed", None, error=f"{type(exc).__name__}: {exc}")
                 if (d / "ground_truth.json").exists():
                     o.truth = {x.type for x in GroundTruth.load(d).defects}
             outcomes.append(o)
@@ -144,6 +146,8 @@ def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float =
     per_clean = statistics.mean(fp_clean) if fp_clean else float("nan")
     speeds = [o.realtime for o in outcomes if o.realtime]
     speed = statistics.median(speeds) if speeds else float("nan")
+    cpu_speeds = [o.realtime_cpu for o in outcomes if o.realtime_cpu]
+    cpu_speed = statistics.median(cpu_speeds) if cpu_speeds else float("nan")
     methods = {m: sum(1 for o in outcomes if o.world_method == m) for m in sorted({o.world_method for o in outcomes})}
     table("Clean clips and speed", ["measure", "value", "target"], [
         ["false violations per clean clip (physical + continuity types)", per_clean,
@@ -151,6 +155,9 @@ def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float =
         ["agent_stuck + unreachable_area per clean clip (world findings)",
          statistics.mean(world_clean) if world_clean else float("nan"), "(reported, no target)"],
         ["agent phase speed, 8 agents (sim s / wall s, median)", speed, f">= {TARGET_SPEED} {verdict(speed >= TARGET_SPEED)}"],
+        ["same per CPU second of the process (machine shared; median)", cpu_speed,
+         f">= {TARGET_SPEED} {verdict(cpu_speed >= TARGET_SPEED)}"],
+        ["load average (1 min) at the end", os.getloadavg()[0], "(2 cores)"],
         ["clips", len(outcomes), ""],
         ["failed clips", sum(1 for o in outcomes if o.error), ""],
         ["world methods", ", ".join(f"{m}: {n}" for m, n in methods.items()), ""],
