@@ -89,6 +89,9 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to call from many processes at once)."""
+        import logging
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO chatter is not for users
         from alembic import command
         from alembic.config import Config
 
