@@ -14,8 +14,8 @@ Rules, over the pairs of the longest shot (magnitudes in flow-resolution pixels 
 * ``dolly``: divergence dominates: |s| * w/2 > 0.6 * |t| (the image expands/contracts about a
   point: forward/backward motion, or a zoom);
 * ``orbit``: steady translation with parallax and a fixated centre (centre flow < 0.5 x
-  periphery flow), or an essential-matrix pose with sideways translation plus rotation about the
-  vertical axis;
+  periphery flow) while the camera also turns (> 1 degree over 12 frames), or an essential-matrix
+  pose with sideways translation (|t_x| > 0.9) plus rotation about the vertical axis;
 * ``pan``: the rest: steady image translation (rotation about the camera centre or a sideways
   truck/track move; ``detail`` says which from the parallax).
 """
@@ -99,9 +99,9 @@ def classify_camera(motion: MotionField, shots: list[tuple[int, int]]) -> dict:
         label, detail = "handheld", "irregular shake without a steady direction"
     elif zoom_px > 0.6 * max(tmag, 0.05):
         label, detail = "dolly", "image expands/contracts: " + ("forward" if np.median(div) > 0 else "backward")
-    elif parallax > 0.12 and centre < 0.5 * periph:
+    elif parallax > 0.12 and centre < 0.5 * periph and (not ess or ess["rotation_deg"] > 1.0):
         label, detail = "orbit", "parallax around a fixated centre"
-    elif ess and abs(ess["translation_dir"][0]) > 0.7 and ess["rotation_deg"] > 1.0 and abs(ess["rotation_axis"][1]) > 0.6 * np.linalg.norm(ess["rotation_axis"]):
+    elif ess and abs(ess["translation_dir"][0]) > 0.9 and ess["rotation_deg"] > 1.0 and abs(ess["rotation_axis"][1]) > 0.6 * np.linalg.norm(ess["rotation_axis"]):
         label, detail = "orbit", "sideways translation with yaw (essential matrix)"
     else:
         label = "pan"

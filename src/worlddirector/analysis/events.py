@@ -91,12 +91,15 @@ def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
     A candidate must live ``CONFIRM`` frames on its side of the change, so a segmentation flicker
     is not an object."""
     p = b.pair
+    bb = np.array(b.box, float)
     starts, ends = [], []
     for t in tracks:
         first, last = t.dets[0], t.dets[-1]
-        if p + 1 <= first.pos <= p + 2 and len(t.dets) > CONFIRM and _overlap(first.box, b.box) > 0.3:
+        if np.mean([x.moving for x in t.dets]) > 0.5:
+            continue  # motion-segmented regions change shape with every overlap: not evidence
+        if p + 1 <= first.pos <= p + 3 and len(t.dets) > CONFIRM and (_overlap(first.box, b.box) > 0.3 or _iou(first.box, bb) > 0.1):
             starts.append((_iou(first.box, np.array(b.box, float)), t))
-        if p - 1 <= last.pos <= p and len(t.dets) > CONFIRM and _overlap(last.box, b.box) > 0.3:
+        if p - 2 <= last.pos <= p and len(t.dets) > CONFIRM and (_overlap(last.box, b.box) > 0.3 or _iou(last.box, bb) > 0.1):
             ends.append((_iou(last.box, np.array(b.box, float)), t))
     return sorted(starts, key=lambda x: -x[0]), sorted(ends, key=lambda x: -x[0])
 
@@ -254,33 +257,62 @@ def perspective_log_size(tracks: list[RawTrack], frame_shape: tuple[int, int]) -
     return out, best_y
 
 
+def _top_series(t: RawTrack, yh: float, h: int, w: int) -> np.ndarray:
+    """For boxes cut by the bottom border: log width minus log depth of the TOP below the horizon
+    (constant under perspective for an object lower than the camera; a size change moves both)."""
+    vals = np.full(len(t.dets), np.nan)
+    for k, x in enumerate(t.dets):
+        x0, y0, x1, y1 = x.box
+        if x0 > 1 and x1 < w - 1 and y0 > 1 and y1 >= h - 1 and y0 - yh > 2 and not x.moving:
+            vals[k] = np.log(max(1.0, x1 - x0)) - np.log(y0 - yh)
+    return vals
+
+
+def _drift(v: np.ndarray) -> tuple[float, int] | None:
+    """(final log change, index where it first passes a third of it) for a steady ramp, else None."""
+    ok = ~np.isnan(v)
+    if ok.sum() < 8:
+        return None
+    idx = np.nonzero(ok)[0]
+    series = v[ok]
+    sm = np.convolve(np.pad(series, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    base = float(np.median(sm[: max(3, len(sm) // 5)]))
+    drift = sm - base
+    k_end = int(np.argmax(np.abs(drift)))
+    final = float(drift[k_end])
+    ramp = drift[: k_end + 1]
+    if len(ramp) < 4 or np.std(ramp) == 0 or abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) <= 0.8:
+        return None
+    if abs(final) <= np.log(RESIZE_RATIO):
+        return None
+    return final, int(idx[int(np.argmax(np.abs(drift) > abs(final) / 3))])
+
+
 def resize_events(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> list[RawEvent]:
     """``resize``: the perspective-normalised size (see :func:`perspective_log_size`) ramps by
-    more than ``log(RESIZE_RATIO)`` steadily (|correlation with time| > 0.8 up to the peak)."""
+    more than ``log(RESIZE_RATIO)`` steadily (|correlation with time| > 0.8 up to the peak). (A
+    width/top form for boxes cut by the bottom border, :func:`_top_series`, was measured to add
+    more false events than it found, so it is not used.)"""
+    h, w = frame_shape
     vals, yh = perspective_log_size(tracks, frame_shape)
     out = []
+    if yh is None:
+        return out
     for t in tracks:
-        v = vals.get(t.id)
-        if v is None:
+        found = []
+        for kind, v in (("bottom", vals.get(t.id)),):
+            if v is None:
+                continue
+            r = _drift(v)
+            if r:
+                found.append((abs(r[0]), r[0], r[1], kind))
+        if not found:
             continue
-        ok = ~np.isnan(v)
-        if ok.sum() < 8:
-            continue
-        idx = np.nonzero(ok)[0]
-        series = v[ok]
-        sm = np.convolve(np.pad(series, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-        base = float(np.median(sm[: max(3, len(sm) // 5)]))
-        drift = sm - base
-        k_end = int(np.argmax(np.abs(drift)))
-        final = float(drift[k_end])
-        ramp = drift[: k_end + 1]
-        monotone = len(ramp) >= 4 and abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) > 0.8
-        if abs(final) > np.log(RESIZE_RATIO) and monotone:
-            k0 = int(np.argmax(np.abs(drift) > abs(final) / 3))
-            det = t.dets[idx[k0]]
-            out.append(RawEvent("resize", det.pos, tuple(map(float, det.box)), float(np.exp(abs(final))),
-                                f"size changed x{np.exp(final):.2f} beyond perspective (horizon row {yh:.0f} at flow res)",
-                                t.id))
+        _, final, k0, kind = max(found)
+        det = t.dets[k0]
+        out.append(RawEvent("resize", det.pos, tuple(map(float, det.box)), float(np.exp(abs(final))),
+                            f"size changed x{np.exp(final):.2f} beyond perspective ({kind} form, horizon row {yh:.0f} "
+                            "at flow res)", t.id))
     return out
 
 

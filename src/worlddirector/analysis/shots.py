@@ -5,7 +5,10 @@ histograms-as-means between consecutive frames; at its default threshold (27) it
 between two views of the same scene (same colours, different geometry). We therefore
 
 1. turn on its edge component (``delta_edges``), which sees geometry change, and lower the
-   threshold to 20 (``THRESHOLD``) with a minimum shot length of 0.4 s;
+   threshold to 20 (``THRESHOLD``) with a minimum shot length of 0.4 s; and also accept a frame
+   whose content score is at least ``ADAPTIVE_MIN`` (8) and ``ADAPTIVE_RATIO`` (6) times the median
+   score of the surrounding second (the idea of its ``AdaptiveDetector``): a mirrored view of
+   the same scene scores about 10 against a background of 1, far below 27 but unmistakable;
 2. add a geometric check of our own: across a cut the previous frame cannot be warped onto the
    next one, so the photometric error after warping by the dense flow jumps to many times its
    running median (``WARP_RATIO``) while staying large in absolute terms (``WARP_MIN``).
@@ -27,7 +30,9 @@ from worlddirector.analysis.flow import MotionField, warp_by_flow
 THRESHOLD = 20.0
 MIN_SHOT_SECONDS = 0.4
 WARP_RATIO = 5.0
-WARP_MIN = 18.0  # grey levels of mean absolute warped error
+WARP_MIN = 12.0  # grey levels of mean absolute warped error
+ADAPTIVE_MIN = 8.0
+ADAPTIVE_RATIO = 6.0
 
 
 def scenedetect_cuts(rgb: np.ndarray, fps: float) -> tuple[list[int], list[float]]:
@@ -60,6 +65,12 @@ def warp_errors(motion: MotionField) -> np.ndarray:
 
 def detect_cuts(rgb: np.ndarray, fps: float, motion: MotionField) -> tuple[list[int], dict]:
     sd, scores = scenedetect_cuts(rgb, fps)
+    sc = np.asarray(scores)
+    for i in range(1, len(sc)):
+        local = float(np.median(sc[max(1, i - 12): i + 13]))
+        if sc[i] >= ADAPTIVE_MIN and sc[i] >= ADAPTIVE_RATIO * max(local, 0.5):
+            sd.append(i)
+    sd = sorted(set(sd))
     errs = warp_errors(motion)
     flow_cuts = []
     if len(errs) >= 3:

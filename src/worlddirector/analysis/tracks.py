@@ -35,6 +35,7 @@ BG_COVERAGE = 0.65
 MOTION_PX = 0.8
 MIN_AREA = 0.003
 MAX_AREA = 0.25
+MAX_MOVING_AREA = 0.05
 CONTRAST = 14.0
 COLOR_DIST = 28.0
 MAX_GAP = 3
@@ -129,6 +130,8 @@ def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray
             x, y, bw, bh, area = stats[c]
             if not (min_px <= area <= max_px) or area < 0.3 * bw * bh:
                 continue
+            if mi >= len(fg_labels) and area > MAX_MOVING_AREA * h * w:
+                continue
             x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
             sub = lab[y0:y1, x0:x1] == c
             ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
@@ -193,7 +196,7 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
                 size = max(4.0, float(np.sqrt(t.last.area)))
                 for di, d in enumerate(dets):
                     cd = float(np.linalg.norm(d.lab - t.last.lab))
-                    if cd > COLOR_DIST and not (d.moving or t.last.moving):
+                    if cd > (1.5 * COLOR_DIST if (d.moving or t.last.moving) else COLOR_DIST):
                         continue
                     iou = _iou(pred, d.box)
                     dist = float(np.linalg.norm(_centre(pred) - _centre(d.box)))

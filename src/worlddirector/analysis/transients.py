@@ -56,6 +56,7 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
     min_px = max(6, int(MIN_AREA * h * w))
     blobs: list[Blob] = []
     kernel = np.ones((3, 3), np.uint8)
+    kernel_join = np.ones((5, 5), np.uint8)  # fragments of one changed object become one blob
     for i in range(m):
         if i in skip_pairs:
             continue
@@ -65,12 +66,13 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
         if mask.sum() < min_px:
             continue
         mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+        mask = cv2.dilate(mask, kernel_join)
         n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for k in range(1, n):
             x, y, bw, bh, area = stats[k]
             if area < min_px or min(bw, bh) < 4:
                 continue
-            bm = lab == k
+            bm = (lab == k) & (err[i] > ERR_MIN)
             blobs.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),
                               mean_error=float(err[i][bm].mean()), mask=bm))
     return blobs

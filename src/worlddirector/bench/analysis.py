@@ -84,3 +84,144 @@ if __name__ == "__main__":  # pre-render the cache: python -m worlddirector.benc
     sec = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
     w = Path(sys.argv[3]) if len(sys.argv) > 3 else default_work()
     generate_all(w, n, sec)
+
+
+# ---- evaluation ---------------------------------------------------------------------------------
+
+
+def analyse_cached(d: Path, force: bool = False):
+    from worlddirector.analysis import analyze_video
+    from worlddirector.artifacts.analysis import Analysis
+
+    out = d / "analysis"
+    if not force and (out / "analysis.json").exists():
+        try:
+            return Analysis.load(out)
+        except Exception:
+            pass
+    return analyze_video(d / "video.mp4", out)
+
+
+def match_events(analysis, gt) -> dict[str, tuple[int, int, int]]:
+    """Per defect type: (true positives, false positives, false negatives) by frame."""
+    res = {}
+    for typ, ev in EVENT_FOR.items():
+        defects = [x for x in gt["defects"] if x["type"] == typ]
+        events = [e for e in analysis.events if e.type == ev]
+        used = set()
+        tp = 0
+        for dfc in defects:
+            a, b = dfc["frames"]
+            hit = [k for k, e in enumerate(events) if k not in used and a - FRAME_TOL <= e.frame <= b + FRAME_TOL]
+            if hit:
+                used.add(hit[0])
+                tp += 1
+        res[typ] = (tp, len(events) - len(used), len(defects) - tp)
+    return res
+
+
+def speed(work: Path, repeats: int) -> tuple[float, float]:
+    from worlddirector.analysis import analyze_video
+
+    d = work / "speed-8s"
+    if not (d / "video.mp4").exists():
+        from worlddirector.providers.procedural import generate_clip
+
+        generate_clip("a red robot walks down a hallway past two crates", d, seed=7, seconds=8.0, size=(640, 360),
+                      defects="none", audio=True)
+
+    def decode_only():
+        with av.open(str(d / "video.mp4")) as c:
+            s = c.streams.video[0]
+            s.thread_type = "AUTO"
+            for _ in c.decode(s):
+                pass
+
+    analyze_video(d / "video.mp4", d / "analysis")  # warm caches / imports
+    t_an, _ = median_time(lambda: analyze_video(d / "video.mp4", d / "analysis"), repeats)
+    t_dec, _ = median_time(decode_only, repeats)
+    return t_an, t_dec
+
+
+def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Path | None = None,
+              reanalyse: bool = True) -> bool:
+    from rich.progress import Progress
+
+    from worlddirector.artifacts.analysis import METRIC_KEYS
+
+    work = Path(work) if work else default_work()
+    prompts = read_prompts("analysis_prompts.txt")
+    rows = []  # (kind, seed, analysis, gt)
+    kinds = ("clean",) + TYPES
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("render + analyse", total=seeds * len(kinds))
+        for s in range(seeds):
+            for kind in kinds:
+                d = ensure_clip(work, prompts[s % len(prompts)], kind, s, seconds)
+                if d is not None:
+                    a = analyse_cached(d, force=reanalyse)
+                    rows.append((kind, s, a, json.loads((d / "ground_truth.json").read_text())))
+                bar.advance(task)
+    clean = [r for r in rows if r[0] == "clean"]
+    keys = list(METRIC_KEYS) + ["av_sync"]
+    ok = True
+    auc_rows = []
+    for typ in TYPES:
+        pos = [r for r in rows if r[0] == typ]
+        if not pos:
+            continue
+        line = [typ, len(pos)]
+        for k in keys:
+            p = [1 - r[2].metrics[k] for r in pos if r[2].metrics.get(k) is not None]
+            n = [1 - r[2].metrics[k] for r in clean if r[2].metrics.get(k) is not None]
+            val = auroc(p, n) if p and n else float("nan")
+            target = TARGETS.get((k, typ))
+            cell = f"{val:.3f}" if val == val else "-"
+            if target is not None:
+                met = val == val and val >= target
+                ok &= met
+                cell += f" (≥{target}) " + verdict(met)
+            line.append(cell)
+        auc_rows.append(line)
+    table(f"AUROC defect vs clean (1 - metric), {len(clean)} clean clips, {seconds:g} s 640x360 clips",
+          ["defect", "n"] + keys, auc_rows)
+    ev_rows = []
+    tot = [0, 0, 0]
+    for typ in EVENT_FOR:
+        tp = fp = fn = 0
+        for kind, s, a, gt in rows:
+            m = match_events(a, gt)[typ]
+            tp, fp, fn = tp + m[0], fp + m[1], fn + m[2]
+        pr, rc = precision_recall(tp, fp, fn)
+        tot = [tot[0] + tp, tot[1] + fp, tot[2] + fn]
+        ev_rows.append([f"{EVENT_FOR[typ]} vs {typ}", tp, fp, fn, pr, rc,
+                        verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85)])
+    pr, rc = precision_recall(*tot)
+    ev_rows.append(["all four", tot[0], tot[1], tot[2], pr, rc, verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85)])
+    ok &= pr >= 0.85 and rc >= 0.85
+    table(f"Track events vs injected defects by frame (±{FRAME_TOL} frames), all clips",
+          ["events", "TP", "FP", "FN", "precision", "recall", "target ≥0.85"], ev_rows)
+    # flicker frames
+    ftp = ffp = ffn = 0
+    for kind, s, a, gt in rows:
+        truth = set()
+        for x in gt["defects"]:
+            if x["type"] == "flicker":
+                truth.update(int(v) for v in re.findall(r"frame (\d+)", x.get("note", "")))
+                if not truth:
+                    truth.update(range(x["frames"][0], x["frames"][1] + 1))
+        got = set(a.flicker_frames)
+        ftp += len(got & truth)
+        ffp += len(got - truth)
+        ffn += len(truth - got)
+    fpr, frc = precision_recall(ftp, ffp, ffn)
+    table("Flicker frames vs injected flicker frames", ["TP", "FP", "FN", "precision", "recall"], [[ftp, ffp, ffn, fpr, frc]])
+    # camera motion
+    agree = sum(1 for kind, s, a, gt in clean if a.camera_motion.get("label") == gt["camera"]["move"]
+                or (gt["camera"]["move"] == "tracking" and a.camera_motion.get("label") == "pan"))
+    console.print(f"camera motion label agrees with the generator's move on {agree}/{len(clean)} clean clips "
+                  "(tracking counted as pan)")
+    t_an, t_dec = speed(work, repeats)
+    table("Speed: 8 s 640x360 clip (median of repeats)", ["analyse s", "decode-only s", "ratio", "target ≤ 2 s"],
+          [[t_an, t_dec, t_an / max(t_dec, 1e-6), verdict(t_an <= 2.0)]])
+    return ok
