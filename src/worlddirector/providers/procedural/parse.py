@@ -68,6 +68,7 @@ def parse_prompt(prompt: str) -> ParsedPrompt:
     pend_motion: str | None = None
     pending_projectile: int | None = None
     last: int | None = None
+    weak_camera: str | None = None
 
     def reset() -> None:
         nonlocal pend_count, pend_color, pend_sizes, pend_motion
@@ -149,13 +150,16 @@ def parse_prompt(prompt: str) -> ParsedPrompt:
                 g.motion = motion
             continue
         if word in vocab.CAMERA:
-            if word not in vocab.CAMERA_WEAK or camera_context:
+            if word not in vocab.CAMERA_WEAK:
                 out.camera = out.camera or vocab.CAMERA[word]
+            elif camera_context:  # "around", "follows", ...: only when nothing stronger names the move
+                weak_camera = weak_camera or vocab.CAMERA[word]
             continue
         if word in vocab.STOPWORDS or len(word) <= 1:
             continue
         if word not in out.unparsed:
             out.unparsed.append(word)
+    out.camera = out.camera or weak_camera
     for s in pend_sizes:  # size words that never found a noun
         if s not in out.unparsed:
             out.unparsed.append(s)
