@@ -263,6 +263,7 @@ def _analysis() -> Analysis:
         TrackEvent(type="vanish", track_id="t3", frame=29, magnitude=0.8),
         TrackEvent(type="teleport", track_id="t4", frame=33, magnitude=0.9),
         TrackEvent(type="resize", track_id="t4", frame=40, magnitude=0.3),
+        TrackEvent(type="resize", track_id="t2", frame=30, magnitude=0.5),  # cut by the left edge: not a drift
     ]
     return Analysis(
         video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),

@@ -3,7 +3,8 @@
 frames).
 
 An object entering or leaving through the edge of the picture, or at the first/last frames, is
-not popping: those events are dropped. Each kept event gets a world position: the tracked
+not popping, and one cut by the picture's edge changes visible size without drifting: those
+events are dropped. Each kept event gets a world position: the tracked
 object's reconstructed trajectory at that frame when there is one; else the point where the
 viewing ray through the bottom-centre of its box meets the floor; else (no registered camera)
 the floor point in the middle of the view, and the evidence says so.
@@ -83,6 +84,8 @@ def continuity(analysis: Analysis, world: World, cams: Cameras) -> list[Violatio
             continue
         if vtype == "pop_out" and (ev.frame >= last - CLIP_EDGE_FRAMES or (pt is not None and _at_edge(pt, w, h))):
             continue
+        if vtype == "size_drift" and pt is not None and _at_edge(pt, w, h):
+            continue  # cut by the frame edge: its visible size changes as it slides in or out of view
         pos, how = _place(world, cams, ev.track_id, pt.box if pt else None, ev.frame, fps)
         label = f" ({track.label})" if track and track.label else ""
         what = {
