@@ -114,6 +114,8 @@ def simulate(
     stats.update(grid_resolution=round(grid.res, 3), grid_cells=int(grid.free.size),
                  free_floor_m2=round(float(grid.free.sum()) * grid.res ** 2, 2))
     timings["plan"] = time.perf_counter() - t
+    if agents and not (main_mask & grid.free).any():
+        stats["skipped_checks"].append("agents: no floor is free of obstacles wide enough for an agent to stand")
 
     # 4. agents under physics
     run = run_agents(world, grid, main_mask, start_hint, res.boxes, walls, agents, seconds, seed, spec,
