@@ -45,7 +45,21 @@ def get_llm(name: str = "offline", *, api_key: str | None = None, settings=None)
 
 
 __all__ = [
-    "LLM", "LLMError", "LLM_NAMES", "get_llm", "Ancestor", "Change", "Choice", "PlanContext", "Relation",
-    "RevisionRequest", "RevisionResult", "SceneGraph", "SceneObject", "ScenePlan", "StateSummary",
-    "SummaryContext", "ViolationBrief",
+    "LLM",
+    "LLM_NAMES",
+    "Ancestor",
+    "Change",
+    "Choice",
+    "LLMError",
+    "PlanContext",
+    "Relation",
+    "RevisionRequest",
+    "RevisionResult",
+    "SceneGraph",
+    "SceneObject",
+    "ScenePlan",
+    "StateSummary",
+    "SummaryContext",
+    "ViolationBrief",
+    "get_llm",
 ]

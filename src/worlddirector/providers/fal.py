@@ -233,8 +233,7 @@ class FalProvider(RemoteProvider):
                     resp.read()
                     raise self._error(resp, key, job_id)
                 with open(dest, "wb") as fh:
-                    for chunk in resp.iter_bytes(1 << 16):
-                        fh.write(chunk)
+                    fh.writelines(resp.iter_bytes(1 << 16))
         except httpx.TimeoutException:
             raise ProviderTimeout("fal: video download timed out") from None
         except httpx.TransportError:

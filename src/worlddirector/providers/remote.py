@@ -260,4 +260,4 @@ def scrub(text: str, secret: str | None) -> str:
     return " ".join(text.split())[:300]
 
 
-__all__ = ["Poll", "RemoteProvider", "scrub", "ConfigError"]
+__all__ = ["ConfigError", "Poll", "RemoteProvider", "scrub"]

@@ -240,8 +240,7 @@ class VeoProvider(RemoteProvider):
                         raise ProviderUnavailable(f"veo: video download failed with HTTP {r.status_code}") \
                             if r.status_code >= 500 else JobExpired(f"veo: video download refused (HTTP {r.status_code})")
                     with open(dest, "wb") as fh:
-                        for chunk in r.iter_bytes(1 << 16):
-                            fh.write(chunk)
+                        fh.writelines(r.iter_bytes(1 << 16))
             except httpx.TimeoutException:
                 raise ProviderTimeout("veo: video download timed out") from None
             except httpx.TransportError:

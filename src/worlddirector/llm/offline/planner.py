@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from worlddirector.llm.offline import lexicon as lx
-from worlddirector.llm.offline.state import WorldState, find_locale, find_threat
+from worlddirector.llm.offline.state import WorldState, find_locale
 from worlddirector.llm.offline.text import (
     article,
     goal_item,

@@ -61,4 +61,4 @@ def summarize(ctx: SummaryContext, look: str | None = None) -> StateSummary:
     return StateSummary(summary=summary, facts=[f.rstrip(".") for f in st.facts()])
 
 
-__all__ = ["summarize", "article"]
+__all__ = ["article", "summarize"]
