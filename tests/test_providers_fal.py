@@ -145,3 +145,21 @@ def test_key_never_logged_or_written(fake, tmp_path, capsys):
         assert "provider.status" in out.err + out.out and KEY not in out.err + out.out
         for f in (tmp_path / "c").rglob("*"):
             assert KEY.encode() not in f.read_bytes()
+
+
+def test_public_generate_entry_point_uses_the_registry(fake, tmp_path, monkeypatch):
+    """``providers.generate.generate(..., provider="fal")`` reaches this provider with settings from the env."""
+    from worlddirector.config import get_settings
+    from worlddirector.providers.generate import generate
+
+    monkeypatch.setenv("WD_FAL_BASE_URL", fake.url)
+    monkeypatch.setenv("FAL_KEY", KEY)
+    monkeypatch.setenv("WD_FAL_MODEL", "fal-ai/kling-video/v2.1/standard/text-to-video")
+    get_settings.cache_clear()
+    try:
+        gen = generate(VideoRequest(prompt="a kite loops over a windy beach", seconds=8), tmp_path / "c", provider="fal")
+    finally:
+        get_settings.cache_clear()
+    assert gen.provider == "fal" and gen.model.startswith("fal-ai/kling-video")
+    assert fake.requests[0]["body"]["duration"] == "10"
+    assert probe_video(tmp_path / "c" / "video.mp4").n_frames == 12
