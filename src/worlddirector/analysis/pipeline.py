@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from worlddirector.analysis import describe as describe_mod
+from worlddirector.analysis.audio import av_sync, visual_events
 from worlddirector.analysis.camera import classify_camera
 from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
 from worlddirector.analysis.events import RawEvent, events_from_blobs, events_from_tracks, merge_events
@@ -162,8 +163,10 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(len(raw_tracks), n_app, n_van)
     metrics["path_realism"], details["path_realism"] = path_realism(raw_tracks, motion.homography, motion.translation, n_tel)
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
+    vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)])
+    metrics["av_sync"], details["av_sync"] = av_sync(video, dec.info.has_audio, vis, dec.fps)
     metrics["overall"] = overall(metrics)
-    for k in METRIC_KEYS:
+    for k in list(METRIC_KEYS) + ["av_sync"]:
         v = metrics.get(k)
         if v is not None:
             if not np.isfinite(v):
@@ -195,7 +198,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     details["flicker"] = flicker_details
     details["transient_blobs"] = len(blobs)
     analysis = Analysis(
-        video=dec.info, metrics={k: metrics.get(k) for k in METRIC_KEYS}, metric_details=_jsonable(details),
+        video=dec.info, metrics={k: metrics.get(k) for k in list(METRIC_KEYS) + ["av_sync"]}, metric_details=_jsonable(details),
         shots=shots_out, keyframes=keyframes, camera_motion=_jsonable(camera), tracks=tracks, events=events,
         flicker_frames=[int(dec.index[p]) for p in flicker_pos], scene_description=_jsonable(scene), timings=timings,
     )
