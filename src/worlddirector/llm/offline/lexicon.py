@@ -100,9 +100,9 @@ MOVES: dict[str, tuple[tuple[str, str], ...]] = {
         ("the {p} throws a smoke bomb and slips past {t}", "Slip past unseen"),
     ),
     "explore": (
-        ("the {p} searches {prop} for the next {item}", "Search {prop_short}"),
+        ("the {p} searches the ground around {prop} for the next {item}", "Search near {prop_short}"),
         ("the {p} follows a trail of glowing marks deeper into the area", "Follow the glow"),
-        ("the {p} climbs {prop} to scout the area", "Climb and scout"),
+        ("the {p} climbs to high ground beside {prop} to scout the area", "Climb and scout"),
     ),
     "travel": (
         ("the {p} dives through a {color} portal into {dest}", "Enter the {color} portal"),
