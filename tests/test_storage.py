@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-
 from test_world_support import free_port, wait_for
+
 from worlddirector.config import load_settings
 from worlddirector.errors import BadInputError, ConfigError, NotFoundError
 from worlddirector.storage import LocalStorage, get_storage

@@ -8,8 +8,8 @@ import sys
 
 import httpx
 import pytest
-
 from test_world_support import Server, wait_for, world_env
+
 from worlddirector.world.db import Database
 from worlddirector.world.models import JobRecord, SceneRecord
 

@@ -8,8 +8,8 @@ import sys
 import time
 
 from fastapi.testclient import TestClient
-
 from test_world_support import world_env
+
 from worlddirector.config import load_settings
 from worlddirector.server.app import create_app
 

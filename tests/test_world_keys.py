@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
 from test_world_recovery import FakeVideos, scene_row
 from test_world_support import Server, wait_for, world_env
+
 from worlddirector.config import load_settings
 from worlddirector.server.app import create_app
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-
 from test_world_support import REPO, Server, free_port, wait_for, world_env
+
 from worlddirector.world.db import Database
 from worlddirector.world.models import JobRecord, SceneRecord
 

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlparse
 
 import boto3
 import httpx
-
 from test_storage import moto_url  # noqa: F401 - fixture
 from test_world_support import Server, wait_for, world_env
 

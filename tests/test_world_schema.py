@@ -4,7 +4,6 @@ job runner off: the property under test is the HTTP surface, the jobs are tested
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 

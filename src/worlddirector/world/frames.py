@@ -49,7 +49,7 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
     a = a.astype(np.float64)
     b = b.astype(np.float64)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    blur = lambda x: cv2.GaussianBlur(x, (7, 7), 1.5)  # noqa: E731
+    blur = lambda x: cv2.GaussianBlur(x, (7, 7), 1.5)
     mu_a, mu_b = blur(a), blur(b)
     va = blur(a * a) - mu_a**2
     vb = blur(b * b) - mu_b**2

@@ -7,8 +7,8 @@ Checks, on the freshly generated clip:
 2. agent checks (reconstruction + simulation, when ``WD_QUALITY_AGENTS`` is on): no violation with
    severity >= 0.7.
 
-A branch that fails is regenerated once with a prompt revised by the model layer from the findings
-(:meth:`LLM.revise_prompt`); the second clip is published whatever its verdict (both verdicts are
+A branch that fails is regenerated once, with a prompt revised by the model layer from the findings
+(:meth:`LLM.revise_prompt`) and a new seed; the second clip is published whatever its verdict (both verdicts are
 kept in the scene's ``quality``), so a branch never loops. Off by default (``WD_QUALITY_GATE``):
 it costs an analysis (about a second) plus, with agents, a reconstruction and a simulation.
 """
@@ -70,8 +70,8 @@ def quality_gate(service, world, row, token, api_key, work: Path, parent_dir, le
     wlog.info("quality gate failed; regenerating once", overall=first["overall"])
     lease.progress(0.5, "regenerating after the quality check", force=True)
     regenerated = generate_fn(service, world, row, token, api_key, work, parent_dir, lease, wlog,
-                              prompt=revised.revised_prompt)
-    row["prompt"] = revised.revised_prompt
+                              prompt=revised.revised_prompt, reroll=1)
+    original, row["prompt"] = row["prompt"], revised.revised_prompt
     second = check_clip(work / "video.mp4", work.parent / (work.name + "-qa2"), threshold=thr, agents=agents)
-    return {"checks": [first, second], "regenerated": True,
+    return {"checks": [first, second], "regenerated": True, "original_prompt": original,
             "changes": [c.model_dump() for c in revised.changes]}, regenerated

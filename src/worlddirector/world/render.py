@@ -202,6 +202,7 @@ def run_scene_job(service, scene_id: int, token: str, api_key: SecretStr | None 
                     service, world, row, token, api_key, work, parent_dir, lease, wlog, _generate
                 )
                 if regenerated is not None:
+                    _ledger_update(service, job_row, status="completed", finished_at=time.time())  # paid, rejected
                     gen, job_row = regenerated
                     first_last_frames(work / "video.mp4", work / "first_frame.jpg", work / "last_frame.jpg")
                     if parent_dir and (parent_dir / "last_frame.jpg").exists():
@@ -231,7 +232,8 @@ def run_scene_job(service, scene_id: int, token: str, api_key: SecretStr | None 
             _ledger_update(service, job_row, status="completed", finished_at=now,
                            cost_usd=float(getattr(gen, "cost_usd", 0.0) or 0.0))
             wlog.info("scene ready", seconds=round(now - t0, 2), continuity=cont)
-            shutil.rmtree(work, ignore_errors=True)
+            for d in (work, work.parent / (work.name + "-qa1"), work.parent / (work.name + "-qa2")):
+                shutil.rmtree(d, ignore_errors=True)
             return "ready"
     except ClaimLost:
         wlog.info("scene job lost its claim; output discarded")
@@ -289,7 +291,7 @@ def _insert_children(c, world_id: str, parent_id: int, path: str, choices: list[
 
 
 def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None, parent_dir: Path | None,
-                  *, resume_job_id: str | None = None, timeout: float | None = None):
+                  *, resume_job_id: str | None = None, timeout: float | None = None, reroll: int = 0):
     from worlddirector.providers.base import VideoRequest
 
     procedural = world["video_provider"] == "procedural"
@@ -298,7 +300,7 @@ def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None
         seconds=float(world["seconds"]),
         size=parse_size(world["video_size"]),
         fps=int(world["fps"]),
-        seed=scene_seed(world["id"], row["path"]),
+        seed=scene_seed(world["id"], row["path"]) + reroll,
         model=world["video_model"],
         continue_from=parent_dir if (procedural and parent_dir) else None,
         reference_image=(parent_dir / "last_frame.jpg") if (parent_dir and not procedural) else None,
@@ -308,16 +310,16 @@ def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None
     )
 
 
-def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease: Lease, wlog, prompt=None):
+def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease: Lease, wlog, prompt=None,
+              reroll: int = 0):
     """Produce ``work/video.mp4``: resume the scene's paid job if it has one, else start one.
 
     Remote providers write ``job.json`` the moment the vendor returns a job id and report progress
     right after; the progress callback copies the id into the scene row at that moment, so from
     then on a crash resumes the paid job (``resume_job_id``) instead of submitting another.
     """
-    from worlddirector.providers.registry import get_provider
-
     from worlddirector.providers.generate import check_out_dir, generate
+    from worlddirector.providers.registry import get_provider
 
     name = world["video_provider"]
     remote = not get_provider(name).synthetic
@@ -337,7 +339,7 @@ def _generate(service, world, row, token, api_key, work: Path, parent_dir, lease
             if not lease.renew(provider_job_id=local_id, provider=name):
                 raise ClaimLost()
     request = build_request(world, row, prompt or row["prompt"], api_key, parent_dir, resume_job_id=resume,
-                            timeout=service.settings.scene_timeout_seconds + 60)  # the watchdog acts first
+                            reroll=reroll, timeout=service.settings.scene_timeout_seconds + 60)  # the watchdog acts first
     recorded: list[str | None] = [resume]
 
     def on_progress(frac: float, msg: str) -> None:

@@ -472,4 +472,4 @@ def _new_scene(world_id: str, path: str, parent_id: int | None, index: int | Non
     )
 
 
-__all__ = ["WorldService", "JobTicket", "NotReadyError", "KeyRequiredError", "ConflictError", "RateLimited", "ACTIVE"]
+__all__ = ["ACTIVE", "ConflictError", "JobTicket", "KeyRequiredError", "NotReadyError", "RateLimited", "WorldService"]
