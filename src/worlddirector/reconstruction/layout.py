@@ -156,7 +156,7 @@ def find_walls(al: Aligned, *, max_walls: int = 4, min_length: float = 2.0) -> t
             side = cams @ nh + d / max(np.linalg.norm(n[:2]), 1e-9)
             if not (np.all(side > 0.3) or np.all(side < -0.3)):
                 return False
-            return inl.sum() >= max(40, 0.06 * len(P))
+            return inl.sum() >= max(80, 0.05 * len(P))
 
         res = ransac_plane(P, thr, axis=np.array([0.0, 0.0, 1.0]), perpendicular=True, max_angle_deg=10.0,
                            iters=400, rng=rng, accept=accept)
@@ -172,7 +172,16 @@ def find_walls(al: Aligned, *, max_walls: int = 4, min_length: float = 2.0) -> t
         proj = Pin[:, :2] @ along
         a0, a1 = np.percentile(proj, [1, 99])
         behind = np.sum((al.points[idx, :2] @ nh + off) < -0.5) / len(idx)
-        if a1 - a0 < min_length or behind > 0.1:
+        # a wall is continuous: its points must cover most of its length (an object's face plus a
+        # far-away coincidence do not)
+        nb = max(1, int(np.ceil((a1 - a0) / 0.25)))
+        occupied = np.unique(np.clip(((proj - a0) / 0.25).astype(int), 0, nb - 1)).size / nb
+        # rooms are (nearly) rectangular: later walls must be parallel or perpendicular to the first
+        manhattan = True
+        if walls:
+            c = abs(float(np.dot(nh, walls[0].normal)))
+            manhattan = c > np.cos(np.radians(8)) or c < np.sin(np.radians(8))
+        if a1 - a0 < min_length or behind > 0.1 or occupied < 0.5 or not manhattan:
             # not a wall: remove these points from wall search only
             idx = idx[~inl]
             continue
@@ -187,7 +196,11 @@ def find_walls(al: Aligned, *, max_walls: int = 4, min_length: float = 2.0) -> t
     # everything beyond a wall plane (or on it) is explained by that wall, not an obstacle
     for w in walls:
         dist = al.points[:, :2] @ np.array(w.normal) + w.offset
-        used |= (dist < 0.15) & ~al.floor_mask
+        p0, p1 = np.array(w.p0), np.array(w.p1)
+        seg = (p1 - p0) / max(np.linalg.norm(p1 - p0), 1e-9)
+        along = (al.points[:, :2] - p0) @ seg
+        within = (along > -0.5) & (along < np.linalg.norm(p1 - p0) + 0.5)
+        used |= (dist < 0.15) & within & ~al.floor_mask
     return walls, used
 
 
@@ -206,7 +219,7 @@ def find_obstacles(
     al: Aligned,
     exclude: np.ndarray,
     *,
-    cluster_radius: float = 0.35,
+    cluster_radius: float = 0.3,
     min_points: int = 5,
     max_height: float = 4.0,
     max_footprint: float = 4.0,
@@ -275,16 +288,22 @@ def find_obstacles(
             continue  # background clutter or an undetected wall, not an object
         if np.percentile(Q[:, 2], 95) - np.percentile(Q[:, 2], 5) < 0.15 and np.percentile(Q[:, 2], 95) < 0.35:
             continue  # a flat smear just above the floor: triangulation noise, not an object
-        # Sparse points only cover the faces the cameras saw. When the footprint is much thinner
-        # than it is wide, assume a square footprint and grow it away from the cameras (the
-        # unseen back), so the centre is not biased towards the viewer.
-        view = np.array([cx, cy]) - al.C[:, :2].mean(0)
+        # Sparse points only cover the faces the cameras saw, so the box must extend behind them.
+        # Seen from the cameras, an object's depth is about its visible width: put the centre half
+        # a width behind its nearest surface (exact for squares and cylinders, face-on or
+        # corner-on), unless the points themselves reach further back.
+        dirs = np.array([cx, cy]) - al.C[:, :2]
+        view = (dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-9)).mean(0)
+        vn = float(np.linalg.norm(view))
+        if vn > 0.7:  # seen from one side (not orbited): complete the unseen back
+            v = view / vn
+            u = np.array([-v[1], v[0]])
+            pu, pv = Q[:, :2] @ u, Q[:, :2] @ v
+            (u0, u1), (v0, v1) = np.percentile(pu, [5, 95]), np.percentile(pv, [5, 95])
+            along = max(v0 + (u1 - u0) / 2, (v0 + v1) / 2)
+            cx, cy = ((u0 + u1) / 2) * u + along * v
         if min(w, h) < 0.6 * max(w, h):
-            thin_ax = ax_h if h < w else ax_w
-            grow = max(w, h) - min(w, h)
-            sign = 1.0 if view @ thin_ax >= 0 else -1.0
-            cx, cy = np.array([cx, cy]) + sign * thin_ax * grow / 2
-            w, h = (w, w) if h < w else (h, h)
+            w = h = max(w, h)  # a face seen edge-on: assume a square footprint
         top = float(np.percentile(Q[:, 2], 98))
         bottom = float(np.percentile(Q[:, 2], 2))
         if bottom < max(0.3, 0.35 * (top - bottom)):
