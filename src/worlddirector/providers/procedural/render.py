@@ -252,17 +252,17 @@ class Renderer:
         self.tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self.tex.repeat_x = self.tex.repeat_y = True
         self.tex.use(0)
-        self.prog["u_tex"].value = 0
+        self._u("u_tex", 0)
         lt = LIGHTS[scene.light]
         d = np.asarray(lt.sun_dir, float)
-        self.prog["u_sun_dir"].value = tuple(d / np.linalg.norm(d))
-        self.prog["u_sun"].value = lt.sun
-        self.prog["u_sky"].value = lt.sky
-        self.prog["u_ground"].value = lt.ground
+        self._u("u_sun_dir", tuple(d / np.linalg.norm(d)))
+        self._u("u_sun", lt.sun)
+        self._u("u_sky", lt.sky)
+        self._u("u_ground", lt.ground)
         sky = np.clip(np.asarray(scene.spec.sky, float) / 255 * np.asarray(lt.sky_tint), 0, 1)
         self.clear = tuple(float(c) for c in sky)
-        self.prog["u_fog"].value = self.clear
-        self.prog["u_fog_density"].value = lt.fog_density if not scene.walls else lt.fog_density * 0.5
+        self._u("u_fog", self.clear)
+        self._u("u_fog_density", lt.fog_density if not scene.walls else lt.fog_density * 0.5)
         self.proj = cam.gl_projection(scene.intr)
 
         # static batch: room + every object that never changes
@@ -283,6 +283,11 @@ class Renderer:
         self.sh_vbo = None
         self.sh_vao = None
         self.sh_cap = 0
+
+    def _u(self, name: str, value) -> None:
+        """Set a uniform if the compiled shader kept it (the GLSL compiler drops unused ones)."""
+        if name in self.prog:
+            self.prog[name].value = value
 
     def _vao(self, data: np.ndarray):
         if len(data) == 0:
@@ -328,10 +333,11 @@ class Renderer:
         ctx = self.ctx
         vp = (self.proj @ cam.gl_view(scene.cams[i])).astype("f4")
         mvp = vp.T.tobytes()  # column-major for GLSL
-        self.prog["u_vp"].write(mvp)
+        if "u_vp" in self.prog:
+            self.prog["u_vp"].write(mvp)
         self.sprog["u_vp"].write(mvp)
-        self.prog["u_eye"].value = tuple(float(v) for v in cam.centre_of(scene.cams[i]))
-        self.prog["u_gain"].value = float(scene.gain[i])
+        self._u("u_eye", tuple(float(v) for v in cam.centre_of(scene.cams[i])))
+        self._u("u_gain", float(scene.gain[i]))
         n_dyn, n_sh = self._dynamic(i)
         self.fbo.use()
         g = float(scene.gain[i])
