@@ -7,7 +7,7 @@ import re
 
 from worlddirector.artifacts.revision import DiffOp
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
+_TOKEN = re.compile(r"\s+|[\w'-]+|[^\w\s]")
 
 
 def word_diff(old: str, new: str) -> list[DiffOp]:
