@@ -135,7 +135,8 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
                 events.append({"pos": int(pos[k]), "kind": "footfall", "track": t.id, "strength": float(-sm[k])})
     # global motion onsets
     if len(motion.magnitude) > 8:
-        mags = np.array([float(np.percentile(np.linalg.norm(f, axis=2), 95)) for f in fl])
+        sub = fl[:, ::3, ::3]
+        mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
         for i in range(1, len(mags)):
             local = float(np.median(mags[max(0, i - 12): i]))
             if mags[i] > SPIKE_RATIO * max(local, 0.3) and mags[i] > 1.0 and mags[i - 1] <= SPIKE_RATIO * max(local, 0.3):

@@ -195,7 +195,7 @@ def decode(
         frame_step=step, notes=notes,
     ))
     arr = np.stack(rgb)
-    gray = (arr[..., 0] * 0.299 + arr[..., 1] * 0.587 + arr[..., 2] * 0.114).astype(np.uint8)
+    gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in arr])
     return DecodedVideo(
         info=info, rgb=arr, gray=gray, index=np.asarray(idx), time=np.asarray(times),
         scale=info.width / aw, notes=notes,
@@ -243,7 +243,7 @@ def _seek_frames(c, s, info: VideoInfo, step: int):
             break
 
 
-def read_frames_rgb(path: Path, numbers: list[int], max_width: int = 960) -> dict[int, np.ndarray]:
+def read_frames_rgb(path: Path, numbers: list[int], max_width: int = 640) -> dict[int, np.ndarray]:
     """Second pass: the given original frame numbers at up to ``max_width`` (for keyframe JPEGs)."""
     want = sorted(set(numbers))
     out: dict[int, np.ndarray] = {}

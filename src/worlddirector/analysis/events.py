@@ -238,15 +238,17 @@ def perspective_log_size(tracks: list[RawTrack], frame_shape: tuple[int, int]) -
             cands.append(t)
     if not cands:
         return {}, None
-    bottoms = np.concatenate([[x.box[3] for x in t.dets if _usable(x, h, w)] for t in cands])
-    best, best_y = np.inf, None
-    for yh in np.linspace(-1.5 * h, float(bottoms.min()) - 2.0, 40):
-        cost = 0.0
-        for t in cands:
-            v = np.array([np.log(max(1.0, x.box[3] - x.box[1])) - np.log(x.box[3] - yh) for x in t.dets if _usable(x, h, w)])
-            cost += float(np.var(v)) * len(v)
-        if cost < best:
-            best, best_y = cost, float(yh)
+    arrs = []
+    for t in cands:
+        b = np.array([x.box for x in t.dets if _usable(x, h, w)], float)
+        arrs.append((np.log(np.maximum(1.0, b[:, 3] - b[:, 1])), b[:, 3]))
+    bottoms = np.concatenate([a[1] for a in arrs])
+    grid = np.linspace(-1.5 * h, float(bottoms.min()) - 2.0, 40)
+    cost = np.zeros(len(grid))
+    for lh, bot in arrs:
+        v = lh[None, :] - np.log(bot[None, :] - grid[:, None])
+        cost += v.var(axis=1) * v.shape[1]
+    best_y = float(grid[int(np.argmin(cost))])
     out = {}
     for t in tracks:
         vals = np.full(len(t.dets), np.nan)
