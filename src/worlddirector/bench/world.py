@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,7 +202,7 @@ async def _load(ports: list[int], clients: int, seconds: float, method: str, pat
     await asyncio.gather(*(client(i) for i in range(clients)))
     wall = time.perf_counter() - t0
     lat.sort()
-    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
     return {"n": len(lat), "rps": len(lat) / wall, "p50": q(0.5), "p99": q(0.99), "errors": errors}
 
 

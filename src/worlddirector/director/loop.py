@@ -24,11 +24,13 @@ The best iteration (highest overall score, earliest on ties) is recorded as ``be
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import os
 import re
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -201,9 +203,25 @@ def direct(
     params = RunParams(iterations=iterations, target=target, provider=provider, llm=llm, budget_usd=budget_usd,
                        seed=seed, size=tuple(size), seconds=seconds, fps=fps)
     _check_out_dir(out_dir)
-    run = _open_run(out_dir, prompt, params)
-    emit = on_event or (lambda _e: None)
-    return _Loop(run, out_dir, emit, api_key=api_key, agents=agents, sim_seconds=sim_seconds, report=report).run()
+    with _exclusive(out_dir):
+        run = _open_run(out_dir, prompt, params)
+        emit = on_event or (lambda _e: None)
+        return _Loop(run, out_dir, emit, api_key=api_key, agents=agents, sim_seconds=sim_seconds,
+                     report=report).run()
+
+
+@contextmanager
+def _exclusive(out_dir: Path):
+    """One director per run directory at a time (two would interleave stages and run.json writes)."""
+    fh = open(out_dir / ".direct.lock", "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BadInputError(f"{out_dir}: another director is already running in this directory") from None
+        yield
+    finally:
+        fh.close()
 
 
 class _Loop:

@@ -41,6 +41,16 @@ MIN_REGISTERED = 6
 MIN_REGISTERED_FRACTION = 0.5
 
 
+MAX_HEIGHT_SPREAD = 0.12  # std/mean of camera heights above the floor beyond which a model is suspect
+
+
+def _height_spread(sfm: SfMResult, camera_height: float) -> float:
+    try:
+        return float(L.align(sfm, camera_height).height_spread)
+    except L.LayoutError:
+        return float("inf")
+
+
 class _NoMultiView(Exception):
     """Multi-view geometry is not possible for this clip; the message says why."""
 
@@ -158,8 +168,12 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         kps, tids = track(dv.frames, idx)
         timings["tracks"] = time.perf_counter() - tk
         stats["tracked_points_per_keyframe"] = int(np.median([len(k) for k in kps]))
-        # global mapping (GLOMAP) on our tracks first: incremental mapping drifts badly on forward
-        # dollies; then incremental mapping as a second opinion
+        # Global mapping (GLOMAP) on our tracks first: incremental mapping drifts badly on forward
+        # dollies. Incremental mapping is the second opinion, run when the global model is
+        # incomplete or implausible (cameras at very different heights above the fitted floor:
+        # generated and most real camera moves keep their height; global positioning sometimes
+        # bends orbits). The model with more registered frames, then steadier height, wins.
+        best_key = None
         for mapper in ("global", "incremental"):
             attempts += 1
             try:
@@ -168,10 +182,15 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
             except (RuntimeError, ValueError) as exc:  # COLMAP check failures surface as these
                 log.debug("reconstruction.sfm_failed", mapper=mapper, error=str(exc))
                 got = None
-            if got is not None and (sfm is None or len(got.frames) > len(sfm.frames)):
-                sfm = got
+            if got is None:
+                continue
+            spread = _height_spread(got, camera_height)
+            stats[f"{mapper}_height_spread"] = round(spread, 3)
+            key = (len(got.frames) >= need, -spread if len(got.frames) >= need else len(got.frames))
+            if best_key is None or key > best_key:
+                sfm, best_key = got, key
                 stats["mapper"] = mapper
-            if sfm is not None and len(sfm.frames) >= max(need, int(0.8 * len(idx))):
+            if len(sfm.frames) >= max(need, int(0.8 * len(idx))) and spread < MAX_HEIGHT_SPREAD:
                 break
     timings["sfm"] = time.perf_counter() - t
     stats["sfm_attempts"] = attempts

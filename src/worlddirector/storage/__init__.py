@@ -7,7 +7,7 @@ from worlddirector.errors import ConfigError
 from worlddirector.storage.base import Storage, check_key
 from worlddirector.storage.local import LocalStorage
 
-__all__ = ["Storage", "LocalStorage", "get_storage", "check_key"]
+__all__ = ["LocalStorage", "Storage", "check_key", "get_storage"]
 
 
 def get_storage(settings: Settings) -> Storage:

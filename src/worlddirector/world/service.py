@@ -95,6 +95,7 @@ class WorldService:
         self._ip_limit = SlidingWindow(self.ws.claim_rate_per_ip, self.ws.claim_rate_window_seconds)
         self._contrib_limit = SlidingWindow(self.ws.claim_rate_per_contributor, self.ws.claim_rate_window_seconds)
         self._world_cache: dict[str, tuple[float, dict]] = {}
+        self._scene_cache: dict[tuple[str, str], tuple[float, bytes]] = {}
         self._lock = threading.Lock()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -206,6 +207,38 @@ class WorldService:
         return [self.get_world(i) for i in ids]
 
     # ---- scenes ----------------------------------------------------------------------------
+
+    def scene_json(self, world_id: str, path: str | None) -> bytes:
+        """``get_scene`` serialised, through a short per-process cache (the hot read path).
+
+        Many explorers poll the same few scenes; within ``WD_SCENE_CACHE_SECONDS`` (default 0.5 s)
+        one database read answers all of them. Writes made by this process drop the entry at once;
+        another replica's writes show up within the TTL (live status also arrives by SSE). Claims
+        never read through the cache.
+        """
+        hit = self.cached_scene(world_id, path)
+        if hit is not None:
+            return hit
+        ttl = self.ws.scene_cache_seconds
+        key = (world_id, path or "")
+        now = time.monotonic()
+        data = self.get_scene(world_id, path).model_dump_json(by_alias=True).encode()
+        if ttl > 0:
+            if len(self._scene_cache) > 10_000:
+                self._scene_cache.clear()
+            self._scene_cache[key] = (now + ttl, data)
+        return data
+
+    def cached_scene(self, world_id: str, path: str | None) -> bytes | None:
+        hit = self._scene_cache.get((world_id, path or ""))
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def forget(self, world_id: str, path: str) -> None:
+        """Drop cached views of ``path`` and its parent (whose choice statuses include it)."""
+        self._scene_cache.pop((world_id, path), None)
+        par = parent_path(path)
+        if par is not None:
+            self._scene_cache.pop((world_id, par), None)
 
     def get_scene(self, world_id: str, path: str | None) -> SceneView:
         """The scene at ``path`` with its children's statuses. Never creates a row."""
@@ -347,6 +380,7 @@ class WorldService:
                     keyed=api_key is not None, provider_job_id=resume_job,
                 )
             if started:
+                self.forget(w["id"], canon)
                 self._contrib_limit.hit(who, "branch generations from you")
                 log.info("branch claimed", world=w["id"], path=canon, contributor=who)
                 self.submit_job(JobTicket(row["id"], token, api_key))

@@ -81,12 +81,21 @@ def _gain_pan(scene: Scene, pos: np.ndarray, i: int) -> tuple[float, float]:
 
 def add_soundtrack(scene: Scene, writer, types: list[str], rng: np.random.Generator) -> tuple[list[AudioEvent], list[Defect]]:
     """Mix and encode the track into ``writer``; return (audio_events, audio defect records)."""
+    mix, events, records = mix_soundtrack(scene, types, rng)
+    if mix is not None:
+        writer.write_audio(mix, SR)
+    return events, records
+
+
+def mix_soundtrack(scene: Scene, types: list[str], rng: np.random.Generator
+                   ) -> tuple[np.ndarray | None, list[AudioEvent], list[Defect]]:
+    """The (2, N) float32 track at :data:`SR` (None for ``silent``), its events and audio defects."""
     n_video = scene.n
     duration = n_video / scene.fps
     n = int(round(duration * SR))
     if "silent" in types:
-        return [], [Defect(type="silent", object_id=None, frames=(0, n_video - 1), magnitude=1.0,
-                           note="the clip has no audio track")]
+        return None, [], [Defect(type="silent", object_id=None, frames=(0, n_video - 1), magnitude=1.0,
+                                 note="the clip has no audio track")]
     mix = np.zeros((2, n))
     amb = ambient(scene.setting, n, rng)
     mix += amb[None, :]
@@ -135,6 +144,5 @@ def add_soundtrack(scene: Scene, writer, types: list[str], rng: np.random.Genera
             out_events.append(AudioEvent(kind=kind, time=0.0, object_id=o.id))
     peak = float(np.abs(mix).max()) or 1.0
     mix = (mix * min(0.9 / peak, 4.0)).astype(np.float32)
-    writer.write_audio(mix, SR)
     out_events.sort(key=lambda e: (e.time, e.object_id or "", e.kind))
-    return out_events, records
+    return mix, out_events, records

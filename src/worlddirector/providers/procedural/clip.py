@@ -159,15 +159,20 @@ class _EncodeThread:
         self.thread.start()
 
     def _run(self) -> None:
+        from worlddirector.providers.procedural.audio import SR
+
         while True:
-            img = self.q.get()
-            if img is None:
+            item = self.q.get()
+            if item is None:
                 return
             if self.error is not None:
                 continue
             try:
                 a = time.perf_counter()
-                self.writer.write(img)
+                if isinstance(item, tuple):  # ("audio", mix): the whole soundtrack, after the last frame
+                    self.writer.write_audio(item[1], SR)
+                else:
+                    self.writer.write(item)
                 self.busy += time.perf_counter() - a
             except BaseException as exc:  # re-raised on the caller's thread in finish()
                 self.error = exc
@@ -176,6 +181,9 @@ class _EncodeThread:
         if self.error is not None:
             raise self.error
         self.q.put(img)
+
+    def put_audio(self, mix: np.ndarray) -> None:
+        self.put(("audio", mix))
 
     def finish(self) -> float:
         """Wait for every queued frame to be encoded; return the encoder's busy seconds."""
@@ -187,6 +195,34 @@ class _EncodeThread:
             err, self.error = self.error, None
             raise err
         return self.busy
+
+
+class _MixThread:
+    """Mix the soundtrack (numpy, mostly outside the GIL) while the frames render."""
+
+    def __init__(self, scene: Scene, types: list[str], rng: np.random.Generator) -> None:
+        import threading
+
+        self.out = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(scene, types, rng), name="wd-mix", daemon=True)
+        self.thread.start()
+
+    def _run(self, scene, types, rng) -> None:
+        from worlddirector.providers.procedural.audio import mix_soundtrack
+
+        try:
+            a = time.perf_counter()
+            mix, events, records = mix_soundtrack(scene, types, rng)
+            self.out = (mix, events, records, time.perf_counter() - a)
+        except BaseException as exc:
+            self.error = exc
+
+    def result(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.out
 
 
 def generate_clip(prompt: str, out_dir: Path, *, seed: int = 0, seconds: float = 8.0, size: tuple[int, int] = (640, 360),
@@ -221,6 +257,7 @@ def generate_clip(prompt: str, out_dir: Path, *, seed: int = 0, seconds: float =
         t_render = 0.0
         t_loop = time.perf_counter()
         encoder = _EncodeThread(writer)
+        mixer = _MixThread(scene, types, scene_rng(prompt, seed + 104729)) if audio else None
         try:
             for i in range(scene.n):
                 a = time.perf_counter()
@@ -229,18 +266,16 @@ def generate_clip(prompt: str, out_dir: Path, *, seed: int = 0, seconds: float =
                 encoder.put(img)
                 if i % 8 == 0 or i == scene.n - 1:
                     progress(0.02 + 0.9 * (i + 1) / scene.n, f"frame {i + 1}/{scene.n}")
-            t_encode = encoder.finish()
-            t_loop = time.perf_counter() - t_loop
             audio_events, audio_records, t_audio = [], [], 0.0
-            if audio:
-                from worlddirector.providers.procedural.audio import add_soundtrack
-
-                a = time.perf_counter()
-                audio_events, audio_records = add_soundtrack(scene, writer, types, scene_rng(prompt, seed + 104729))
-                t_audio = time.perf_counter() - a
+            if mixer is not None:
+                mix, audio_events, audio_records, t_audio = mixer.result()
+                if mix is not None:
+                    encoder.put_audio(mix)
+            t_encode = encoder.finish()
             b = time.perf_counter()
             writer.close()
             t_encode += time.perf_counter() - b
+            t_loop = time.perf_counter() - t_loop
         finally:
             encoder.finish()
             renderer.release()

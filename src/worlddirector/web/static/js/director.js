@@ -84,6 +84,7 @@ function bindForm() {
       provider: $("#provider").value,
       llm: $("#llm").value,
       iterations: Number($("#iterations").value) || undefined,
+      seed: Math.max(0, Math.floor(Number($("#seed").value) || 0)),
     };
     const key = $("#api-key").value.trim();
     if (key && !$("#key-wrap").hidden) body.apiKey = key;
