@@ -180,6 +180,13 @@ def test_bad_input(tmp_path, clip):
         direct("a different prompt", run_dir, provider="upload")
     with pytest.raises(BadInputError, match="seed"):
         direct(PROMPT, run_dir, provider="upload", seed=5)
+    # one director per directory at a time
+    import fcntl
+
+    with open(run_dir / ".direct.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(BadInputError, match="already running"):
+            direct(PROMPT, run_dir, provider="upload")
     # an upload run without its clip says so
     with pytest.raises(Exception, match="no video.mp4"):
         direct(PROMPT, tmp_path / "empty", provider="upload")
