@@ -185,7 +185,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
             if got is None:
                 continue
             spread = _height_spread(got, camera_height)
-            stats[f"{mapper}_height_spread"] = round(spread, 3)
+            stats[f"{mapper}_height_spread"] = round(spread, 3) if np.isfinite(spread) else None
             key = (len(got.frames) >= need, -spread if len(got.frames) >= need else len(got.frames))
             if best_key is None or key > best_key:
                 sfm, best_key = got, key
