@@ -22,6 +22,7 @@ TARGET_S = 5.0
 
 def run_bench(repeats: int = 3, seconds: float = 8.0, size: tuple[int, int] = (640, 360), fps: int = 24) -> list[dict]:
     prompts = read_prompts("generate_prompts.txt")
+    console.width = max(console.width, 150)  # keep the table on one line per prompt
     root = Path(tempfile.mkdtemp(prefix="wd-bench-gen-"))
     rows, results = [], []
     try:

@@ -92,28 +92,27 @@ def usable(frame: np.ndarray) -> bool:
     return float(frame.std()) > 3.0
 
 
-def measure_motion(dv: DecodedVideo) -> list[float]:
-    """Median corner displacement (processing pixels) between consecutive kept frames.
+def measure_motion(dv: DecodedVideo, step: int = 2) -> list[float]:
+    """Median corner displacement (processing pixels) since the previous measured frame.
 
-    Corners are re-detected every frame so that the measure never runs out of tracks.
+    Measured every ``step``-th frame (skipped frames get 0, the measured one the whole
+    displacement), corners re-detected each time so the measure never runs out of tracks.
     """
     w, h = dv.proc_size
     s = min(1.0, TRACK_WIDTH / w)
     prev = None
-    motion = [0.0]
-    for rgb in dv.frames:
-        g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    motion = [0.0] * len(dv.frames)
+    for i in list(range(0, len(dv.frames), step)) + ([len(dv.frames) - 1] if (len(dv.frames) - 1) % step else []):
+        g = cv2.cvtColor(dv.frames[i], cv2.COLOR_RGB2GRAY)
         if s < 1:
             g = cv2.resize(g, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
         if prev is not None:
-            pts = cv2.goodFeaturesToTrack(prev, maxCorners=300, qualityLevel=0.01, minDistance=7)
-            if pts is None or len(pts) < 8:
-                motion.append(0.0)
-            else:
+            pts = cv2.goodFeaturesToTrack(prev, maxCorners=200, qualityLevel=0.01, minDistance=7)
+            if pts is not None and len(pts) >= 8:
                 nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, g, pts, None, winSize=(21, 21), maxLevel=3)
                 ok = st.ravel() == 1
                 d = np.linalg.norm((nxt - pts).reshape(-1, 2)[ok], axis=1) if ok.any() else np.zeros(1)
-                motion.append(float(np.median(d)) / s)
+                motion[i] = float(np.median(d)) / s
         prev = g
     dv.motion = motion
     return motion

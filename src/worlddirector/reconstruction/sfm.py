@@ -175,7 +175,7 @@ def run_sfm_tracks(
     *,
     intrinsics: tuple[float, float, float, float] | None = None,
     threads: int = 2,
-    overlap: int = 6,
+    overlap: int = 5,
     seed: int = 0,
     init_min_tri_angle: float = 8.0,
     mapper: str = "incremental",

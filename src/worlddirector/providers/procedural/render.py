@@ -269,9 +269,10 @@ class Renderer:
         self.dynamic = [o for o in scene.objects if not _is_static(o)]
         statics = [o for o in scene.objects if _is_static(o)]
         sb = Batch()
-        room_geometry(scene, sb)
+        # objects before the room: early depth testing then skips shading floor and wall pixels behind them
         for o in statics:
             object_geometry(o, 0, sb)
+        room_geometry(scene, sb)
         self.static_vao, self.static_vbo = self._vao(sb.data())
         sh: list[np.ndarray] = []
         for o in statics:
@@ -344,10 +345,10 @@ class Renderer:
         ctx.clear(*(min(1.0, c * g) for c in self.clear), 1.0)
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.disable(moderngl.CULL_FACE)
-        if self.static_vao is not None:
-            self.static_vao.render()
         if n_dyn:
             self.dyn_vao.render(vertices=n_dyn)
+        if self.static_vao is not None:
+            self.static_vao.render()
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         ctx.depth_mask = False
