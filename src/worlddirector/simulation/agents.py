@@ -42,6 +42,7 @@ FALL_DEPTH = 0.3  # m below the floor: fell through it
 MAX_OBJECT_STEP = 1.0  # m per control tick: a tracked object moving further jumped (moved, not dragged)
 MAX_AGENT_SPEED = 4.0  # m/s per horizontal axis
 MAX_AGENT_RISE = 0.5  # m/s upwards
+PARKED_SPREAD = 0.5  # m
 PARK = np.array([0.0, 0.0, -100.0])  # where a tracked object waits while it is not in the clip
 
 
@@ -140,7 +141,7 @@ def run_agents(
             queues[k] = ordered
 
     moving = [m for m in world.moving_objects if m.trajectory]
-    mspecs = [MovingSpec(tuple(m.size), tuple(m.trajectory[0].position), m.label) for m in moving]
+    mspecs = [MovingSpec(tuple(m.size), tuple(m.trajectory[0].position), m.label, _parked(m)) for m in moving]
     model = mujoco.MjModel.from_xml_string(agent_mjcf(obstacles, walls, starts, mspecs, spec))
     data = mujoco.MjData(model)
     jx = [model.jnt_qposadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, f"a{k}x")] for k in range(n_agents)]
@@ -427,6 +428,15 @@ def run_agents(
         wall_seconds=time.perf_counter() - t_wall0, cpu_seconds=time.process_time() - t_cpu0, physics_seconds=phys, steps=n_ticks * nstep,
         transient_blocks=transient_blocks, starts=starts,
     )
+
+
+def _parked(m) -> bool:
+    """A tracked object that stays put (its whole track within ``PARKED_SPREAD``) is solid to agents:
+    the planner does not know it, so it can really block a passage. Moving tracks pass through
+    agents: floor-contact lifting misplaces them by metres, and a misplaced object ramming agents
+    would manufacture findings about the world."""
+    pos = np.array([p.position for p in m.trajectory], dtype=float)
+    return bool(np.ptp(pos[:, 0]) < PARKED_SPREAD and np.ptp(pos[:, 1]) < PARKED_SPREAD)
 
 
 def _spans(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -115,6 +115,7 @@ class MovingSpec:
     size: tuple[float, float, float]
     start: tuple[float, float, float]
     label: str | None
+    solid: bool = True  # collides with agents (only objects that stay put: see agents.py)
 
 
 def agent_mjcf(
@@ -152,7 +153,7 @@ def agent_mjcf(
             f'    <body name="mo{k}" pos="{_vec(m.start)}" gravcomp="1">',
             "      <freejoint/>",
             (f'      <geom name="mog{k}" type="box" size="{half}" density="{_f(density_for(m.label))}" '
-             f'contype="{MOVING}" conaffinity="{AGENT}"/>'),
+             f'contype="{MOVING if m.solid else 0}" conaffinity="{AGENT if m.solid else 0}"/>'),
             "    </body>",
         ]
     lines.append("  </worldbody>")
