@@ -152,7 +152,7 @@ def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[Raw
                 src = tv.last.box if tv is not None else np.array(bv.box, float)
                 dst = ta.dets[0].box if ta is not None else np.array(ba.box, float)
                 dist = float(np.linalg.norm(_centre(src) - _centre(dst)))
-                if float(np.linalg.norm(cv - ca)) < MATCH_COLOR and dist > 2.0:
+                if float(np.linalg.norm(cv - ca)) < 1.5 * MATCH_COLOR and dist > 2.0:
                     used.update((i, j))
                     out.append(RawEvent("teleport", p + 1, tuple(map(float, dst)), dist,
                                         f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",

@@ -139,23 +139,13 @@ def select_keyframes(dv: DecodedVideo, target: int = 24, min_step_px: float = 4.
     return chosen
 
 
-def enhance(rgb: np.ndarray) -> np.ndarray:
-    """Local contrast equalisation (CLAHE on lightness) so SIFT finds features in dim, flat renders.
-
-    Only the images SfM sees are enhanced; point colours are sampled from the original frames."""
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
-    lab[..., 0] = clahe.apply(lab[..., 0])
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
-
-
 def write_images(dv: DecodedVideo, idx: list[int], image_dir: Path) -> list[str]:
-    """Write chosen frames (contrast-enhanced) as JPEG named by original frame number; returns the names."""
+    """Write chosen frames as JPEG named by original frame number (COLMAP reads them for point
+    colours); returns the names."""
     image_dir.mkdir(parents=True, exist_ok=True)
     names = []
     for i in idx:
         name = f"{dv.frame_ids[i]:06d}.jpg"
-        img = enhance(dv.frames[i])
-        cv2.imwrite(str(image_dir / name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+        cv2.imwrite(str(image_dir / name), cv2.cvtColor(dv.frames[i], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
         names.append(name)
     return names

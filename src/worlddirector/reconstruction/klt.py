@@ -76,5 +76,5 @@ def track(
 
 def pair_matches(ids_a: np.ndarray, ids_b: np.ndarray) -> np.ndarray:
     """Index pairs ``(i, j)`` with ``ids_a[i] == ids_b[j]`` (same track in both keyframes)."""
-    common, ia, ib = np.intersect1d(ids_a, ids_b, assume_unique=True, return_indices=True)
+    _, ia, ib = np.intersect1d(ids_a, ids_b, assume_unique=True, return_indices=True)
     return np.c_[ia, ib].astype(np.uint32)

@@ -66,7 +66,6 @@ def clean_points(sfm: SfMResult) -> np.ndarray:
 def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Aligned:
     keep = clean_points(sfm)
     P = sfm.points[keep]
-    cols = sfm.colors[keep]
     C = sfm.centers
     if len(P) < 30:
         raise LayoutError(f"only {len(P)} reliable 3D points, too few to find a floor")
@@ -122,7 +121,7 @@ def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Align
         R=Rw, t=tw, C=Cw, points=Pw, colors=sfm.colors, reliable=keep, floor_mask=floor_mask, scale=s,
         floor_angle_deg=angle, floor_confidence=round(conf, 3), camera_height=camera_height,
         height_spread=spread,
-        stats={"floor_inliers": int(inl.sum()), "reliable_points": int(len(P)), "floor_threshold_m": thr * s},
+        stats={"floor_inliers": int(inl.sum()), "reliable_points": len(P), "floor_threshold_m": thr * s},
     )
 
 

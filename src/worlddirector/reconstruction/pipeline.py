@@ -19,7 +19,13 @@ import numpy as np
 from worlddirector.artifacts.analysis import Analysis
 from worlddirector.artifacts.clip import Generation
 from worlddirector.artifacts.world import (
-    Floor, MovingObject, Obstacle, RegisteredCamera, TrajectoryPoint, Wall, World,
+    Floor,
+    MovingObject,
+    Obstacle,
+    RegisteredCamera,
+    TrajectoryPoint,
+    Wall,
+    World,
 )
 from worlddirector.errors import BadInputError
 from worlddirector.logging import get_logger
@@ -200,7 +206,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
             "or the camera only rotates)"
         )
     n_reg = len(sfm.frames)
-    stats.update({"registered": n_reg, "keyframes_used": len(idx), "sfm_points": int(len(sfm.points)),
+    stats.update({"registered": n_reg, "keyframes_used": len(idx), "sfm_points": len(sfm.points),
                   "mean_reprojection_px": round(sfm.mean_reproj, 3)})
     if n_reg < need:
         raise _NoMultiView(f"only {n_reg} of {len(idx)} keyframes registered (need {need})")
@@ -270,7 +276,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
                                      for f, tt, p in zip(lt.frames, lt.times, lt.positions, strict=True)])
             for i, lt in enumerate(lifted) if lt.moving
         ],
-        n_points=int(len(P)),
+        n_points=len(P),
         stats=stats,
     )
     return world, (P, Ccol)

@@ -1,11 +1,10 @@
-"""Camera poses and sparse structure with pycolmap (SIFT, sequential matching, incremental mapping).
+"""Camera poses and sparse structure with pycolmap, from our own feature tracks (``klt.py``).
 
-Why these choices: clips are ordered sequences, so sequential matching with a generous overlap
-finds every useful pair at a fraction of exhaustive cost; incremental mapping is the most robust
-COLMAP mapper for ~20-30 frames. When the provider knows the intrinsics (our procedural
-generator does) we fix them (PINHOLE, no focal refinement): short clips rarely constrain focal
-length well. Otherwise a SIMPLE_RADIAL camera starts from COLMAP's 1.2 x max(w, h) focal guess
-and is refined by bundle adjustment.
+Keyframe pairs within ``overlap`` of each other get the tracks they share as matches; COLMAP
+verifies each pair (RANSAC) and maps, globally (GLOMAP) or incrementally. When the provider knows
+the intrinsics (our procedural generator does) we fix them (PINHOLE, no focal refinement): short
+clips rarely constrain focal length well. Otherwise a SIMPLE_RADIAL camera starts from COLMAP's
+1.2 x max(w, h) focal guess and is refined by bundle adjustment.
 """
 
 from __future__ import annotations
@@ -62,78 +61,6 @@ def _quiet():
         finally:
             os.dup2(fd, 2)
             os.close(fd)
-
-
-def run_sfm(
-    image_dir: Path,
-    work_dir: Path,
-    image_names: list[str],
-    size: tuple[int, int],
-    *,
-    intrinsics: tuple[float, float, float, float] | None = None,
-    threads: int = 2,
-    max_features: int = 2048,
-    overlap: int = 10,
-    exhaustive: bool = False,
-    seed: int = 0,
-    init_min_tri_angle: float = 12.0,
-    peak_threshold: float = 0.004,
-    upsample: bool = False,
-) -> SfMResult | None:
-    """Run extraction, matching and mapping; returns the largest model, or None if none was built."""
-    import pycolmap
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    db = work_dir / f"database-{seed}.db"
-    if db.exists():
-        db.unlink()
-    reader = pycolmap.ImageReaderOptions()
-    w, h = size
-    if intrinsics is not None:
-        reader.camera_model = "PINHOLE"
-        reader.camera_params = ",".join(f"{v:.6f}" for v in intrinsics)
-    else:
-        reader.camera_model = "SIMPLE_RADIAL"
-    ext = pycolmap.FeatureExtractionOptions()
-    ext.num_threads = threads
-    ext.sift.max_num_features = max_features
-    # no 2x upsampling at >= 480 px: ~4x faster and plenty of features; small frames need it
-    ext.sift.first_octave = -1 if upsample else 0
-    ext.sift.peak_threshold = peak_threshold
-    match = pycolmap.FeatureMatchingOptions()
-    match.num_threads = threads
-    pairing = pycolmap.SequentialPairingOptions()
-    pairing.overlap = overlap
-    pairing.quadratic_overlap = False
-    opts = pycolmap.IncrementalPipelineOptions()
-    opts.num_threads = threads
-    opts.multiple_models = False
-    opts.random_seed = seed
-    opts.extract_colors = True
-    # COLMAP's default (16 deg) rejects many short clips; too small an angle lets a near-degenerate
-    # initial pair drag the (unknown) focal length to a bogus value and nothing else registers
-    opts.mapper.init_min_tri_angle = init_min_tri_angle
-    opts.mapper.init_min_num_inliers = 50
-    if intrinsics is not None:
-        opts.ba_refine_focal_length = False
-        opts.ba_refine_extra_params = False
-        opts.mapper.abs_pose_refine_focal_length = False
-        opts.mapper.abs_pose_refine_extra_params = False
-    with _quiet():
-        pycolmap.set_random_seed(seed)
-        pycolmap.extract_features(
-            db, image_dir, image_names=image_names, camera_mode=pycolmap.CameraMode.SINGLE,
-            reader_options=reader, extraction_options=ext, device=pycolmap.Device.cpu,
-        )
-        if exhaustive:
-            pycolmap.match_exhaustive(db, matching_options=match, device=pycolmap.Device.cpu)
-        else:
-            pycolmap.match_sequential(db, matching_options=match, pairing_options=pairing, device=pycolmap.Device.cpu)
-        models = pycolmap.incremental_mapping(db, image_dir, work_dir / f"sparse-{seed}", options=opts)
-    if not models:
-        return None
-    rec = max(models.values(), key=lambda r: r.num_reg_images())
-    return _to_result(rec, len(image_names), len(models))
 
 
 def _reader(intrinsics):

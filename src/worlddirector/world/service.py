@@ -230,8 +230,26 @@ class WorldService:
         return data
 
     def cached_scene(self, world_id: str, path: str | None) -> bytes | None:
-        hit = self._scene_cache.get((world_id, path or ""))
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+        """A cached view, or ``None`` when the caller should read the database.
+
+        When an entry has just expired, only the first caller is told to refresh it; the others
+        keep getting the previous view until that refresh lands (no stampede of identical reads).
+        """
+        key = (world_id, path or "")
+        hit = self._scene_cache.get(key)
+        if hit is None:
+            return None
+        now = time.monotonic()
+        if hit[0] > now:
+            return hit[1]
+        with self._lock:
+            hit = self._scene_cache.get(key)
+            if hit is None:
+                return None
+            if hit[0] > now:
+                return hit[1]
+            self._scene_cache[key] = (now + 5.0, hit[1])  # others: stale view while this caller refreshes
+        return None
 
     def forget(self, world_id: str, path: str) -> None:
         """Drop cached views of ``path`` and its parent (whose choice statuses include it)."""

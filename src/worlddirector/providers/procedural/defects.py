@@ -93,8 +93,26 @@ def _centre_on_screen(scene: Scene, o: SceneObject, i: int, margin: float = 0.04
     return z[0] > 0.5 and margin * scene.width < u < (1 - margin) * scene.width and margin * scene.height < v < (1 - margin) * scene.height
 
 
+def _occluded(scene: Scene, o: SceneObject, i: int) -> bool:
+    """True when the sight line from the camera to the object's centre passes through another object."""
+    eye = cam.centre_of(scene.cams[i])
+    pts = eye + np.linspace(0.05, 0.92, 14)[:, None] * (o.pos[i] - eye)
+    for other in scene.objects:
+        if other is o or not other.visible[i]:
+            continue
+        half = other.size * other.scale[i] / 2
+        d = pts - other.pos[i]
+        c, s = np.cos(other.yaw[i]), np.sin(other.yaw[i])
+        lx, ly = c * d[:, 0] + s * d[:, 1], -s * d[:, 0] + c * d[:, 1]
+        if np.any((np.abs(lx) < half[0]) & (np.abs(ly) < half[1]) & (np.abs(d[:, 2]) < half[2])):
+            return True
+    return False
+
+
 def _screen_frames(scene: Scene, o: SceneObject, min_area: float = 0.004) -> np.ndarray:
-    return np.array([_centre_on_screen(scene, o, i) and _box_area(scene, o, i) >= min_area for i in range(scene.n)])
+    """Frames where the object is clearly seen: centre on screen, big enough, not hidden behind another."""
+    return np.array([_centre_on_screen(scene, o, i) and _box_area(scene, o, i) >= min_area and not _occluded(scene, o, i)
+                     for i in range(scene.n)])
 
 
 def _pick(rng, items):

@@ -15,7 +15,7 @@ import numpy as np
 
 
 class H264Writer:
-    def __init__(self, path: Path, width: int, height: int, fps: int, crf: int = 20, preset: str = "veryfast",
+    def __init__(self, path: Path, width: int, height: int, fps: int, crf: int = 20, preset: str = "superfast",
                  audio_rate: int | None = None) -> None:
         self.path = Path(path)
         self.container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})

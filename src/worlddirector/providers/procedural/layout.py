@@ -431,6 +431,16 @@ def _blocks_view(scene: Scene, xy: np.ndarray, radius: float) -> bool:
     return False
 
 
+def _fills_view(scene: Scene, o: SceneObject, p: np.ndarray, yaw: float, limit: float = 0.12) -> bool:
+    """True when scenery would cover more than ``limit`` of the image in some frame (a wall in the lens)."""
+    corners = cam.box_corners(np.array([p[0], p[1], o.size[2] / 2]), o.size, yaw)
+    for i in range(0, scene.n, max(1, scene.n // 12)):
+        b = cam.projected_box(corners, scene.cams[i], scene.kmat, scene.width, scene.height)
+        if b and (b[2] - b[0]) * (b[3] - b[1]) > limit * scene.width * scene.height:
+            return True
+    return False
+
+
 def _candidate(scene: Scene, o: SceneObject, where: str, rng) -> tuple[np.ndarray, float]:
     (x0, y0), (x1, y1) = scene.stage_min, scene.stage_max
     fmin, fmax = scene.floor_min, scene.floor_max
@@ -489,7 +499,7 @@ def place_statics(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
             if o.role == "asked":
                 if scene.on_screen_fraction(np.array([p[0], p[1], o.size[2] / 2])) < 0.5:
                     continue
-            elif _blocks_view(scene, p, o.radius):
+            elif _blocks_view(scene, p, o.radius) or _fills_view(scene, o, p, yaw):
                 continue
             o.pos[:] = (p[0], p[1], o.size[2] / 2)
             o.yaw[:] = yaw
