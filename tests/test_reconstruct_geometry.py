@@ -7,7 +7,12 @@ import pytest
 
 from worlddirector.reconstruction import layout as L
 from worlddirector.reconstruction.geometry import (
-    interpolate_poses, quat_from_R, R_from_quat, ransac_plane, rotation_between, umeyama,
+    R_from_quat,
+    interpolate_poses,
+    quat_from_R,
+    ransac_plane,
+    rotation_between,
+    umeyama,
 )
 from worlddirector.reconstruction.objects import match_labels
 from worlddirector.reconstruction.sfm import SfMResult
