@@ -43,6 +43,7 @@ MAX_OBJECT_STEP = 1.0  # m per control tick: a tracked object moving further jum
 MAX_AGENT_SPEED = 4.0  # m/s per horizontal axis
 MAX_AGENT_RISE = 0.5  # m/s upwards
 PARKED_SPREAD = 0.5  # m
+PLAN_TRIES = 5
 PARK = np.array([0.0, 0.0, -100.0])  # where a tracked object waits while it is not in the clip
 
 
@@ -197,8 +198,11 @@ def run_agents(
         return data.qpos[qidx] + base
 
     def plan(k: int, p: np.ndarray) -> None:
+        """Next goal from the agent's queue (then seeded random goals), at most PLAN_TRIES attempts."""
         nonlocal attempted
-        while queues[k]:
+        for _ in range(PLAN_TRIES):
+            if not queues[k]:  # tour finished: wander to a seeded random reachable cell
+                queues[k].append(xy[int(rng.integers(len(xy)))])
             g = queues[k].pop(0)
             attempted += 1
             path = grid.astar(grid.to_cell(p[0], p[1]), grid.to_cell(g[0], g[1]))
@@ -211,11 +215,8 @@ def run_agents(
                     best[k], best_t[k] = math.inf, now[0]
                 goal_of[k] = g
                 return
-        # tour finished: wander to a seeded random reachable cell
-        g = xy[int(rng.integers(len(xy)))]
-        queues[k].append(g)
-        if attempted < 10_000:
-            plan(k, p)
+        paths[k] = []
+        goal_of[k] = None
 
     def touching_geoms(k: int) -> list[int]:
         n = data.ncon

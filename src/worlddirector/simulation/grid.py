@@ -56,8 +56,11 @@ class Grid:
         return int(i), int(j)
 
     def components(self) -> tuple[np.ndarray, int]:
-        """8-connected components of free cells: label image (0 = blocked) and count."""
-        labels, n = ndimage.label(self.free, structure=np.ones((3, 3), dtype=int))
+        """Connected components of free cells as A* sees them: label image (0 = blocked) and count.
+
+        A* moves diagonally only when both orthogonal neighbours are free, so its connectivity is
+        exactly 4-connectivity."""
+        labels, n = ndimage.label(self.free)
         return labels, int(n)
 
     def astar(self, start: tuple[int, int], goal: tuple[int, int]) -> list[tuple[int, int]] | None:
