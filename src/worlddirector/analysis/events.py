@@ -376,6 +376,18 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
         cx = float(np.linalg.norm(_centre(ba) - _centre(bb)))
         return cx < max(8.0, slack * (ba[2] - ba[0] + bb[2] - bb[0]))
 
+    # an appear and a vanish at the same moment are one object that jumped (pop-in and pop-out of
+    # different objects in the same frame is far rarer than a teleport the colour test missed)
+    apps = [e for e in evs if e.type == "appear"]
+    vans = [e for e in evs if e.type == "vanish"]
+    for a in apps:
+        for v in vans:
+            if abs(a.pos - v.pos) <= 1 and a.track != v.track:
+                dist = float(np.linalg.norm(_centre(np.array(a.box)) - _centre(np.array(v.box))))
+                evs.append(RawEvent("teleport", a.pos, a.box, dist,
+                                    f"an object vanished and a similar one appeared {dist:.0f} px (flow-res) away "
+                                    "in the same frame", v.track))
+                break
     tele = [e for e in evs if e.type == "teleport"]
     evs = [e for e in evs if not (e.type in ("appear", "vanish") and
                                   any(abs(t.pos - e.pos) <= tol for t in tele))]

@@ -57,11 +57,11 @@ class Lifted:
     times: list[float]
     positions: np.ndarray  # (k,3) floor-contact point lifted to the box centre height
     size: tuple[float, float, float]
-    travel: float  # metres between the extreme positions
+    travel: float  # metres between the first and last quarter (0 when within the jitter)
 
     @property
     def moving(self) -> bool:
-        return self.travel > 0.4
+        return self.travel > 0.5
 
 
 def lift_track(track: Track, pose_at: PoseAt, K: np.ndarray, px_scale: float, fps: float) -> Lifted | None:
@@ -75,7 +75,7 @@ def lift_track(track: Track, pose_at: PoseAt, K: np.ndarray, px_scale: float, fp
         if g is None:
             continue
         depth = float((R @ (g - C))[2])  # along the optical axis
-        if depth <= 0.1 or depth > 200:
+        if depth <= 0.1 or depth > 40:  # beyond ~40 m a floor intersection is meaningless
             continue
         w = (x1 - x0) * depth / K[0, 0]
         h = (y1 - y0) * depth / K[1, 1]
@@ -90,7 +90,13 @@ def lift_track(track: Track, pose_at: PoseAt, K: np.ndarray, px_scale: float, fp
     hh = float(np.median(heights))
     ww = float(np.median(widths))
     P[:, 2] = hh / 2
-    travel = float(np.max(np.linalg.norm(P[:, :2] - P[0, :2], axis=1)))
+    # robust travel: first vs last quarter (medians), against the jitter within those quarters,
+    # so that a static object's noisy floor contact does not read as motion
+    q = max(1, len(P) // 4)
+    a, b = np.median(P[:q, :2], axis=0), np.median(P[-q:, :2], axis=0)
+    jitter = float(np.median(np.linalg.norm(np.r_[P[:q, :2] - a, P[-q:, :2] - b], axis=1)))
+    shift = float(np.linalg.norm(b - a))
+    travel = shift if shift > 3 * jitter else 0.0
     colors = np.array([p.color for p in track.points])
     col = tuple(int(c) for c in np.median(colors, axis=0))
     return Lifted(track.id, track.label, col, frames, times, P, (ww, ww, hh), travel)

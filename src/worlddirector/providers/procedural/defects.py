@@ -93,25 +93,30 @@ def _centre_on_screen(scene: Scene, o: SceneObject, i: int, margin: float = 0.04
     return z[0] > 0.5 and margin * scene.width < u < (1 - margin) * scene.width and margin * scene.height < v < (1 - margin) * scene.height
 
 
-def _occluded(scene: Scene, o: SceneObject, i: int) -> bool:
-    """True when the sight line from the camera to the object's centre passes through another object."""
-    eye = cam.centre_of(scene.cams[i])
-    pts = eye + np.linspace(0.05, 0.92, 14)[:, None] * (o.pos[i] - eye)
-    for other in scene.objects:
-        if other is o or not other.visible[i]:
-            continue
-        half = other.size * other.scale[i] / 2
-        d = pts - other.pos[i]
-        c, s = np.cos(other.yaw[i]), np.sin(other.yaw[i])
-        lx, ly = c * d[:, 0] + s * d[:, 1], -s * d[:, 0] + c * d[:, 1]
-        if np.any((np.abs(lx) < half[0]) & (np.abs(ly) < half[1]) & (np.abs(d[:, 2]) < half[2])):
-            return True
-    return False
+def _occluded_frames(scene: Scene, o: SceneObject) -> np.ndarray:
+    """Per frame: does the sight line from the camera to the object's centre pass through another object?"""
+    others = [x for x in scene.objects if x is not o]
+    if not others:
+        return np.zeros(scene.n, bool)
+    eye = np.stack([cam.centre_of(c) for c in scene.cams])  # (n, 3)
+    s = np.linspace(0.05, 0.92, 14)
+    pts = eye[:, None, :] + s[None, :, None] * (o.pos - eye)[:, None, :]  # (n, 14, 3)
+    pos = np.stack([x.pos for x in others], axis=1)  # (n, K, 3)
+    half = np.stack([x.size[None, :] * x.scale[:, None] for x in others], axis=1) / 2  # (n, K, 3)
+    yaw = np.stack([x.yaw for x in others], axis=1)  # (n, K)
+    vis = np.stack([x.visible for x in others], axis=1)  # (n, K)
+    d = pts[:, None, :, :] - pos[:, :, None, :]  # (n, K, 14, 3)
+    c, sn = np.cos(yaw)[:, :, None], np.sin(yaw)[:, :, None]
+    lx = c * d[..., 0] + sn * d[..., 1]
+    ly = -sn * d[..., 0] + c * d[..., 1]
+    inside = (np.abs(lx) < half[:, :, None, 0]) & (np.abs(ly) < half[:, :, None, 1]) & (np.abs(d[..., 2]) < half[:, :, None, 2])
+    return (inside.any(axis=2) & vis).any(axis=1)
 
 
 def _screen_frames(scene: Scene, o: SceneObject, min_area: float = 0.004) -> np.ndarray:
     """Frames where the object is clearly seen: centre on screen, big enough, not hidden behind another."""
-    return np.array([_centre_on_screen(scene, o, i) and _box_area(scene, o, i) >= min_area and not _occluded(scene, o, i)
+    hidden = _occluded_frames(scene, o)
+    return np.array([not hidden[i] and _centre_on_screen(scene, o, i) and _box_area(scene, o, i) >= min_area
                      for i in range(scene.n)])
 
 
@@ -157,8 +162,8 @@ def _new_crate(scene: Scene, rng, near: SceneObject | None = None) -> SceneObjec
 
 def inject_floating(scene: Scene, rng) -> Defect | None:
     cands = [o for o in scene.objects if o.static and KINDS[o.kind].floor_resting and o.kind not in ("building", "tree", "pillar")]
-    cands = [o for o in _ordered_candidates(rng, cands, scene.defect_objects) if _screen_frames(scene, o).mean() >= 0.5]
-    o = cands[0] if cands else _new_crate(scene, rng)
+    o = next((c for c in _ordered_candidates(rng, cands, scene.defect_objects) if _screen_frames(scene, c).mean() >= 0.5),
+             None) or _new_crate(scene, rng)
     if o is None:
         return None
     h = float(rng.uniform(0.45, 1.0))
@@ -209,7 +214,7 @@ def inject_interpenetration(scene: Scene, rng) -> Defect | None:
                 _move_static(scene, b, p)
                 return Defect(type="interpenetration", object_id=b.id, frames=(0, scene.n - 1), magnitude=round(pen, 3),
                               note=f"{b.id} intersects {wall}")
-    anchors = [o for o in _ordered_candidates(rng, statics, scene.defect_objects) if _screen_frames(scene, o).mean() >= 0.4]
+    anchors = (o for o in _ordered_candidates(rng, statics, scene.defect_objects) if _screen_frames(scene, o).mean() >= 0.4)
     for a in anchors:
         for b in movable + [None]:
             if b is a:
