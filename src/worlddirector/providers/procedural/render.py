@@ -10,6 +10,7 @@ object's ground-truth colour is what its lit pixels show.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -228,10 +229,11 @@ def room_geometry(scene: Scene, batch: Batch) -> None:
             batch.add(pos, nrm, uv, tint, LAYER[layer], 0.0, 0.15)
 
 
-class Renderer:
-    """Renders a :class:`Scene` frame by frame into RGB uint8 arrays (top row first)."""
+class _GL:
+    """One EGL context per thread, with the shaders and the texture array (built once, reused by every
+    clip that thread renders; a context must only be used from the thread that made it current)."""
 
-    def __init__(self, scene: Scene) -> None:
+    def __init__(self) -> None:
         os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
         import moderngl
 
@@ -239,11 +241,7 @@ class Renderer:
             self.ctx = moderngl.create_context(standalone=True, backend="egl")
         except Exception as exc:  # no EGL / GL driver: a clear error, never a fake frame
             raise StageError(f"cannot create an EGL OpenGL context for rendering: {exc}") from None
-        self.scene = scene
         ctx = self.ctx
-        w, h = scene.width, scene.height
-        self.fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer((w, h), 4)],
-                                   depth_attachment=ctx.depth_renderbuffer((w, h)))
         self.prog = ctx.program(vertex_shader=VERT, fragment_shader=FRAG)
         self.sprog = ctx.program(vertex_shader=SHADOW_VERT, fragment_shader=SHADOW_FRAG)
         tex = texture_array()
@@ -251,7 +249,34 @@ class Renderer:
         self.tex.build_mipmaps()
         self.tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self.tex.repeat_x = self.tex.repeat_y = True
+        self.fbos: dict[tuple[int, int], object] = {}
+
+
+_LOCAL = threading.local()
+
+
+def _thread_gl() -> _GL:
+    gl = getattr(_LOCAL, "gl", None)
+    if gl is None:
+        gl = _LOCAL.gl = _GL()
+    return gl
+
+
+class Renderer:
+    """Renders a :class:`Scene` frame by frame into RGB uint8 arrays (top row first)."""
+
+    def __init__(self, scene: Scene) -> None:
+        gl = _thread_gl()
+        self.ctx = ctx = gl.ctx
+        self.scene = scene
+        w, h = scene.width, scene.height
+        if (w, h) not in gl.fbos:
+            gl.fbos[(w, h)] = ctx.framebuffer(color_attachments=[ctx.renderbuffer((w, h), 4)],
+                                              depth_attachment=ctx.depth_renderbuffer((w, h)))
+        self.fbo = gl.fbos[(w, h)]
+        self.prog, self.sprog, self.tex = gl.prog, gl.sprog, gl.tex
         self.tex.use(0)
+        self._owned: list = []
         self._u("u_tex", 0)
         lt = LIGHTS[scene.light]
         d = np.asarray(lt.sun_dir, float)
@@ -295,13 +320,16 @@ class Renderer:
             return None, None
         vbo = self.ctx.buffer(data.tobytes())
         vao = self.ctx.vertex_array(self.prog, [(vbo, "3f 3f 2f 3f 2f", "in_pos", "in_norm", "in_uv", "in_color", "in_mat")])
+        self._owned += [vao, vbo]
         return vao, vbo
 
     def _svao(self, data: np.ndarray):
         if len(data) == 0:
             return None
         vbo = self.ctx.buffer(data.tobytes())
-        return self.ctx.vertex_array(self.sprog, [(vbo, "3f 1f", "in_pos", "in_alpha")])
+        vao = self.ctx.vertex_array(self.sprog, [(vbo, "3f 1f", "in_pos", "in_alpha")])
+        self._owned += [vao, vbo]
+        return vao
 
     def _dynamic(self, i: int):
         b = Batch()
@@ -318,12 +346,14 @@ class Renderer:
                 self.dyn_vbo = self.ctx.buffer(reserve=self.dyn_cap)
                 self.dyn_vao = self.ctx.vertex_array(
                     self.prog, [(self.dyn_vbo, "3f 3f 2f 3f 2f", "in_pos", "in_norm", "in_uv", "in_color", "in_mat")])
+                self._owned += [self.dyn_vao, self.dyn_vbo]
             self.dyn_vbo.write(data.tobytes())
         if len(sdata):
             if sdata.nbytes > self.sh_cap:
                 self.sh_cap = sdata.nbytes * 2
                 self.sh_vbo = self.ctx.buffer(reserve=self.sh_cap)
                 self.sh_vao = self.ctx.vertex_array(self.sprog, [(self.sh_vbo, "3f 1f", "in_pos", "in_alpha")])
+                self._owned += [self.sh_vao, self.sh_vbo]
             self.sh_vbo.write(sdata.tobytes())
         return len(data), len(sdata)
 
@@ -363,10 +393,13 @@ class Renderer:
         return img[::-1]
 
     def release(self) -> None:
-        try:
-            self.ctx.release()
-        except Exception:
-            pass
+        """Free this clip's buffers; the thread's context, shaders and textures stay for the next clip."""
+        for obj in self._owned:
+            try:
+                obj.release()
+            except Exception:
+                pass
+        self._owned = []
 
 
 def _is_static(o: SceneObject) -> bool:
