@@ -42,9 +42,12 @@ def test_clean_clip_writes_artifact_keyframes_and_tracks(clips, tmp_path):
     out = Path(a.video.path).parent / "clean"
     loaded = Analysis.load(out)
     assert loaded.metrics == a.metrics
-    assert set(a.metrics) == set(METRIC_KEYS)
-    for k, v in a.metrics.items():
+    assert set(a.metrics) == set(METRIC_KEYS) | {"av_sync"}
+    for k in METRIC_KEYS:
+        v = a.metrics[k]
         assert v is not None and 0.0 <= v <= 1.0, k
+    # no audio track: null with a note, never a made-up value
+    assert a.metrics["av_sync"] is None and "no audio" in a.metric_details["av_sync"]["note"]
     assert a.keyframes and all((out / k.path).exists() for k in a.keyframes)
     assert a.keyframes[0].frame == 0
     # the three drawn objects are tracked with their colours, boxes in original pixels

@@ -10,8 +10,9 @@ Visual events (when something in the picture should make a sound):
 
 * impacts: a track moving down that stops or reverses (local maximum of the box bottom with a
   downward speed above ``IMPACT_SPEED`` px/frame before it);
-* footfalls: for tracks whose lower half moves periodically (a gait), the minima of the lower
-  body's motion relative to the body: both feet are planted at a contact;
+* footfalls: for tracks whose lower half moves periodically (a gait) and clearly more than the
+  upper half (legs swing, a torso or a box does not), the minima of the lower body's motion
+  relative to the body: both feet are planted at a contact;
 * motion onsets: frames where the global motion energy (median flow magnitude of moving pixels)
   jumps to ``SPIKE_RATIO`` x its running median (a launch, a slam).
 
@@ -102,25 +103,30 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
             falling = vy[k - 2] + vy[k - 1]
             if falling > 2 * IMPACT_SPEED and vy[k] <= 0.1 * abs(vy[k - 1]) and bottom[k] >= bottom[k - 1]:
                 events.append({"pos": int(pos[k]), "kind": "impact", "track": t.id, "strength": float(falling)})
-        # gait: motion of the lower half relative to the whole box
-        rel = []
+        if any(e["track"] == t.id and e["kind"] == "impact" for e in events):
+            continue  # a bouncing thing is not walking
+        # gait: motion of the lower half relative to the whole box (legs swing, the torso does not)
+        rel, rel_up = [], []
         for x in d:
             if x.pos >= len(fl):
                 rel.append(np.nan)
+                rel_up.append(np.nan)
                 continue
             x0, y0, x1, y1 = x.box.astype(int)
             x0, y0 = max(0, x0), max(0, y0)
             x1, y1 = min(fl.shape[2], x1), min(fl.shape[1], y1)
             if x1 - x0 < 2 or y1 - y0 < 4:
                 rel.append(np.nan)
+                rel_up.append(np.nan)
                 continue
             f = fl[x.pos, y0:y1, x0:x1]
             body = np.median(f.reshape(-1, 2), axis=0)
             low = f[(y1 - y0) // 2:]
             rel.append(float(np.mean(np.linalg.norm(low - body, axis=2))))
+            rel_up.append(float(np.mean(np.linalg.norm(f[: (y1 - y0) // 2] - body, axis=2))))
         rel = np.asarray(rel)
         ok = ~np.isnan(rel)
-        if ok.sum() < 16 or np.nanmax(rel) < 0.3:
+        if ok.sum() < 16 or np.nanmax(rel) < 0.3 or np.nanmean(rel) < 1.5 * np.nanmean(np.asarray(rel_up)):
             continue
         r = np.where(ok, rel, np.nanmedian(rel))
         r = r - r.mean()

@@ -1,0 +1,90 @@
+"""Sound analysis: onsets from a known click track, av_sync on clips with and without a delay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from worlddirector.analysis import analyze_video
+from worlddirector.analysis.audio import SR, onsets
+
+W, H, FPS = 320, 180, 24
+SORA = Path(__file__).resolve().parents[1].parent / "shared/testdata/real/sora_catapult.mp4"
+
+
+def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period_frames: int = 12) -> tuple[Path, list[float]]:
+    """A red box bouncing on a green floor; a click at every landing (shifted by ``audio_delay``)."""
+    n = int(seconds * FPS)
+    impacts = [k * period_frames / FPS for k in range(1, n // period_frames + 1) if k * period_frames < n]
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=FPS)
+        vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": "18"}
+        a_s = None
+        if audio_delay is not None:
+            a_s = out.add_stream("aac", rate=SR)
+            a_s.layout = "mono"
+        for i in range(n):
+            img = np.zeros((H, W, 3), np.uint8)
+            img[:100] = (90, 140, 230)
+            img[100:] = (60, 130, 60)
+            phase = (i % period_frames) / period_frames
+            lift = 60 * np.sin(np.pi * phase)
+            y1 = int(round(130 - lift))
+            img[y1 - 30: y1, 140:170] = (210, 40, 35)
+            for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+        if a_s is not None:
+            rng = np.random.default_rng(0)
+            sig = 0.002 * rng.standard_normal(int(seconds * SR)).astype(np.float32)
+            for t in impacts:
+                s0 = int((t + audio_delay) * SR)
+                if 0 <= s0 < len(sig) - 800:
+                    sig[s0: s0 + 800] += (0.6 * np.exp(-np.arange(800) / 120) * rng.standard_normal(800)).astype(np.float32)
+            for k in range(0, len(sig), 1024):
+                fr = av.AudioFrame.from_ndarray(sig[None, k: k + 1024].copy(), format="flt", layout="mono")
+                fr.sample_rate = SR
+                fr.pts = k
+                for pkt in a_s.encode(fr):
+                    out.mux(pkt)
+            for pkt in a_s.encode():
+                out.mux(pkt)
+    return path, impacts
+
+
+def test_onsets_of_a_click_track():
+    rng = np.random.default_rng(1)
+    sig = 0.003 * rng.standard_normal(3 * SR)
+    truth = [0.4, 0.9, 1.55, 2.2, 2.7]
+    for t in truth:
+        s0 = int(t * SR)
+        sig[s0: s0 + 600] += 0.5 * np.exp(-np.arange(600) / 100) * rng.standard_normal(600)
+    times, strength, _ = onsets(sig.astype(np.float32))
+    assert len(times) == len(truth)
+    assert np.max(np.abs(times - np.array(truth))) < 0.015
+
+
+def test_av_sync_drops_when_sound_is_late(tmp_path):
+    synced, impacts = _bouncing_clip(tmp_path / "sync.mp4", 3.0, 0.0)
+    late, _ = _bouncing_clip(tmp_path / "late.mp4", 3.0, 0.25)
+    a = analyze_video(synced, tmp_path / "a")
+    b = analyze_video(late, tmp_path / "b")
+    da, db = a.metric_details["av_sync"], b.metric_details["av_sync"]
+    assert len(da["audio_onsets"]) == len(impacts)
+    assert a.metrics["av_sync"] is not None and b.metrics["av_sync"] is not None
+    assert a.metrics["av_sync"] > b.metrics["av_sync"]
+    assert db["av_offset_ms"] is not None and 150 <= db["av_offset_ms"] <= 350
+
+
+def test_real_sora_clip_has_onsets(tmp_path):
+    if not SORA.exists():
+        pytest.skip(f"{SORA} not present")
+    a = analyze_video(SORA, tmp_path / "sora")
+    d = a.metric_details["av_sync"]
+    assert a.video.has_audio and len(d["audio_onsets"]) >= 3
+    assert a.metrics["av_sync"] is None or 0.0 <= a.metrics["av_sync"] <= 1.0
