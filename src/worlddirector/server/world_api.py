@@ -112,9 +112,9 @@ async def get_scene(
     if data is not None:
         pass
     elif svc.db.dialect == "sqlite":
-        data = svc.scene_json(world_id, path)
+        data = svc.refresh_scene(world_id, path)
     else:
-        data = await run_in_threadpool(svc.scene_json, world_id, path)
+        data = await run_in_threadpool(svc.refresh_scene, world_id, path)
     return Response(data, media_type="application/json")
 
 

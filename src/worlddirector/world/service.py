@@ -219,6 +219,10 @@ class WorldService:
         hit = self.cached_scene(world_id, path)
         if hit is not None:
             return hit
+        return self.refresh_scene(world_id, path)
+
+    def refresh_scene(self, world_id: str, path: str | None) -> bytes:
+        """Read the scene from the database and cache its serialised view."""
         ttl = self.ws.scene_cache_seconds
         key = (world_id, path or "")
         now = time.monotonic()
