@@ -137,6 +137,8 @@ def _pixel_std(png: bytes) -> float:
 
 def _save(page, name: str, **kw) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(200)
     page.screenshot(path=str(SHOTS / name), **kw)
 
 
@@ -272,7 +274,7 @@ def test_world_flow(server, browser):
     page.wait_for_selector("#key-dialog[open]")
     assert "not stored or logged" in page.text_content("#key-truth")
     page.click("#key-cancel")
-    page.wait_for_selector("#key-dialog:not([open])")
+    page.wait_for_selector("#key-dialog", state="hidden")
     assert not claims
     assert _api(server, "/worlds/default/scenes?path=")["status"] == "pending"
 
