@@ -288,7 +288,6 @@ def test_world_flow(server, browser):
     assert claims and claims[0].get("apiKey") == KEY
     assert page.evaluate("() => localStorage.getItem('sora_shared_world_api_key')") == KEY
     page.wait_for_selector("#choices .choice >> nth=2")
-    _save(page, "world.png")
 
     # a second, unexplored branch: the stored key is sent with that claim only, no dialog
     n_claims = len(claims)
@@ -315,6 +314,11 @@ def test_world_flow(server, browser):
     # Restart returns to the opening scene, which is ready too
     page.click("#world-restart")
     page.wait_for_function("() => document.querySelector('#world-video').dataset.path === ''", timeout=10_000)
+    # ...where the explored branch is highlighted as ready (plays instantly) and the others are not
+    page.wait_for_selector("#choices .choice.ready")
+    assert page.eval_on_selector_all("#choices .choice.ready", "els => els.map(e => e.dataset.path)") == ["0"]
+    assert page.locator("#choices .choice").count() == 3
+    _save(page, "world.png")
     # the key is never put in a URL
     assert all(KEY not in r.url for r in net.requests)
     net.assert_local()

@@ -141,7 +141,8 @@ async function loadScene({ autoplay = false, quiet = false } = {}) {
 
 function renderScene(s, before, autoplay) {
   $("#world-path").textContent = s.path ? `path ${s.path}` : "opening scene";
-  $("#world-prompt").textContent = s.status === "ready" ? (s.choiceLabel ? `${s.choiceLabel}: ` : "") + (s.prompt || "") : "";
+  $("#world-prompt").textContent = s.status === "ready" ? s.prompt || "" : "";
+  $("#world-prompt").title = s.stateSummary ? `Story so far: ${s.stateSummary}` : "";
   const v = $("#world-video");
   const video = s.media && s.media.video;
   const changed = !before || before.path !== s.path || (before.media && before.media.video) !== video;
