@@ -100,8 +100,8 @@ def test_pop(tmp_path, clean, typ):
     gt, d, f = make(tmp_path, typ)
     k = d.frames[0]
     o0 = obj(gt0, d.object_id)
-    absent = range(0, k) if typ == "pop_in" else range(k, gt.n_frames)
-    present = range(k, gt.n_frames) if typ == "pop_in" else range(0, k)
+    absent = range(k) if typ == "pop_in" else range(k, gt.n_frames)
+    present = range(k, gt.n_frames) if typ == "pop_in" else range(k)
     o = obj(gt, d.object_id)
     assert not any(o.visible[i] for i in absent) and all(o.visible[i] for i in present)
     # where the clean clip shows the object, the defect clip does not
@@ -154,7 +154,7 @@ def test_size_drift(tmp_path, clean):
         assert o.position[e][2] - o.size[2] * o.scale[e] / 2 == pytest.approx(0.0, abs=1e-3)
     a0 = o0.bbox2d[e]
     a1 = o.bbox2d[e]
-    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
+    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])
     ratio = area(a1) / area(a0)
     assert (ratio > 1.4) if o.scale[e] > 1 else (ratio < 0.7)
     big = a1 if o.scale[e] > 1 else a0

@@ -30,7 +30,13 @@ from worlddirector.artifacts.ground_truth import Defect
 from worlddirector.errors import BadInputError
 from worlddirector.providers.procedural import camera as cam
 from worlddirector.providers.procedural.kinds import KINDS
-from worlddirector.providers.procedural.rates import ALL_DEFECTS, AUDIO_DEFECTS, PIN_FACTOR, RATES, VISUAL_DEFECTS
+from worlddirector.providers.procedural.rates import (
+    ALL_DEFECTS,
+    AUDIO_DEFECTS,
+    PIN_FACTOR,
+    RATES,
+    VISUAL_DEFECTS,
+)
 from worlddirector.providers.procedural.scene import LANE_MOTIONS, OBB, Scene, SceneObject, stadium_point
 
 MOVABLE = {"crate", "barrel", "chair", "rock", "cone", "table", "bench", "sign", "ball", "lamp", "bush", "statue", "shelf"}

@@ -12,7 +12,14 @@ from worlddirector.providers.procedural import camera as cam
 from worlddirector.providers.procedural.kinds import KINDS
 from worlddirector.providers.procedural.meshes import rot_y
 from worlddirector.providers.procedural.scene import (
-    G, LANE_MOTIONS, OBB, SPEEDS, STRIDES, Scene, SceneObject, stadium_point,
+    LANE_MOTIONS,
+    OBB,
+    SPEEDS,
+    STRIDES,
+    G,
+    Scene,
+    SceneObject,
+    stadium_point,
 )
 
 TALL = {"tree", "building", "pillar", "shelf", "lamp", "statue", "truck", "sign"}
@@ -124,7 +131,7 @@ def assign_motion(scene: Scene, rng: np.random.Generator, t: np.ndarray, continu
         shrunk = False
         for r in reqs:
             if r[1] == "lane" and r[2][2] > 0.15 and r[2][0] != "drive":
-                motion, objs, rr, w = r[2]
+                motion, objs, _r, w = r[2]
                 r[2] = (motion, objs, 0.15, w)
                 r[0] = 2 * 0.15 + 2 * w + 0.1
                 shrunk = True
@@ -542,4 +549,4 @@ def _fall(scene: Scene, o: SceneObject, t: np.ndarray, rng) -> None:
     o.path = dict(o.path or {}, fallen=True)
 
 
-__all__ = ["assign_motion", "camera_path", "place_statics", "KINDS"]
+__all__ = ["KINDS", "assign_motion", "camera_path", "place_statics"]

@@ -9,12 +9,12 @@ triangle's dominant normal axis), so texture density is the same on every surfac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
 
-@lru_cache(maxsize=None)
+@cache
 def primitive(name: str) -> tuple[np.ndarray, np.ndarray]:
     """(positions, normals), each (N, 3) float32, N a multiple of 3 (triangle soup)."""
     if name == "box":

@@ -76,8 +76,7 @@ def parse_prompt(prompt: str) -> ParsedPrompt:
 
     for i, tok in enumerate(tokens):
         word = tok.strip("'-")
-        if word.endswith("'s"):
-            word = word[:-2]
+        word = word.removesuffix("'s")
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if word.isdigit():
             pend_count = max(1, min(int(word), MAX_PER_GROUP))

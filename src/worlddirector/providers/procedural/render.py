@@ -17,7 +17,7 @@ import numpy as np
 from worlddirector.errors import StageError
 from worlddirector.providers.procedural import camera as cam
 from worlddirector.providers.procedural.kinds import KINDS
-from worlddirector.providers.procedural.meshes import Part, primitive, rot_x, rot_y, rot_z
+from worlddirector.providers.procedural.meshes import Part, rot_x, rot_y, rot_z
 from worlddirector.providers.procedural.scene import Scene, SceneObject
 from worlddirector.providers.procedural.settings import LIGHTS
 from worlddirector.providers.procedural.textures import LAYER, TEX_SIZE, texture_array
