@@ -134,3 +134,13 @@ def test_generate_entry_point(tmp_path: Path):
 
     with pytest.raises(BadInputError, match="not empty"):
         generate(req, out)
+
+
+def test_bench_smoke():
+    from worlddirector.bench.generate import run_bench
+
+    rows = run_bench(repeats=1, seconds=1.0, size=(160, 90), fps=8)
+    assert len(rows) == 3
+    for r in rows:
+        assert r["wall"] > 0 and r["render"] > 0 and r["encode"] > 0 and r["cpu"] > 0
+        assert r["wall"] >= r["render_encode_wall"]

@@ -77,4 +77,6 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         """Time the procedural generator (render / encode split) against the 5 s target."""
         from worlddirector.bench.generate import run_bench
 
+        if repeats < 1:
+            raise BadInputError(f"--repeats must be at least 1, got {repeats}")
         run_bench(repeats=repeats, seconds=seconds, size=_parse_size(size), fps=fps)
