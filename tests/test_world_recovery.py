@@ -158,3 +158,33 @@ def test_watchdog_cancels_and_recycles_overrun_job(tmp_path):
             a.stop()
     finally:
         slow.stop()
+
+
+def test_keyed_job_after_crash_resumes_for_the_same_contributor(tmp_path, fake):
+    """A caller's key dies with the process (it is never stored): the watchdog releases the branch,
+    keeping the provider job id; when the same contributor claims again, the paid job is resumed."""
+    db_url = f"sqlite:///{tmp_path}/world.db"
+    env = world_env(tmp_path, db_url, WD_OPENAI_BASE_URL=fake.url, WD_OPENAI_VIDEO_MODEL="gateway-video-1",
+                    WD_CLAIM_LEASE_SECONDS="2", WD_WATCHDOG_INTERVAL_SECONDS="0.5")
+    key = "sk-keyedcrash-5d1c9e7b3a2f4d6e"
+    a = Server(tmp_path, env, "a").start()
+    try:
+        _create(a, "kw")
+        assert httpx.post(f"{a.url}/worlds/kw/scenes", json={"path": "", "apiKey": key}, timeout=30).json()["started"]
+        wait_for(lambda: (scene_row(db_url, "kw", "") or {}).get("provider_job_id"), timeout=60)
+    finally:
+        a.kill9()
+    job_id = fake.jobs()[0]["id"]
+    b = Server(tmp_path, env, "b").start()
+    try:
+        row = wait_for(lambda: (r := scene_row(db_url, "kw", "")) and r["status"] == "pending" and r, timeout=60)
+        assert row["provider_job_id"] == job_id and row["claim_token"] is None
+        r = httpx.post(f"{b.url}/worlds/kw/scenes", json={"path": "", "apiKey": key}, timeout=30).json()
+        assert r["started"]
+        done = wait_for(lambda: (s := httpx.get(f"{b.url}/worlds/kw/scenes", timeout=10).json())["status"]
+                        in ("ready", "failed") and s, timeout=120)
+        assert done["status"] == "ready", done
+        assert [j["id"] for j in fake.jobs()] == [job_id]  # resumed, not paid twice
+        assert [j["provider_job_id"] for j in ledger(db_url)] == [job_id]
+    finally:
+        b.stop()

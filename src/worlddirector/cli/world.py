@@ -170,7 +170,7 @@ def watchdog_cmd(once: bool = typer.Option(True, "--once/--loop", help="One scan
                 break
             time.sleep(svc.settings.watchdog_interval_seconds)
     finally:
-        svc.close()
+        svc.close(wait_for_jobs=True)  # jobs it took over finish here
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

@@ -53,8 +53,10 @@ class InProcessRunner:
         with self._lock:
             return len(self._inflight)
 
-    def shutdown(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop taking jobs. ``wait=False`` abandons running jobs (their leases expire and the
+        watchdog of another process takes them over); ``wait=True`` lets them finish."""
+        self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
 class CeleryRunner:
@@ -73,8 +75,8 @@ class CeleryRunner:
             return
         self.celery.send_task("worlddirector.world.render_scene", args=[ticket.scene_id, ticket.token])
 
-    def shutdown(self) -> None:
-        self.local.shutdown()
+    def shutdown(self, wait: bool = False) -> None:
+        self.local.shutdown(wait)
 
 
 def make_runner(service):

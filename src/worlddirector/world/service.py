@@ -114,11 +114,11 @@ class WorldService:
             self.watchdog.start()
         return self
 
-    def close(self) -> None:
+    def close(self, *, wait_for_jobs: bool = False) -> None:
         if self.watchdog:
             self.watchdog.stop()
         if self.runner:
-            self.runner.shutdown()
+            self.runner.shutdown(wait_for_jobs)
         self.db.dispose()
 
     # ---- worlds ----------------------------------------------------------------------------
