@@ -241,8 +241,10 @@ def generate_clip(prompt: str, out_dir: Path, *, seed: int = 0, seconds: float =
     t_layout = time.perf_counter() - t_start
     progress(0.02, f"{scene.setting}, {len(scene.objects)} objects, camera {scene.cam_move}")
 
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".gen-", dir=out_dir))
+    ok = False
     try:
         from worlddirector.providers.procedural.encode import H264Writer
         from worlddirector.providers.procedural.render import Renderer
@@ -305,6 +307,9 @@ def generate_clip(prompt: str, out_dir: Path, *, seed: int = 0, seconds: float =
         for name in ("video.mp4", GroundTruth.FILENAME, Generation.FILENAME):
             os.replace(tmp / name, out_dir / name)
         progress(1.0, "done")
+        ok = True
         return gen
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not ok and created and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a failed render leaves no empty directory behind
