@@ -139,7 +139,9 @@ def _save(page, name: str, **kw) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(200)
-    page.screenshot(path=str(SHOTS / name), **kw)
+    from PIL import Image
+
+    Image.open(io.BytesIO(page.screenshot(**kw))).convert("RGB").save(SHOTS / name, optimize=True)
 
 
 PROMPT = "a red ball rolls past a blue crate and a green cone in a bright room"
@@ -313,7 +315,8 @@ def test_world_flow(server, browser):
     assert page.is_hidden("#world-progress")
     # Restart returns to the opening scene, which is ready too
     page.click("#world-restart")
-    page.wait_for_function("() => document.querySelector('#world-video').dataset.path === ''", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#world-video').dataset.path === '' "
+                           "&& document.querySelector('#world-video').currentTime > 0.3", timeout=20_000)
     # ...where the explored branch is highlighted as ready (plays instantly) and the others are not
     page.wait_for_selector("#choices .choice.ready")
     assert page.eval_on_selector_all("#choices .choice.ready", "els => els.map(e => e.dataset.path)") == ["0"]
