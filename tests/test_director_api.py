@@ -211,3 +211,31 @@ def test_continue_refuses_a_running_run(env):
     assert r.status_code == 409 and "running" in r.json()["detail"]
     r = client.post("/api/runs/busy/continue", json={"iterations": 0})
     assert r.status_code == 422
+
+
+def test_upload_of_a_real_video_starts_a_run(env, tmp_path):
+    """A small real video goes through the providers' import checks and becomes iteration 1."""
+    pytest.importorskip("worlddirector.providers.uploads")
+    import cv2
+    import numpy as np
+
+    src = tmp_path / "my clip.mp4"
+    w = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"mp4v"), 12, (160, 96))
+    for i in range(18):
+        frame = np.full((96, 160, 3), 40, np.uint8)
+        cv2.rectangle(frame, (10 + 5 * i, 30), (40 + 5 * i, 60), (0, 0, 220), -1)
+        w.write(frame)
+    w.release()
+    client, runs = env
+    r = client.post("/api/uploads", files={"file": ("my clip.mp4", src.read_bytes(), "video/mp4")},
+                    data={"prompt": "a red box slides right"})
+    assert r.status_code == 202, r.text
+    run_id = r.json()["id"]
+    client.post(f"/api/runs/{run_id}/stop")  # the pipeline itself is covered elsewhere
+    it = runs / run_id / "iter-01"
+    assert (it / "video.mp4").stat().st_size > 0 and list(it.glob("original.*"))
+    gen = json.loads((it / "generation.json").read_text())
+    assert gen["provider"] == "upload" and gen["synthetic"] is False
+    assert gen["source"] == "my clip.mp4"
+    listed = {x["id"]: x for x in client.get("/api/runs").json()["runs"]}
+    assert listed[run_id]["source"] == "upload" and listed[run_id]["prompt"] == "a red box slides right"

@@ -710,7 +710,7 @@ async def upload_video(
 
         from worlddirector.providers.uploads import import_video
 
-        await run_in_threadpool(_import_named, import_video, tmp, name, run_dir / "iter-01", settings)
+        await run_in_threadpool(_import_named, import_video, tmp, name, run_dir / "iter-01", settings, prompt)
         _start_clip_job(request, run_dir, prompt, "upload", llm, iterations)
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -720,12 +720,12 @@ async def upload_video(
     return RunCreated(id=run_id, status="queued")
 
 
-def _import_named(import_video, tmp: Path, name: str, out_dir: Path, settings: Settings):
+def _import_named(import_video, tmp: Path, name: str, out_dir: Path, settings: Settings, prompt: str):
     """Import under the person's own file name so generation.json records it, not our temp name."""
     with tempfile.TemporaryDirectory(dir=tmp.parent) as td:
         src = Path(td) / name
         os.replace(tmp, src)
-        return import_video(src, out_dir, settings=settings)
+        return import_video(src, out_dir, settings=settings, prompt=prompt)
 
 
 @router.post("/samples", status_code=202)
