@@ -57,7 +57,7 @@ def test_index_uses_local_import_map_and_no_external_urls(env):
     client, _ = env
     r = client.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    imap = json.loads(re.search(r'<script type="importmap">(.*?)</script>', r.text, re.S).group(1))
+    imap = json.loads(re.search(r'<script type="importmap">(.*?)</script>', r.text, re.DOTALL).group(1))
     assert imap["imports"]["three"] == "/static/vendor/three/build/three.module.js"
     assert imap["imports"]["three/addons/"] == "/static/vendor/three/examples/jsm/"
     # every script, style and library the page loads is served by us
@@ -183,15 +183,15 @@ def test_events_replay_then_end(env):
     with client.stream("GET", "/api/runs/ev/events") as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         text = "".join(r.iter_text())
-    ids = [int(x) for x in re.findall(r"^id: (\d+)$", text, re.M)]
+    ids = [int(x) for x in re.findall(r"^id: (\d+)$", text, re.MULTILINE)]
     assert ids == [1, 2, 3, 4]
-    data = [json.loads(x) for x in re.findall(r"^data: (\{.*\})$", text, re.M)]
+    data = [json.loads(x) for x in re.findall(r"^data: (\{.*\})$", text, re.MULTILINE)]
     assert [d.get("stage") for d in data[:3]] == ["generate", "analyze", "reconstruct"]
     assert text.rstrip().endswith('data: {"status": "finished"}') and "event: end" in text
     # resuming after event 2 (EventSource sends Last-Event-ID) replays only what was missed
     with client.stream("GET", "/api/runs/ev/events", headers={"Last-Event-ID": "2"}) as r:
         text = "".join(r.iter_text())
-    assert [int(x) for x in re.findall(r"^id: (\d+)$", text, re.M)] == [3, 4]
+    assert [int(x) for x in re.findall(r"^id: (\d+)$", text, re.MULTILINE)] == [3, 4]
 
 
 def test_dead_job_is_reported_interrupted(env):

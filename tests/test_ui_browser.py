@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -68,7 +67,7 @@ def server(tmp_path_factory):
     )
     (root / "data").mkdir()
     exe = Path(sys.executable).with_name("worlddirector")
-    log = open(root / "server.log", "w")
+    log = open(root / "server.log", "w")  # noqa: SIM115 -- closed at teardown
     proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], cwd=root, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

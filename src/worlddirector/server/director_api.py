@@ -419,7 +419,7 @@ def config(request: Request) -> dict:
     for name in provider_names():
         try:
             ok, why = get_provider(name).configured()
-        except Exception as exc:  # a provider that cannot even be built is simply not ready
+        except Exception as exc:  # noqa: BLE001 -- a provider that cannot even be built is simply not ready
             ok, why = False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         providers.append({"name": name, "ready": bool(ok), "reason": why})
     d = _defaults(request)
@@ -681,7 +681,7 @@ def _start_clip_job(request: Request, run_dir: Path, prompt: str, provider: str,
 @router.post("/uploads", status_code=202)
 async def upload_video(
     request: Request,
-    file: UploadFile = File(..., description="a video file (mp4, mov, webm, ...)"),
+    file: UploadFile = File(..., description="a video file (mp4, mov, webm, ...)"),  # noqa: B008
     prompt: str = Form("", max_length=2000, description="what the video shows (used to revise it)"),
     llm: str = Form("offline", max_length=64),
     iterations: int | None = Form(None, ge=1, le=20),
