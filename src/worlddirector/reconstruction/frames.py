@@ -49,6 +49,8 @@ def decode(video: Path) -> DecodedVideo:
     import av
 
     video = Path(video)
+    if video.is_dir():
+        raise BadInputError(f"{video}: is a directory, not a video file")
     if not video.is_file():
         raise BadInputError(f"{video}: file not found")
     try:
