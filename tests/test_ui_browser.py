@@ -185,6 +185,7 @@ def test_director_flow(server, browser, tmp_path):
 
     page.fill("#prompt", PROMPT)
     page.fill("#iterations", "1")
+    page.fill("#target", "1")  # always revise, whatever this take scores
     page.fill("#seed", str(seed))
     page.click("#generate")
     page.wait_for_function("() => location.hash.startsWith('#/director/')")
@@ -209,6 +210,22 @@ def test_director_flow(server, browser, tmp_path):
     page.wait_for_timeout(500)
     drawn_std = _pixel_std(page.locator("#world-canvas").screenshot())
     assert drawn_std > blank_std + 8, (drawn_std, blank_std)
+
+    # walk mode: W moves the camera at eye height; Reset view puts it back
+    before = page.evaluate("() => window.__wdViewer.camera.position.toArray()")
+    page.click("#mode-walk")
+    page.focus("#world-canvas")
+    page.keyboard.down("w")
+    page.wait_for_timeout(700)
+    page.keyboard.up("w")
+    after = page.evaluate("() => window.__wdViewer.camera.position.toArray()")
+    assert abs(after[1] - 1.6) < 1e-6 and (after[0], after[2]) != (before[0], before[2])
+    page.click("#reset-view")
+    assert page.evaluate("() => window.__wdViewer.camera.position.toArray()") == before
+    # the point cloud toggles
+    page.check("#toggle-points")
+    assert page.evaluate("() => !window.__wdViewer.points || window.__wdViewer.points.visible")
+    page.uncheck("#toggle-points")
 
     report = json.loads(urllib.request.urlopen(f"{server}/api/runs/{run_id}/files/iter-01/agent_report.json").read())
     assert report["violations"], "the agents found nothing to mark in this clip"

@@ -54,6 +54,7 @@ function fillChoices(cfg) {
   llm.replaceChildren(...cfg.llms.map((n) => h("option", { value: n }, n)));
   llm.value = cfg.llms.includes(cfg.default_llm) ? cfg.default_llm : cfg.llms[0];
   $("#iterations").value = cfg.defaults.iterations;
+  $("#target").value = cfg.defaults.target;
   const keyNeeded = () => {
     const p = cfg.providers.find((x) => x.name === prov.value);
     $("#key-wrap").hidden = !((p && !p.ready) || llm.value !== "offline");
@@ -86,6 +87,8 @@ function bindForm() {
       iterations: Number($("#iterations").value) || undefined,
       seed: Math.max(0, Math.floor(Number($("#seed").value) || 0)),
     };
+    const target = Number($("#target").value);
+    if (target > 0 && target <= 1) body.target = target;
     const key = $("#api-key").value.trim();
     if (key && !$("#key-wrap").hidden) body.apiKey = key;
     await startAndOpen(() => api("/api/runs", { method: "POST", body }), $("#generate"));
