@@ -65,7 +65,8 @@ def _make(name: str) -> np.ndarray:
     n = fbm(rng)
     sp = _speckle(rng, s, 0.004)
     if name == "detail":
-        g = 0.78 + 0.22 * n - 0.18 * sp
+        # strong enough for feature matching on objects, mild enough that the object's colour reads true
+        g = 0.64 + 0.36 * n - 0.3 * sp
         return _rgb(g, (0, 0, 0), (255, 255, 255))
     if name == "skin":
         return _rgb(0.85 + 0.15 * n, (0, 0, 0), (255, 255, 255))
@@ -80,7 +81,9 @@ def _make(name: str) -> np.ndarray:
         return _rgb(np.clip(g, 0, 1), (0, 0, 0), (255, 245, 225))
     if name == "metal":
         brushed = fbm(rng, base=64, octaves=2)
-        g = 0.7 + 0.15 * brushed + 0.1 * n - 0.25 * sp
+        panels = ((xx * 4) % 1.0 < 0.015) | ((yy * 4) % 1.0 < 0.015)
+        g = 0.58 + 0.2 * brushed + 0.2 * n - 0.35 * sp
+        g = np.where(panels, 0.3, g)
         rivets = ((xx * 8) % 1.0 - 0.5) ** 2 + ((yy * 8) % 1.0 - 0.5) ** 2 < 0.002
         g = np.where(rivets, 0.4, g)
         return _rgb(np.clip(g, 0, 1), (0, 0, 0), (240, 245, 255))
@@ -134,7 +137,7 @@ def _make(name: str) -> np.ndarray:
         g = np.where(cracks, g * 0.4, g)
         return _rgb(np.clip(g, 0, 1), (45, 40, 35), (185, 175, 160))
     if name == "concrete":
-        g = 0.55 + 0.25 * n + 0.15 * fbm(rng, base=64, octaves=2) - 0.3 * sp
+        g = 0.45 + 0.32 * n + 0.25 * fbm(rng, base=64, octaves=2) - 0.4 * sp
         seams = ((xx * 2) % 1.0 < 0.01) | ((yy * 2) % 1.0 < 0.01)
         g = np.where(seams, 0.3, g)
         return _rgb(np.clip(g, 0, 1), (50, 50, 52), (210, 208, 200))
@@ -167,7 +170,7 @@ def hash_name(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-VERSION = 2  # bump when any texture changes (invalidates the disk cache)
+VERSION = 4  # bump when any texture changes (invalidates the disk cache)
 
 
 def _cache_path():
