@@ -239,3 +239,20 @@ def test_upload_of_a_real_video_starts_a_run(env, tmp_path):
     assert gen["source"] == "my clip.mp4"
     listed = {x["id"]: x for x in client.get("/api/runs").json()["runs"]}
     assert listed[run_id]["source"] == "upload" and listed[run_id]["prompt"] == "a red box slides right"
+
+
+def test_serve_refuses_a_bad_or_busy_port():
+    """``worlddirector serve`` says why in one line and exits non-zero (no traceback)."""
+    import socket
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).with_name("worlddirector"))
+    r = subprocess.run([exe, "serve", "--port", "70000"], check=False, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "between 1 and 65535" in r.stderr and "Traceback" not in r.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([exe, "serve", "--port", str(port)], check=False, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr

@@ -268,6 +268,9 @@ def test_director_flow(server, browser, tmp_path):
     assert any(i["n"] == 2 for i in run["iterations"]) or run["run"]["params"]["iterations"] == 2
     _api(server, f"/api/runs/{run_id}/stop", {})  # do not leave work running for the next test
 
+    # progress came over server-sent events
+    assert any(r.url.startswith(f"{server}/api/runs/{run_id}/events") for r in net.requests)
+
     # the run is in the history and reopens
     page.goto(server + "/#/director")
     page.wait_for_selector(f"#history button[data-run='{run_id}']")
