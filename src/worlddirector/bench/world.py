@@ -270,6 +270,9 @@ def bench_database(label: str, url: str, *, bursts: int, claims: int, clients: i
 
 def run(*, bursts: int = 20, claims: int = 200, clients: int = 200, seconds: float = 10.0,
         postgres_url: str | None = None) -> list[dict]:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     results = []
     tmp = Path(tempfile.mkdtemp(prefix="wd-bench-sqlite-"))
     try:

@@ -120,8 +120,15 @@ async def get_scene(
 
 @router.post("/worlds/{world_id}/scenes", response_model=ClaimResult, responses={401: {"description": "key needed"},
                                                                                    429: {"description": "rate limited"}})
-def claim_scene(world_id: str, body: ClaimRequest, request: Request):
-    return _service(request).claim(world_id, body.path, body.api_key, _client_ip(request))
+async def claim_scene(world_id: str, body: ClaimRequest, request: Request):
+    """Claim a branch. A claim on a branch already ready is answered from the scene cache on the
+    event loop; everything else (the compare-and-set) runs on a worker thread."""
+    svc = _service(request)
+    ip = _client_ip(request)
+    fast = svc.claim_ready_fast(world_id, body.path, ip)
+    if fast is not None:
+        return Response(fast, media_type="application/json")
+    return await run_in_threadpool(svc.claim, world_id, body.path, body.api_key, ip)
 
 
 @router.post("/worlds/{world_id}/scenes/{path:path}/retry", response_model=ClaimResult,

@@ -251,7 +251,8 @@ def run_scene_job(service, scene_id: int, token: str, api_key: SecretStr | None 
         now = time.time()
         with service.db.write() as c:
             transition(c, scene_id, expect=set(ACTIVE), to=S.FAILED, token=token, now=now, failure_code=code,
-                       failure_message=msg, finished_at=now, lease_expires_at=None, progress_message="failed")
+                       failure_message=msg, finished_at=now, lease_expires_at=None, progress_message="failed",
+                       provider_job_id=None)  # a failed paid job is never resumed (the ledger keeps its id)
         _ledger_update(service, job_row, status="failed", finished_at=now)
         service.storage.delete_prefix(prefix)
         shutil.rmtree(work, ignore_errors=True)

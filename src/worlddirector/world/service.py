@@ -96,6 +96,7 @@ class WorldService:
         self._contrib_limit = SlidingWindow(self.ws.claim_rate_per_contributor, self.ws.claim_rate_window_seconds)
         self._world_cache: dict[str, tuple[float, dict]] = {}
         self._scene_cache: dict[tuple[str, str], tuple[float, bytes]] = {}
+        self._ready_keys: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -226,7 +227,10 @@ class WorldService:
         ttl = self.ws.scene_cache_seconds
         key = (world_id, path or "")
         now = time.monotonic()
-        data = self.get_scene(world_id, path).model_dump_json(by_alias=True).encode()
+        view = self.get_scene(world_id, path)
+        data = view.model_dump_json(by_alias=True).encode()
+        if view.status == S.READY:
+            self._ready_keys.add(key)  # ready is terminal: it stays ready
         if ttl > 0:
             if len(self._scene_cache) > 10_000:
                 self._scene_cache.clear()
@@ -363,6 +367,21 @@ class WorldService:
         self._ip_limit.hit(f"ip:{client_ip}", "claims from your address")
         return self._claim_or_retry(w, canon, api_key, client_ip, expect={S.PENDING})
 
+    def claim_ready_fast(self, world_id: str, path: str | None, client_ip: str | None) -> bytes | None:
+        """The common claim, on a branch that already exists, answered from the scene cache.
+
+        ``ready`` is terminal, so a cached ready view is a correct answer to a claim (the claim could
+        never start anything). Returns the ClaimResult JSON, or ``None`` to take the full path.
+        """
+        key = (world_id, path or "")
+        if key not in self._ready_keys:
+            return None
+        data = self.cached_scene(world_id, path)
+        if data is None:
+            return None
+        self._ip_limit.hit(f"ip:{client_ip}", "claims from your address")
+        return b'{"status":"ready","started":false,"scene":' + data + b"}"
+
     def retry(
         self, world_id: str, path: str | None, api_key: SecretStr | None = None, client_ip: str | None = None
     ) -> ClaimResult:
@@ -392,7 +411,8 @@ class WorldService:
             self._contrib_limit.check(who, "branch generations from you")
             token = uuid.uuid4().hex
             now = time.time()
-            resume_job = row["provider_job_id"] if row["claimant"] == who else None
+            # a branch released after a crash keeps its paid job for the contributor who started it
+            resume_job = row["provider_job_id"] if (row["status"] == S.PENDING and row["claimant"] == who) else None
             with self.db.write() as c:
                 started = transition(
                     c, row["id"], expect=expect, to=S.QUEUED, now=now,
