@@ -388,3 +388,34 @@ def test_cli_runs_and_writes_the_report(tmp_path):
     assert "floating" in p.stdout and "agent_report.json" in p.stdout
     rep = AgentReport.load(tmp_path)
     assert rep.seed == 1 and rep.n_agents == 2 and of_type(rep, "floating")
+
+
+# ---------------------------------------------------------------- unseen supports
+
+
+def _write_ply(path: Path, pts: np.ndarray) -> None:
+    header = (f"ply\nformat binary_little_endian 1.0\nelement vertex {len(pts)}\nproperty float x\nproperty float y\n"
+              "property float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n")
+    dt = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("r", "u1"), ("g", "u1"), ("b", "u1")])
+    a = np.zeros(len(pts), dtype=dt)
+    a["x"], a["y"], a["z"] = pts[:, 0], pts[:, 1], pts[:, 2]
+    path.write_bytes(header.encode() + a.tobytes())
+
+
+def test_points_of_a_pole_under_a_raised_box_are_its_support(tmp_path):
+    world = make_world([box("shade", (1, 1, 1.6), (0.5, 0.5, 0.6), label="lamp"),
+                        box("hover", (-2, 1, 1.0), (0.6, 0.6, 0.6))])
+    pole = np.array([[1.0, 1.0, z] for z in np.linspace(0.2, 1.2, 8)])
+    floor = np.array([[x, y, 0.0] for x in np.linspace(-4, 4, 9) for y in np.linspace(-3, 3, 7)])
+    _write_ply(tmp_path / "points.ply", np.vstack([pole, floor]))
+    rep = run(tmp_path, world)
+    assert [v.object_id for v in of_type(rep, "floating")] == ["hover"]
+    assert "shade" in rep.stats["presumed_supported"] and "points under it" in rep.stats["presumed_supported"]["shade"]
+
+
+def test_a_high_shade_on_an_unseen_stem_is_presumed_supported(tmp_path):
+    # base 1.3 m up, 0.4 m tall: the top of a lamp whose pole the reconstruction did not see
+    world = make_world([box("shade", (1, 1, 1.5), (0.5, 0.5, 0.4), label="lamp")])
+    rep = run(tmp_path, world)
+    assert of_type(rep, "floating") == []
+    assert "own height" in rep.stats["presumed_supported"]["shade"]

@@ -39,6 +39,7 @@ from worlddirector.simulation.inputs import load_analysis, load_world
 from worlddirector.simulation.mjcf import AgentSpec
 from worlddirector.simulation.placement import Cameras
 from worlddirector.simulation.settle import settle
+from worlddirector.simulation.support import extend_to_floor, find_supports, read_ply_points, stem_prior
 
 log = get_logger(__name__)
 
@@ -84,6 +85,21 @@ def simulate(
     t = time.perf_counter()
     obstacles = obstacle_boxes(world)
     walls = wall_boxes(world)
+    # unseen stems (lamp poles, tree trunks): from points.ply when it shows them, else a shape prior
+    presumed: dict[str, str] = {}
+    if world.method == "multiview":
+        pts = read_ply_points(run_dir / world.files.get("points", "points.ply"))
+        if pts is None:
+            stats["skipped_checks"].append("support columns: points.ply missing or unreadable")
+        for i, sup in find_supports(obstacles, pts).items():
+            presumed[obstacles[i].id] = (f"{sup.n_points} points under it reach down to {sup.lowest:.2f} m "
+                                         "(a pole, trunk or legs the boxes do not show)")
+        for b in obstacles:
+            why = stem_prior(b)
+            if why and b.id not in presumed:
+                presumed[b.id] = why
+        obstacles = [extend_to_floor(b) if b.id in presumed else b for b in obstacles]
+    stats["presumed_supported"] = presumed
     res = settle(obstacles, walls, seconds=SETTLE_SECONDS)
     guessed = world.method != "multiview"
     if guessed:

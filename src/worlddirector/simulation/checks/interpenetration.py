@@ -25,6 +25,7 @@ REL_DEPTH = 0.12  # of the thinner box's smallest dimension
 MIN_CONFIDENCE = 0.3
 TRACK_MIN_DEPTH = 0.15  # m of the centre inside an obstacle footprint
 TRACK_MIN_FRAMES = 3
+TRACK_MAX_INSIDE = 2.0  # s: a pass through takes about (widths) / (speed)
 TRACK_MIN_SIZE = 0.25  # m: smaller tracked blobs are too uncertain to place
 
 
@@ -78,6 +79,8 @@ def tracked_interpenetration(world: World, obstacles: list[Box], walls: list[Box
             s, e = run
             if s == 0 or e == len(pos) - 1:
                 continue  # must be seen outside, then inside, then outside again
+            if m.trajectory[e].time - m.trajectory[s].time > TRACK_MAX_INSIDE:
+                continue  # lingering "inside" for seconds is a misplaced (occluded) track, not a pass
             loc_in = b.local_xy(pos[s - 1: s, :2])[0]
             loc_out = b.local_xy(pos[e + 1: e + 2, :2])[0]
             axis = int(np.argmax(np.abs(loc_in) / np.array([b.size[0], b.size[1]])))
