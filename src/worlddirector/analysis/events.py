@@ -38,6 +38,8 @@ MATCH_COLOR = 30.0
 JUMP_SIZES = 1.0
 JUMP_RATIO = 5.0
 RESIZE_RATIO = 1.35
+RESIZE_CORR = 0.95
+RESIZE_MIN_RAMP = 12
 
 
 @dataclass
@@ -282,8 +284,10 @@ def _drift(v: np.ndarray) -> tuple[float, int] | None:
     drift = sm - base
     k_end = int(np.argmax(np.abs(drift)))
     final = float(drift[k_end])
-    ramp = drift[: k_end + 1]
-    if len(ramp) < 4 or np.std(ramp) == 0 or abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) <= 0.8:
+    quiet = np.nonzero(np.abs(drift[: k_end + 1]) < 0.1 * abs(final))[0]
+    k_start = int(quiet[-1]) if len(quiet) else 0
+    ramp = drift[k_start: k_end + 1]  # from the last quiet point to the peak
+    if len(ramp) < RESIZE_MIN_RAMP or np.std(ramp) == 0 or abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) <= RESIZE_CORR:
         return None
     if abs(final) <= np.log(RESIZE_RATIO):
         return None
@@ -292,7 +296,8 @@ def _drift(v: np.ndarray) -> tuple[float, int] | None:
 
 def resize_events(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> list[RawEvent]:
     """``resize``: the perspective-normalised size (see :func:`perspective_log_size`) ramps by
-    more than ``log(RESIZE_RATIO)`` steadily (|correlation with time| > 0.8 up to the peak). (A
+    more than ``log(RESIZE_RATIO)`` steadily (|correlation with time| > RESIZE_CORR = 0.95 over a ramp of
+    at least RESIZE_MIN_RAMP = 12 detections: looser settings tripled false events on bench clips). (A
     width/top form for boxes cut by the bottom border, :func:`_top_series`, was measured to add
     more false events than it found, so it is not used.)"""
     h, w = frame_shape

@@ -51,11 +51,12 @@ def bench_cmd(
     seconds: float = typer.Option(4.0, "--seconds", min=1.0, help="Clip length for the accuracy part."),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Repeats for the speed measurement."),
     work: Path = typer.Option(None, "--work", help="Cache clips here (default: a temp dir that is kept between runs)."),
+    reuse: bool = typer.Option(False, "--reuse", help="Reuse cached analyses of cached clips (only after no code change)."),
 ) -> None:
     """AUROC of each metric per defect type, event precision/recall by frame, and speed vs decode."""
     from worlddirector.bench.analysis import run_bench
 
-    ok = run_bench(seeds=seeds, seconds=seconds, repeats=repeats, work=work)
+    ok = run_bench(seeds=seeds, seconds=seconds, repeats=repeats, work=work, reanalyse=not reuse)
     if not ok:
         raise typer.Exit(1)
 
