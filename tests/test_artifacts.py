@@ -33,3 +33,8 @@ def test_nan_is_rejected(tmp_path):
     )
     with pytest.raises(BadInputError):
         AgentReport.load(tmp_path)
+
+
+def test_saved_artifacts_are_world_readable(tmp_path):
+    p = AgentReport(seed=1, n_agents=1, sim_seconds=1.0, violations=[], replay=Replay()).save(tmp_path)
+    assert p.stat().st_mode & 0o044 == 0o044

@@ -37,6 +37,7 @@ class Artifact(BaseModel):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; artifacts are meant to be read by people and servers
         os.replace(tmp, path)
         return path
 

@@ -33,7 +33,8 @@ def generate(request: VideoRequest, out_dir: Path, *, provider: str = "procedura
     prov = get_provider(provider)
     if provider == "procedural":
         return prov.generate(request, out_dir, on_progress=on_progress, force=force)
+    # A caller's own key stands in for the operator's: only refuse when neither is there.
     ok, why = prov.configured()
-    if not ok:
+    if not ok and request.api_key is None:
         raise BadInputError(f"provider {provider!r} is not configured: {why}")
     return prov.generate(request, out_dir, on_progress=on_progress)
