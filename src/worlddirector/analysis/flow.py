@@ -13,6 +13,7 @@ image, so the residual of a pixel against it is "motion not explained by the cam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -120,9 +121,14 @@ def flow_pair(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PR
     return _dis(preset).calc(a, b, None)
 
 
+@lru_cache(maxsize=8)
+def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+
+
 def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarray:
     """Backward-warp ``img`` by ``t * flow`` (sample img at x + t*flow(x))."""
     h, w = flow.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    gx, gy = _pixel_grid(h, w)
     return cv2.remap(img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from worlddirector.analysis.flow import MotionField
+from worlddirector.analysis.flow import MotionField, _pixel_grid
 
 K = 8
 BG_FRACTION = 0.12
@@ -182,9 +182,10 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
             if p < len(motion.flow) and p + 1 < b:
                 f = motion.flow[p]
                 h, w = f.shape[:2]
-                gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-                pts = np.stack([gx, gy], -1).reshape(-1, 1, 2).astype(np.float64)
-                cam = cv2.perspectiveTransform(pts, motion.homography[p]).reshape(h, w, 2) - np.stack([gx, gy], -1)
+                gx, gy = _pixel_grid(h, w)
+                grid = np.stack([gx, gy], -1)
+                cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64),
+                                               motion.homography[p]).reshape(h, w, 2) - grid
                 mm = np.linalg.norm(f - cam, axis=2) > MOTION_PX
             dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p)
             H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)
