@@ -31,6 +31,7 @@ from typing import Any
 from worlddirector.bench.common import console, read_prompts, table, verdict
 
 PROMPTS_FILE = "loop_prompts.txt"
+VISUAL = ("floating", "interpenetration", "pop_in", "pop_out", "flicker", "teleport", "size_drift")
 
 
 def _env() -> None:
@@ -62,7 +63,15 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     first, last = its[0], its[-1]
     within3 = [i for i in its if i.index <= 3 and i.overall is not None]
     best = max(within3, key=lambda i: (i.overall, -i.index))
+    def injected(it) -> int | None:
+        """Defects the generator really injected (ground truth: evaluation only, never the loop)."""
+        gt = Path(job["out"]) / it.dir / "ground_truth.json"
+        if not gt.exists():
+            return None
+        return sum(1 for d in json.loads(gt.read_text()).get("defects", []) if d["type"] in VISUAL)
+
     row.update(
+        gt_first=injected(first), gt_best=injected(best),
         status="ok", stop=run.stop_reason, iterations=len(its), best_iteration=best.index,
         v_first=first.violations, v_best=best.violations, v_last=last.violations,
         o_first=first.overall, o_best=best.overall, o_last=last.overall,
@@ -87,6 +96,7 @@ def quality(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "o_first": _med([r["o_first"] for r in ok]), "o_best": _med([r["o_best"] for r in ok]),
         "o_last": _med([r["o_last"] for r in ok]), "intent_best": _med([r["intent_best"] for r in ok]),
         "total_first": sum(r["v_first"] for r in ok), "total_best": sum(r["v_best"] for r in ok),
+        "gt_first": sum(r.get("gt_first") or 0 for r in ok), "gt_best": sum(r.get("gt_best") or 0 for r in ok),
     }
     m["cut"] = (1 - m["v_best"] / m["v_first"]) if m["v_first"] else None
     m["total_cut"] = (1 - m["total_best"] / m["total_first"]) if m["total_first"] else None
@@ -112,7 +122,7 @@ def time_full_iteration(out: Path, *, agents: int, sim_seconds: float) -> dict[s
 
 
 def run_bench(*, n_prompts: int = 0, seeds: int = 2, iterations: int = 3, size=(320, 180), seconds: float = 3.0,
-              jobs: int = 1, timing: bool = True, out: Path | None = None, agents: int = 8,
+              jobs: int = 1, timing: bool = True, quality_runs: bool = True, out: Path | None = None, agents: int = 8,
               sim_seconds: float = 30.0, target: float = 0.85, fps: int = 24) -> dict[str, Any]:
     prompts = read_prompts(PROMPTS_FILE)
     if n_prompts:
@@ -129,6 +139,8 @@ def run_bench(*, n_prompts: int = 0, seeds: int = 2, iterations: int = 3, size=(
          "sim_seconds": sim_seconds}
         for k, p in enumerate(prompts) for s in range(seeds)
     ]
+    if not quality_runs:
+        jobs_list = []
     console.print(f"bench loop: {len(prompts)} prompts x {seeds} seeds, up to {iterations} iterations, "
                   f"{size[0]}x{size[1]} {seconds:g} s clips, {jobs} worker(s); runs in {out}")
     rows: list[dict[str, Any]] = []
@@ -147,13 +159,34 @@ def run_bench(*, n_prompts: int = 0, seeds: int = 2, iterations: int = 3, size=(
                     rows.append(r)
                     prog.advance(task)
     quality_wall = time.perf_counter() - t0
+    result: dict[str, Any] = {"rows": rows, "quality_wall": quality_wall}
+    if rows:
+        result["quality"] = report_quality(rows, quality_wall)
+    if timing:
+        tm = time_full_iteration(out / "timing", agents=agents, sim_seconds=sim_seconds)
+        split = tm["split"]
+        table("One full offline iteration (8 s, 640x360, 24 fps)", ["stage", "seconds", "share"],
+              [[s, round(v, 2), f"{v / max(1e-9, sum(split.values())):.0%}"] for s, v in split.items()]
+              + [["total (stages)", round(sum(split.values()), 2), ""], ["wall", round(tm["wall"], 2),
+                                                                         verdict(tm["wall"] <= 30.0) + " (<= 30 s)"]])
+        load = os.getloadavg()[0]
+        console.print(f"load average during timing: {load:.1f} on {os.cpu_count()} cores")
+        result["timing"] = {**tm, "load": load}
+    (out / "bench_loop.json").write_text(json.dumps(result, indent=1, default=str))
+    if tmp is not None:
+        tmp.cleanup()
+    return result
 
+
+def report_quality(rows: list[dict[str, Any]], quality_wall: float) -> dict[str, Any]:
     def f(v, nd=3):
         return "–" if v is None else (f"{v:.{nd}f}" if isinstance(v, float) else str(v))
 
-    table("Per run: iteration 1 -> best (last)", ["prompt", "seed", "violations", "overall", "intent", "iters", "stop"], [
+    table("Per run: iteration 1 -> best (last)",
+          ["prompt", "seed", "violations", "injected", "overall", "intent", "iters", "stop"], [
         [r["prompt"][:48], r["seed"],
          f"{f(r.get('v_first'))} -> {f(r.get('v_best'))} ({f(r.get('v_last'))})",
+         f"{f(r.get('gt_first'))} -> {f(r.get('gt_best'))}",
          f"{f(r.get('o_first'))} -> {f(r.get('o_best'))} ({f(r.get('o_last'))})",
          f(r.get("intent_best")), f(r.get("iterations")), r.get("stop") or (r.get("error") or "")[:40]]
         for r in rows])
@@ -177,6 +210,8 @@ def run_bench(*, n_prompts: int = 0, seeds: int = 2, iterations: int = 3, size=(
          "cut >= 50%", f"{verdict(cut_ok)} ({cut_txt})"],
         ["violations (sum)", q["total_first"], q["total_best"], "", "",
          "–" if q["total_cut"] is None else f"{q['total_cut']:.0%} cut"],
+        ["injected visual defects (sum, ground truth)", q["gt_first"], q["gt_best"], "", "",
+         "–" if not q["gt_first"] else f"{1 - q['gt_best'] / q['gt_first']:.0%} fewer"],
         ["overall", f(q["o_first"]), f(q["o_best"]), f(q["o_last"]), "up",
          verdict(q["o_best"] is not None and q["o_first"] is not None and q["o_best"] > q["o_first"])],
         ["intent similarity", "1.000", f(q["intent_best"]), "", ">= 0.75",
@@ -184,16 +219,4 @@ def run_bench(*, n_prompts: int = 0, seeds: int = 2, iterations: int = 3, size=(
         ["runs failed", "", "", "", "0", verdict(q["failed"] == 0)],
     ])
     console.print(f"quality runs took {quality_wall:.0f} s wall")
-    result: dict[str, Any] = {"rows": rows, "quality": q, "quality_wall": quality_wall}
-    if timing:
-        tm = time_full_iteration(out / "timing", agents=agents, sim_seconds=sim_seconds)
-        split = tm["split"]
-        table("One full offline iteration (8 s, 640x360, 24 fps)", ["stage", "seconds", "share"],
-              [[s, round(v, 2), f"{v / max(1e-9, sum(split.values())):.0%}"] for s, v in split.items()]
-              + [["total (stages)", round(sum(split.values()), 2), ""], ["wall", round(tm["wall"], 2),
-                                                                         verdict(tm["wall"] <= 30.0) + " (<= 30 s)"]])
-        result["timing"] = tm
-    (out / "bench_loop.json").write_text(json.dumps(result, indent=1, default=str))
-    if tmp is not None:
-        tmp.cleanup()
-    return result
+    return q

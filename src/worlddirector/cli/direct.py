@@ -170,6 +170,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         seconds: float = typer.Option(3.0, "--seconds", help="Clip length for the quality runs."),
         jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Runs at the same time (worker processes)."),
         timing: bool = typer.Option(True, "--timing/--no-timing", help="Also time one full 8 s 640x360 iteration."),
+        quality_runs: bool = typer.Option(True, "--quality/--no-quality", help="Run the quality runs (else timing only)."),
         out: Path = typer.Option(None, "--out", help="Keep the runs here (default: a temporary directory)."),
         agents: int = typer.Option(8, "--agents"),
         sim_seconds: float = typer.Option(30.0, "--sim-seconds"),
@@ -179,7 +180,8 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         from worlddirector.bench.loop import run_bench
 
         run_bench(n_prompts=prompts, seeds=seeds, iterations=iterations, size=_size(size), seconds=seconds,
-                  jobs=jobs, timing=timing, out=out, agents=agents, sim_seconds=sim_seconds)
+                  jobs=jobs, timing=timing, quality_runs=quality_runs, out=out, agents=agents,
+                  sim_seconds=sim_seconds)
 
 
 def _f(v) -> str:
