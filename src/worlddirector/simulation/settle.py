@@ -98,8 +98,8 @@ def settle(obstacles: list[Box], walls: list[Box], seconds: float = 1.5, drop_to
     model = mujoco.MjModel.from_xml_string(settle_mjcf(boxes, walls, exclude))
     for i in wall_hit:
         gid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, f"obg{i}")
-        model.geom_conaffinity[gid] = 1  # floor only
-        model.geom_contype[gid] = 2
+        model.geom_contype[gid] = 0  # touches the floor (its contype 1) and nothing else
+        model.geom_conaffinity[gid] = 1
     data = mujoco.MjData(model)
     body_ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"ob{i}") for i in range(n)]
     mujoco.mj_forward(model, data)

@@ -18,7 +18,7 @@ DROP_TOL = 0.12  # m: bases this close to the floor are fitting noise
 REL_DROP_TOL = 0.1  # of the box's height: bigger boxes are fitted less tightly
 TILT_DEG = 20.0
 SLIDE_TOL = 0.25  # m
-MIN_CONFIDENCE = 0.4  # about 13+ supporting points: fewer is often the visible top of a thin-legged thing
+MIN_CONFIDENCE = 0.5  # about 18+ supporting points: fewer is often the visible top of a thin-legged thing
 
 
 def drop_threshold(height: float) -> float:

@@ -23,6 +23,8 @@ from worlddirector.simulation.settle import Overlap
 MIN_DEPTH = 0.06  # m
 REL_DEPTH = 0.12  # of the thinner box's smallest dimension
 MIN_CONFIDENCE = 0.3
+MIN_WALL_DEPTH = 0.15  # m
+MIN_WALL_CONFIDENCE = 0.5
 TRACK_MIN_DEPTH = 0.15  # m of the centre inside an obstacle footprint
 TRACK_MIN_FRAMES = 3
 TRACK_MAX_INSIDE = 2.0  # s: a pass through takes about (widths) / (speed)
@@ -30,6 +32,10 @@ TRACK_MIN_SIZE = 0.25  # m: smaller tracked blobs are too uncertain to place
 
 
 def depth_threshold(a: Box, b: Box) -> float:
+    if b.kind == "wall":
+        # reconstruction completes boxes seen from one side by growing them away from the camera,
+        # i.e. towards the wall behind them: wall overlaps need more depth and a well-seen box
+        return max(MIN_WALL_DEPTH, REL_DEPTH * min(a.size))
     return max(MIN_DEPTH, REL_DEPTH * min(min(a.size), min(b.size)))
 
 
@@ -38,7 +44,7 @@ def rest_interpenetration(overlaps: list[Overlap], obstacles: list[Box], walls: 
     for o in overlaps:
         a = obstacles[o.a]
         b = obstacles[o.b] if o.b >= 0 else walls[-1 - o.b]
-        if min(a.confidence, b.confidence) < MIN_CONFIDENCE:
+        if min(a.confidence, b.confidence) < (MIN_WALL_CONFIDENCE if b.kind == "wall" else MIN_CONFIDENCE):
             continue
         thr = depth_threshold(a, b)
         if o.depth <= thr:
