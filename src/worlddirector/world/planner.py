@@ -32,9 +32,16 @@ def plan_scene(
     seconds: float,
     api_key: SecretStr | None = None,
     settings=None,
+    summary_model: str | None = None,
 ):
-    """Return a :class:`worlddirector.llm.ScenePlan` for the scene at ``path``."""
-    from worlddirector.llm import Ancestor, PlanContext, get_llm
+    """Return a :class:`worlddirector.llm.ScenePlan` for the scene at ``path``.
+
+    With a model backend and a ``STATE_SUMMARY_MODEL`` (the seed's separate summariser; blank
+    disables it), the state summary is rewritten by ``summarize_state`` from the parent's summary and
+    the new scene. The offline backend's plan already carries a summary consistent with its prompt,
+    so it is used as is.
+    """
+    from worlddirector.llm import Ancestor, PlanContext, SummaryContext, get_llm
 
     key = api_key.get_secret_value() if api_key and api_key.get_secret_value() else None
     llm = get_llm(llm_name, api_key=key, settings=settings)
@@ -48,4 +55,10 @@ def plan_scene(
         ancestors=[Ancestor(prompt=a.prompt, choice=a.choice_label, state_summary=a.state_summary or "") for a in ancestors],
         seconds=seconds,
     )
-    return llm.plan_scene(ctx)
+    plan = llm.plan_scene(ctx)
+    if not llm.offline and (summary_model or "").strip():
+        st = llm.summarize_state(SummaryContext(base_prompt=base_prompt, previous_summary=parent_summary,
+                                                scene_prompt=plan.scene_prompt, choice=choice_label))
+        text = st.summary + ("" if not st.facts else " Facts: " + "; ".join(st.facts))
+        plan = plan.model_copy(update={"state_summary": text})
+    return plan

@@ -179,6 +179,7 @@ def run_scene_job(service, scene_id: int, token: str, api_key: SecretStr | None 
                     llm_name=world["llm"], base_prompt=world["base_prompt"], guidance=world["guidance"],
                     path=row["path"], choice_label=row["choice_label"], ancestors=ancestors,
                     seconds=world["seconds"], api_key=api_key, settings=service.settings,
+                    summary_model=world["summary_model"],
                 )
                 row["prompt"] = plan.scene_prompt
                 row["choices"] = [c.model_dump() for c in plan.choices]
