@@ -4,7 +4,8 @@ Every clip in ``benchmarks/simulation_prompts.txt`` runs the whole chain the pro
 generate (procedural, with the listed defects) → analyze → reconstruct → simulate. Then, per
 violation type, a clip is a *true positive* when ``ground_truth.json`` lists a defect of that type
 and the agent report has at least one violation of that type (clip-level precision/recall).
-Clean clips (``none``) count every physical or continuity finding as false; ``agent_stuck`` and
+Clean clips (``none``) count every finding of the six target types as false (and, reported
+apart, every physical or continuity finding); ``agent_stuck`` and
 ``unreachable_area`` are real findings about a world, not generator defects, so they are shown
 apart. Speed: simulated seconds per wall second of the agent phase with 8 agents (median over
 clips), the target being 50x real time.
@@ -141,7 +142,8 @@ def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float =
     table("Simulation findings vs ground truth (clip level)",
           ["type", "clips with it", "TP", "FP", "FN", "precision", "recall", "target P>=0.9 R>=0.8"], rows)
     clean = [o for o in outcomes if o.case.defects == "none" and o.error is None]
-    fp_clean = [sum(n for t, n in o.found.items() if t in DEFECT_LIKE) for o in clean]
+    fp_clean = [sum(n for t, n in o.found.items() if t in TARGET_TYPES) for o in clean]
+    fp_clean_all = [sum(n for t, n in o.found.items() if t in DEFECT_LIKE) for o in clean]
     world_clean = [sum(n for t, n in o.found.items() if t in WORLD_FINDINGS) for o in clean]
     per_clean = statistics.mean(fp_clean) if fp_clean else float("nan")
     speeds = [o.realtime for o in outcomes if o.realtime]
@@ -150,8 +152,10 @@ def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float =
     cpu_speed = statistics.median(cpu_speeds) if cpu_speeds else float("nan")
     methods = {m: sum(1 for o in outcomes if o.world_method == m) for m in sorted({o.world_method for o in outcomes})}
     table("Clean clips and speed", ["measure", "value", "target"], [
-        ["false violations per clean clip (physical + continuity types)", per_clean,
+        ["false violations per clean clip (the six target types)", per_clean,
          f"<= {TARGET_CLEAN_FP} {verdict(per_clean <= TARGET_CLEAN_FP)}"],
+        ["... all physical + continuity types (adds size_drift, implausible_motion, unstable_object, tunneling)",
+         statistics.mean(fp_clean_all) if fp_clean_all else float("nan"), "(reported)"],
         ["agent_stuck + unreachable_area per clean clip (world findings)",
          statistics.mean(world_clean) if world_clean else float("nan"), "(reported, no target)"],
         ["agent phase speed, 8 agents (sim s / wall s, median)", speed, f">= {TARGET_SPEED} {verdict(speed >= TARGET_SPEED)}"],
