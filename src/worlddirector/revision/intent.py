@@ -44,8 +44,18 @@ def _model():
 
 @lru_cache(maxsize=4096)
 def _embed(text: str):
+    import torch
+
+    model = _model()
     with _lock:
-        vec = _model().encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
+        # One sentence is tiny work: torch's thread pool only adds contention (measured 0.98 s vs 0.045 s
+        # per prompt on 2 busy cores), so encode single-threaded and give the setting back afterwards.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            vec = model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
+        finally:
+            torch.set_num_threads(threads)
     return vec
 
 
