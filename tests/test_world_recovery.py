@@ -80,8 +80,14 @@ def _create(server: Server, wid: str, **extra):
     assert r.status_code == 201, r.text
 
 
-def test_kill9_mid_generation_resumes_the_paid_job(tmp_path, fake):
-    db_url = f"sqlite:///{tmp_path}/world.db"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/world.db"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_kill9_mid_generation_resumes_the_paid_job(tmp_path, fake, db_url):
     env = _env(tmp_path, db_url, fake)
     a = Server(tmp_path, env, "a").start()
     try:
