@@ -21,7 +21,7 @@ def _cli(tmp_path, env, *args, timeout=600):
 
 def test_prerender_and_show(tmp_path):
     env = world_env(tmp_path, f"sqlite:///{tmp_path}/world.db", WD_SCENE_SECONDS="1", WD_SCENE_FPS="8",
-                    WD_VIDEO_SIZE="160x90")
+                    WD_VIDEO_SIZE="160x90", WD_CLAIM_RATE_PER_CONTRIBUTOR="2")  # public limits: not for the operator
     r = _cli(tmp_path, env, "prerender", "--depth", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "4 branches ready, 0 failed" in r.stdout

@@ -19,9 +19,12 @@ world_app = typer.Typer(help="The shared branching world: create, inspect, pre-r
 
 
 def _service(jobs: bool, watchdog: bool = False):
+    """The operator's own service: claim rate limits (meant for the public) do not apply."""
     from worlddirector.world.service import WorldService
+    from worlddirector.world.settings import WorldSettings
 
-    return WorldService().start(jobs=jobs, watchdog=watchdog)
+    ws = WorldSettings(claim_rate_per_ip=10**9, claim_rate_per_contributor=10**9)
+    return WorldService(world_settings=ws).start(jobs=jobs, watchdog=watchdog)
 
 
 @world_app.command("list")
