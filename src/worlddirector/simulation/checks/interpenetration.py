@@ -31,6 +31,12 @@ TRACK_MAX_INSIDE = 2.0  # s: a pass through takes about (widths) / (speed)
 TRACK_MIN_SIZE = 0.25  # m: smaller tracked blobs are too uncertain to place
 
 
+def completed(b: Box) -> bool:
+    """Reconstruction completes a box seen from one side into an exactly square footprint, grown
+    away from the cameras (``reconstruction/layout.py``); a fitted footprint is never exactly square."""
+    return b.kind == "obstacle" and abs(b.size[0] - b.size[1]) < 1e-6 * max(b.size[0], 1.0)
+
+
 def depth_threshold(a: Box, b: Box) -> float:
     if b.kind == "wall":
         # reconstruction completes boxes seen from one side by growing them away from the camera,
@@ -46,6 +52,8 @@ def rest_interpenetration(overlaps: list[Overlap], obstacles: list[Box], walls: 
         b = obstacles[o.b] if o.b >= 0 else walls[-1 - o.b]
         if min(a.confidence, b.confidence) < (MIN_WALL_CONFIDENCE if b.kind == "wall" else MIN_CONFIDENCE):
             continue
+        if completed(a) or (b.kind == "obstacle" and completed(b)):
+            continue  # the unseen side of a completed box is a guess: overlaps there are not evidence
         thr = depth_threshold(a, b)
         if o.depth <= thr:
             continue
