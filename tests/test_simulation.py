@@ -426,3 +426,14 @@ def test_a_high_shade_on_an_unseen_stem_is_presumed_supported(tmp_path):
     rep = run(tmp_path, world)
     assert of_type(rep, "floating") == []
     assert "own height" in rep.stats["presumed_supported"]["shade"]
+
+
+def test_a_ripple_of_a_few_grey_levels_is_not_a_flicker(tmp_path):
+    a = _analysis()
+    residual = [0.5] * 48
+    residual[12], residual[13], residual[14], residual[40] = 30.0, 28.0, 31.0, 4.0
+    a.metric_details["flicker"] = {"residual": residual, "threshold": 3.0}
+    rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
+    fl = of_type(rep, "flicker")
+    assert [x.frames for x in fl] == [[12, 13, 14]]
+    assert "31.0 grey levels" in fl[0].evidence

@@ -23,6 +23,7 @@ EVENT_TYPE = {"appear": "pop_in", "vanish": "pop_out", "teleport": "teleport", "
 EDGE_FRAC = 0.02  # box within 2% of the image edge: entering or leaving the picture
 CLIP_EDGE_FRAMES = 2  # appear at the first / vanish at the last frames is not a pop
 FLICKER_GAP = 3  # flicker frames this close belong to one flicker episode
+MIN_FLICKER_LEVELS = 10.0  # grey levels of brightness jump (of 255), when the analysis reports them
 
 
 def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
@@ -124,6 +125,8 @@ def _flicker(analysis: Analysis, world: World, cams: Cameras, fps: float) -> lis
             pos_ = [round(f / step) for f in g]
             vals = [residual[q] for q in pos_ if 0 <= q < len(residual) and isinstance(residual[q], (int, float))]
             if vals:
+                if max(vals) < MIN_FLICKER_LEVELS:
+                    continue  # a ripple of a few grey levels is not a flicker a viewer would see
                 mag = f", brightness jumps of up to {max(vals):.1f} grey levels"
                 sev = 0.4 + 0.6 * min(1.0, max(vals) / 40.0)
         out.append(violation(
