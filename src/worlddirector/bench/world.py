@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,8 +165,11 @@ async def _burst(ports: list[int], world: str, n: int) -> list[tuple[int, dict]]
 
     async def one(c):
         await gate.wait()
+        t0 = time.perf_counter()
         st, data = await c.request("POST", f"/worlds/{world}/scenes", body)
-        return st, json.loads(data)
+        out = json.loads(data)
+        out["_ms"] = (time.perf_counter() - t0) * 1000
+        return st, out
 
     tasks = [asyncio.create_task(one(c)) for c in conns]
     await asyncio.sleep(0.05)
@@ -230,7 +234,7 @@ def bench_database(label: str, url: str, *, bursts: int, claims: int, clients: i
     try:
         with _Servers(tmp, url) as srv:
             ports = srv.ports
-            worlds, started_counts, statuses = [], [], []
+            worlds, started_counts, statuses, burst_ms = [], [], [], []
             for b in range(bursts):
                 wid = f"bench-{uuid.uuid4().hex[:8]}"
                 r = httpx.post(f"http://127.0.0.1:{ports[0]}/worlds", json={
@@ -239,6 +243,7 @@ def bench_database(label: str, url: str, *, bursts: int, claims: int, clients: i
                 r.raise_for_status()
                 out = asyncio.run(_burst(ports, wid, claims))
                 started_counts.append(sum(1 for st, d in out if st == 200 and d.get("started")))
+                burst_ms.extend(d["_ms"] for _, d in out)
                 statuses.append(sum(1 for st, _ in out if st != 200))
                 worlds.append(wid)
                 console.print(f"  [{label}] burst {b + 1}/{bursts}: {claims} claims, "
@@ -253,8 +258,10 @@ def bench_database(label: str, url: str, *, bursts: int, claims: int, clients: i
                     .where(scenes_t.c.world_id.in_(worlds)).group_by(scenes_t.c.world_id)).all())
             db.dispose()
             jobs = [int(per_world.get(w, 0)) for w in worlds]
+            burst_ms.sort()
             res.update(bursts=bursts, claims=claims, started=started_counts, jobs=jobs, non200=sum(statuses),
-                       ready=sum(1 for f in finals if f["status"] == "ready"))
+                       ready=sum(1 for f in finals if f["status"] == "ready"),
+                       burst_p50=statistics.median(burst_ms), burst_p99=burst_ms[int(0.99 * (len(burst_ms) - 1))])
             ready_world = next((w for w, f in zip(worlds, finals) if f["status"] == "ready"), worlds[0])
             get_path = f"/worlds/{ready_world}/scenes?path="
             claim_body = json.dumps({"path": "", "apiKey": ""}).encode()
@@ -310,10 +317,11 @@ def _report(results: list[dict], clients: int) -> None:
     for r in results:
         ok = all(s == 1 for s in r["started"]) and all(j == 1 for j in r["jobs"])
         rows.append([r["label"], f"{r['bursts']} x {r['claims']}", f"{min(r['started'])}..{max(r['started'])}",
-                     f"{min(r['jobs'])}..{max(r['jobs'])}", r["non200"], f"{r['ready']}/{r['bursts']}", verdict(ok)])
+                     f"{min(r['jobs'])}..{max(r['jobs'])}", r["non200"], f"{r['ready']}/{r['bursts']}",
+                     f"{r['burst_p50']:.0f} / {r['burst_p99']:.0f}", verdict(ok)])
     table("Exactly-once claims (2 server processes)",
           ["database", "bursts x claims", "started per burst", "provider jobs per branch", "non-200", "ready",
-           "exactly once"], rows)
+           "new-branch claim p50/p99 ms", "exactly once"], rows)
     rows = [["reference (seed app)", REF_CLIENTS, f"{REF_GET_RPS:.0f}", f"{REF_GET_P50_MS:.0f}", "-", "-", "-"]]
     for r in results:
         for key, what, n in (("get_ref", "GET scene", REF_CLIENTS), ("get_hi", "GET scene", clients),
