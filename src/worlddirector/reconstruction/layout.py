@@ -224,6 +224,7 @@ def find_obstacles(
     max_footprint: float = 4.0,
     focal: float | None = None,
     max_sigma: float = 0.06,
+    merge_extent: float = 1.8,
 ) -> list[ObstacleFit]:
     """Clusters of points standing on (or above) the floor, fitted with upright oriented boxes.
 
@@ -265,7 +266,7 @@ def find_obstacles(
     ids = sorted(set(labels[labels >= 0].tolist()))
     remap = {c: i for i, c in enumerate(ids)}
     labels = np.array([remap.get(c, -1) for c in labels])
-    labels = _merge_overlapping(P, labels, len(ids), min_points, max_extent=2.5)
+    labels = _merge_overlapping(P, labels, len(ids), min_points, max_extent=merge_extent)
     ncomp = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     out: list[ObstacleFit] = []
     for c in range(ncomp):
@@ -307,6 +308,8 @@ def find_obstacles(
         bottom = float(np.percentile(Q[:, 2], 2))
         if bottom < max(0.3, 0.35 * (top - bottom)):
             bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
+        elif top - bottom < 0.25:
+            bottom = 0.0  # only a top surface was triangulated: a solid object below it, not a floating slab
         height = max(top - bottom, 0.1)
         conf = float(np.clip((1 - np.exp(-m.sum() / 25)) * min(1.0, height / 0.2), 0.05, 1.0))
         col = np.median(al.colors[idx[m]], axis=0).astype(int)
