@@ -50,7 +50,7 @@ def _fmt(v: Any, nd: int = 3) -> str:
 
 def _line_chart(title: str, series: list[tuple[str, str, list[float | None]]], n: int, target: float | None = None,
                 ymax: float = 1.0) -> str:
-    w, h, l, r, t, b = 360, 190, 34, 10, 24, 26
+    w, h, l, r, t, b = 360, 200, 34, 10, 38, 26
     iw, ih = w - l - r, h - t - b
 
     def X(i: int) -> float:
@@ -80,8 +80,8 @@ def _line_chart(title: str, series: list[tuple[str, str, list[float | None]]], n
         for (x, y), v in zip(pts, [v for v in vals if v is not None], strict=False):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"><title>{E(name)}: {v:.3f}'
                          f'</title></circle>')
-        parts.append(f'<rect x="{legend_x}" y="{t + 2}" width="9" height="9" fill="{color}"/>'
-                     f'<text x="{legend_x + 12}" y="{t + 10}">{E(name)}</text>')
+        parts.append(f'<rect x="{legend_x}" y="20" width="9" height="9" fill="{color}"/>'
+                     f'<text x="{legend_x + 12}" y="28">{E(name)}</text>')
         legend_x += 14 + 7 * len(name)
     parts.append("</svg>")
     return "".join(parts)
@@ -96,7 +96,7 @@ _TYPE_COLORS = {
 
 
 def _bar_chart(its: list[IterationRecord]) -> str:
-    w, h, l, r, t, b = 360, 190, 34, 10, 24, 26
+    w, h, l, r, t, b = 360, 200, 34, 10, 38, 26
     iw, ih = w - l - r, h - t - b
     n = len(its)
     top = max([it.violations or 0 for it in its] + [1])
@@ -185,7 +185,8 @@ def _world_data(rec: IterationRecord, world: World, report: AgentReport | None) 
         return [round(float(x), 2) for x in v]
 
     fmin, fmax = world.floor.extent_min, world.floor.extent_max
-    # frame everything the viewer draws: floor, walls, obstacles, trajectories, agents and findings
+    # frame the world itself (floor, walls, obstacles, agents); tracked trajectories and findings
+    # widen the frame only when they are near it, so one far outlier does not shrink the scene
     xs, ys = [fmin[0], fmax[0]], [fmin[1], fmax[1]]
     for w in world.walls:
         xs += [w.p0[0], w.p1[0]]
@@ -193,17 +194,21 @@ def _world_data(rec: IterationRecord, world: World, report: AgentReport | None) 
     for o in world.obstacles:
         xs.append(o.center[0])
         ys.append(o.center[1])
-    for m in world.moving_objects:
-        xs += [p.position[0] for p in m.trajectory]
-        ys += [p.position[1] for p in m.trajectory]
     if report is not None:
-        xs += [v.position[0] for v in report.violations]
-        ys += [v.position[1] for v in report.violations]
         for pts in report.replay.agents.values():
             xs += [p[0] for p in pts]
             ys += [p[1] for p in pts]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
     radius = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) / 2
+    extra = [p.position for m in world.moving_objects for p in m.trajectory]
+    if report is not None:
+        extra += [v.position for v in report.violations]
+    near = [p for p in extra if max(abs(p[0] - cx), abs(p[1] - cy)) <= 1.5 * radius]
+    if near:
+        xs += [p[0] for p in near]
+        ys += [p[1] for p in near]
+        cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        radius = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) / 2
     data: dict[str, Any] = {
         "iter": rec.index, "method": world.method, "center": [cx, cy], "radius": radius,
         "floor_min": r(fmin), "floor_max": r(fmax),
