@@ -2,7 +2,7 @@
 
 Used by the analysis tests (imported as a module); the few tests here check the writer itself.
 Each clip: sky band, textured ground, a static blue disc, a red box walking right, a yellow box
-walking left. ``defects`` injects, at known frames: ``pop_in`` (yellow box invisible before the
+walking left (they pass each other near 2.1 s). ``defects`` injects, at known frames: ``pop_in`` (yellow box invisible before the
 frame), ``pop_out`` (blue disc gone from the frame on), ``teleport`` (red box jumps forward),
 ``flicker`` (brightness +60 for two frames), ``size_drift`` (blue disc grows 2x over 20 frames).
 """
