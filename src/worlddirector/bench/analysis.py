@@ -207,7 +207,7 @@ def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Pat
         truth = set()
         for x in gt["defects"]:
             if x["type"] == "flicker":
-                truth.update(int(v) for v in re.findall(r"frame (\d+)", x.get("note", "")))
+                truth.update(int(v) for v in re.findall(r"(\d+)x[0-9.]+", x.get("note", "")))
                 if not truth:
                     truth.update(range(x["frames"][0], x["frames"][1] + 1))
         got = set(a.flicker_frames)
