@@ -24,8 +24,14 @@ SORA = Path(__file__).resolve().parents[1].parent / "shared/testdata/real/sora_c
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("clips")
-    cases = {"clean": {}, "pop_in": {"pop_in": 30}, "pop_out": {"pop_out": 30}, "teleport": {"teleport": 30},
-             "flicker": {"flicker": 30}, "size_drift": {"size_drift": 20}}
+    cases = {
+        "clean": {},
+        "pop_in": {"pop_in": 30},
+        "pop_out": {"pop_out": 30},
+        "teleport": {"teleport": 30},
+        "flicker": {"flicker": 30},
+        "size_drift": {"size_drift": 20},
+    }
     out = {}
     for name, defects in cases.items():
         video = make_clip(d / f"{name}.mp4", defects=defects)
@@ -68,7 +74,9 @@ def test_clean_clip_writes_artifact_keyframes_and_tracks(clips, tmp_path):
 
 def test_flicker_frames_and_score(clips):
     assert clips["flicker"].flicker_frames == [30, 31]
-    assert clips["flicker"].metrics["temporal_flickering"] < clips["clean"].metrics["temporal_flickering"] - 0.1
+    assert (
+        clips["flicker"].metrics["temporal_flickering"] < clips["clean"].metrics["temporal_flickering"] - 0.1
+    )
     assert len(clips["flicker"].shots) == 1  # a flash is not a cut
 
 
@@ -143,8 +151,16 @@ class _FakeVisionLLM:
         from worlddirector.llm.schemas import SceneGraph
 
         self.seen = list(images)
-        return SceneGraph.model_validate({"setting": "outdoor field", "lighting": "bright", "dominant_colors": ["green"],
-                                          "objects": [], "relations": [], "description": "a field"})
+        return SceneGraph.model_validate(
+            {
+                "setting": "outdoor field",
+                "lighting": "bright",
+                "dominant_colors": ["green"],
+                "objects": [],
+                "relations": [],
+                "description": "a field",
+            }
+        )
 
 
 def test_vision_model_scene_graph_from_keyframes(tmp_path):
@@ -222,7 +238,7 @@ def test_4k_input_is_downscaled(tmp_path):
         s.options = {"preset": "ultrafast"}
         for i in range(6):
             img = np.full((2160, 3840, 3), 40 + 20 * i, np.uint8)
-            img[800:1200, 200 * i: 200 * i + 600] = (200, 30, 30)
+            img[800:1200, 200 * i : 200 * i + 600] = (200, 30, 30)
             for pkt in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 c.mux(pkt)
         for pkt in s.encode():
@@ -292,8 +308,12 @@ def test_variable_frame_rate(tmp_path):
 def test_cli_bad_input_is_one_line(tmp_path):
     bad = tmp_path / "x.mp4"
     bad.write_text("nope")
-    r = subprocess.run([sys.executable, "-m", "worlddirector", "analyze", str(bad), "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "worlddirector", "analyze", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("error:") and len(r.stderr.strip().splitlines()) == 1
@@ -301,8 +321,12 @@ def test_cli_bad_input_is_one_line(tmp_path):
 
 def test_cli_analyze_writes_json(tmp_path):
     video = make_clip(tmp_path / "c.mp4", seconds=1.0)
-    r = subprocess.run([sys.executable, "-m", "worlddirector", "analyze", str(video), "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "worlddirector", "analyze", str(video), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads((tmp_path / "o" / "analysis.json").read_text())
     assert data["video"]["n_frames"] == 24 and "metrics:" in r.stdout

@@ -15,7 +15,9 @@ W, H, FPS = 320, 180, 24
 SORA = Path(__file__).resolve().parents[1].parent / "shared/testdata/real/sora_catapult.mp4"
 
 
-def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period_frames: int = 12) -> tuple[Path, list[float]]:
+def _bouncing_clip(
+    path: Path, seconds: float, audio_delay: float | None, period_frames: int = 12
+) -> tuple[Path, list[float]]:
     """A red box bouncing on a green floor; a click at every landing (shifted by ``audio_delay``)."""
     n = int(seconds * FPS)
     impacts = [k * period_frames / FPS for k in range(1, n // period_frames + 1) if k * period_frames < n]
@@ -34,7 +36,7 @@ def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period
             phase = (i % period_frames) / period_frames
             lift = 60 * np.sin(np.pi * phase)
             y1 = int(round(130 - lift))
-            img[y1 - 30: y1, 140:170] = (210, 40, 35)
+            img[y1 - 30 : y1, 140:170] = (210, 40, 35)
             for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(pkt)
         for pkt in vs.encode():
@@ -45,9 +47,11 @@ def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period
             for t in impacts:
                 s0 = int((t + audio_delay) * SR)
                 if 0 <= s0 < len(sig) - 800:
-                    sig[s0: s0 + 800] += (0.6 * np.exp(-np.arange(800) / 120) * rng.standard_normal(800)).astype(np.float32)
+                    sig[s0 : s0 + 800] += (
+                        0.6 * np.exp(-np.arange(800) / 120) * rng.standard_normal(800)
+                    ).astype(np.float32)
             for k in range(0, len(sig), 1024):
-                fr = av.AudioFrame.from_ndarray(sig[None, k: k + 1024].copy(), format="flt", layout="mono")
+                fr = av.AudioFrame.from_ndarray(sig[None, k : k + 1024].copy(), format="flt", layout="mono")
                 fr.sample_rate = SR
                 fr.pts = k
                 for pkt in a_s.encode(fr):
@@ -63,7 +67,7 @@ def test_onsets_of_a_click_track():
     truth = [0.4, 0.9, 1.55, 2.2, 2.7]
     for t in truth:
         s0 = int(t * SR)
-        sig[s0: s0 + 600] += 0.5 * np.exp(-np.arange(600) / 100) * rng.standard_normal(600)
+        sig[s0 : s0 + 600] += 0.5 * np.exp(-np.arange(600) / 100) * rng.standard_normal(600)
     times, strength, _ = onsets(sig.astype(np.float32))
     assert len(times) == len(truth)
     assert np.max(np.abs(times - np.array(truth))) < 0.015

@@ -2,9 +2,9 @@
 
 Used by the analysis tests (imported as a module); the few tests here check the writer itself.
 Each clip: sky band, textured ground, a static blue disc, a red box walking right, a yellow box
-walking left (they pass each other near 2.1 s). ``defects`` injects, at known frames: ``pop_in`` (yellow box invisible before the
-frame), ``pop_out`` (blue disc gone from the frame on), ``teleport`` (red box jumps forward),
-``flicker`` (brightness +60 for two frames), ``size_drift`` (blue disc grows 2x over 20 frames).
+walking left (they pass each other near 2.1 s). ``defects`` injects, at known frames: ``pop_in``
+(yellow box invisible before the frame), ``pop_out`` (blue disc gone from the frame on),
+``teleport`` (red box jumps forward), ``flicker`` (brightness +60 for two frames), ``size_drift`` (blue disc grows 2x over 20 frames).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import numpy as np
 W, H, FPS = 320, 180, 24
 
 
-def draw_frame(i: int, n: int, defects: dict[str, int], rng_ground: np.ndarray, pan: float = 0.0) -> np.ndarray:
+def draw_frame(
+    i: int, n: int, defects: dict[str, int], rng_ground: np.ndarray, pan: float = 0.0
+) -> np.ndarray:
     img = np.zeros((H, W, 3), np.float32)
     yy = np.linspace(0, 1, 70)[:, None]
     img[:70] = (np.array([90, 140, 230]) * (1 - 0.3 * yy))[:, None, :]
@@ -38,19 +40,26 @@ def draw_frame(i: int, n: int, defects: dict[str, int], rng_ground: np.ndarray, 
         x0 += 70
     x0 = int(round(x0)) - shift
     if -30 < x0 < W:
-        img[100:140, max(0, x0): max(0, x0 + 22)] = (200, 40, 35)
+        img[100:140, max(0, x0) : max(0, x0 + 22)] = (200, 40, 35)
     # yellow box walking left (may pop in)
     if not ("pop_in" in defects and i < defects["pop_in"]):
         x1 = int(round(200 - 1.5 * i)) - shift
         if -30 < x1 < W:
-            img[85:110, max(0, x1): max(0, x1 + 18)] = (230, 200, 40)
+            img[85:110, max(0, x1) : max(0, x1 + 18)] = (230, 200, 40)
     if "flicker" in defects and defects["flicker"] <= i < defects["flicker"] + 2:
         img += 60
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def make_clip(path: Path, *, seconds: float = 3.0, defects: dict[str, int] | None = None, pan: float = 0.0,
-              seed: int = 0, fps: int = FPS) -> Path:
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = 3.0,
+    defects: dict[str, int] | None = None,
+    pan: float = 0.0,
+    seed: int = 0,
+    fps: int = FPS,
+) -> Path:
     defects = defects or {}
     rng = np.random.default_rng(seed)
     base = np.array([70, 120, 50], np.float32)

@@ -102,7 +102,9 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
                 continue
             falling = vy[k - 2] + vy[k - 1]
             if falling > 2 * IMPACT_SPEED and vy[k] <= 0.1 * abs(vy[k - 1]) and bottom[k] >= bottom[k - 1]:
-                events.append({"pos": int(pos[k]), "kind": "impact", "track": t.id, "strength": float(falling)})
+                events.append(
+                    {"pos": int(pos[k]), "kind": "impact", "track": t.id, "strength": float(falling)}
+                )
         if any(e["track"] == t.id and e["kind"] == "impact" for e in events):
             continue  # a bouncing thing is not walking
         # gait: motion of the lower half relative to the whole box (legs swing, the torso does not)
@@ -121,7 +123,7 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
                 continue
             f = fl[x.pos, y0:y1, x0:x1]
             body = np.median(f.reshape(-1, 2), axis=0)
-            low = f[(y1 - y0) // 2:]
+            low = f[(y1 - y0) // 2 :]
             rel.append(float(np.mean(np.linalg.norm(low - body, axis=2))))
             rel_up.append(float(np.mean(np.linalg.norm(f[: (y1 - y0) // 2] - body, axis=2))))
         rel = np.asarray(rel)
@@ -130,7 +132,7 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
             continue
         r = np.where(ok, rel, np.nanmedian(rel))
         r = r - r.mean()
-        ac = np.correlate(r, r, mode="full")[len(r) - 1:]
+        ac = np.correlate(r, r, mode="full")[len(r) - 1 :]
         ac /= ac[0] + 1e-9
         lag_lo, lag_hi = max(3, int(0.2 * fps)), min(len(r) // 2, int(1.0 * fps))
         if lag_hi <= lag_lo or ac[lag_lo:lag_hi].max() < 0.3:
@@ -138,17 +140,25 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
         sm = np.convolve(r, np.ones(3) / 3, mode="same")
         for k in range(1, len(sm) - 1):
             if sm[k] < sm[k - 1] and sm[k] <= sm[k + 1] and sm[k] < -0.2 * np.std(sm):
-                events.append({"pos": int(pos[k]), "kind": "footfall", "track": t.id, "strength": float(-sm[k])})
+                events.append(
+                    {"pos": int(pos[k]), "kind": "footfall", "track": t.id, "strength": float(-sm[k])}
+                )
     # global motion onsets
     if len(motion.magnitude) > 8:
         sub = fl[:, ::3, ::3]
         mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
         for i in range(1, len(mags)):
-            local = float(np.median(mags[max(0, i - 12): i]))
-            if mags[i] > SPIKE_RATIO * max(local, 0.3) and mags[i] > 1.0 and mags[i - 1] <= SPIKE_RATIO * max(local, 0.3):
-                events.append({"pos": i + 1, "kind": "motion_onset", "track": None, "strength": float(mags[i])})
+            local = float(np.median(mags[max(0, i - 12) : i]))
+            if (
+                mags[i] > SPIKE_RATIO * max(local, 0.3)
+                and mags[i] > 1.0
+                and mags[i - 1] <= SPIKE_RATIO * max(local, 0.3)
+            ):
+                events.append(
+                    {"pos": i + 1, "kind": "motion_onset", "track": None, "strength": float(mags[i])}
+                )
     events.sort(key=lambda e: e["pos"])
-    out, last = [], {}
+    out = []
     for e in events:  # one event per frame neighbourhood
         if out and e["pos"] - out[-1]["pos"] <= 1:
             continue
@@ -171,15 +181,21 @@ def _pairs(ev: np.ndarray, on: np.ndarray, lag: float, tol: float) -> list[tuple
 def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
     """The ``av_sync`` metric and its details (see module docstring)."""
     if not has_audio:
-        return None, {"note": "no audio track: av_sync is not defined", "audio_onsets": [], "visual_events": []}
+        return None, {
+            "note": "no audio track: av_sync is not defined",
+            "audio_onsets": [],
+            "visual_events": [],
+        }
     samples = load_audio(video_path)
     if samples is None or len(samples) < SR // 10:
         return None, {"note": "audio track could not be decoded", "audio_onsets": [], "visual_events": []}
     on_t, on_s, _ = onsets(samples)
     vis_t = np.array([e["time"] for e in vis_events], float)
-    details = {"audio_onsets": [round(float(x), 3) for x in on_t],
-               "visual_events": [{"time": round(e["time"], 3), "kind": e["kind"]} for e in vis_events],
-               "sync_window_frames": SYNC_FRAMES}
+    details = {
+        "audio_onsets": [round(float(x), 3) for x in on_t],
+        "visual_events": [{"time": round(e["time"], 3), "kind": e["kind"]} for e in vis_events],
+        "sync_window_frames": SYNC_FRAMES,
+    }
     if len(on_t) == 0 or len(vis_t) == 0:
         details["note"] = ("no audio onsets" if len(on_t) == 0 else "no visual events") + ": nothing to align"
         details["av_offset_ms"] = None
@@ -196,8 +212,12 @@ def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> 
             best = (n, lag)
     pairs = _pairs(vis_t, on_t, best[1], 1.0 * frame)
     offset = float(np.median([a - v for v, a in pairs])) if pairs else None
-    details.update(av_offset_ms=None if offset is None else round(1000 * offset, 1),
-                   av_offset_frames=None if offset is None else round(offset * fps, 2),
-                   matched_at_offset=best[0], synced_events=synced, n_visual_events=int(len(vis_t)),
-                   n_audio_onsets=int(len(on_t)))
+    details.update(
+        av_offset_ms=None if offset is None else round(1000 * offset, 1),
+        av_offset_frames=None if offset is None else round(offset * fps, 2),
+        matched_at_offset=best[0],
+        synced_events=synced,
+        n_visual_events=int(len(vis_t)),
+        n_audio_onsets=int(len(on_t)),
+    )
     return float(score), details

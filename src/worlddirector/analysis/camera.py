@@ -63,8 +63,12 @@ def _essential(motion: MotionField, pairs: np.ndarray) -> dict:
     _, R, t, _ = cv2.recoverPose(E, p0, p1, K, mask=mask)
     angle = float(np.degrees(np.arccos(np.clip((np.trace(R) - 1) / 2, -1, 1))))
     rvec, _ = cv2.Rodrigues(R)
-    return {"rotation_deg": round(angle, 3), "rotation_axis": [round(float(v), 3) for v in rvec.ravel()],
-            "translation_dir": [round(float(v), 3) for v in t.ravel()], "frames": int(len(span))}
+    return {
+        "rotation_deg": round(angle, 3),
+        "rotation_axis": [round(float(v), 3) for v in rvec.ravel()],
+        "translation_dir": [round(float(v), 3) for v in t.ravel()],
+        "frames": int(len(span)),
+    }
 
 
 def classify_camera(motion: MotionField, shots: list[tuple[int, int]]) -> dict:
@@ -86,25 +90,56 @@ def classify_camera(motion: MotionField, shots: list[tuple[int, int]]) -> dict:
     # fixation: flow at the image centre vs periphery (orbit keeps the subject centred)
     f = motion.flow[idx]
     cy, cx = h // 2, w // 2
-    centre = float(np.median(np.linalg.norm(f[:, cy - h // 6: cy + h // 6, cx - w // 6: cx + w // 6].mean(axis=(1, 2)), axis=1)))
-    periph = float(np.median(np.linalg.norm(np.concatenate([f[:, :, : w // 6].mean(axis=(1, 2)),
-                                                              f[:, :, -w // 6:].mean(axis=(1, 2))]), axis=1)))
+    centre = float(
+        np.median(
+            np.linalg.norm(
+                f[:, cy - h // 6 : cy + h // 6, cx - w // 6 : cx + w // 6].mean(axis=(1, 2)), axis=1
+            )
+        )
+    )
+    periph = float(
+        np.median(
+            np.linalg.norm(
+                np.concatenate([f[:, :, : w // 6].mean(axis=(1, 2)), f[:, :, -w // 6 :].mean(axis=(1, 2))]),
+                axis=1,
+            )
+        )
+    )
     ess = _essential(motion, idx)
-    m = {"median_translation_px": round(tmag, 3), "jitter_px": round(jitter, 3), "zoom_px": round(zoom_px, 3),
-         "parallax_px": round(parallax, 3), "centre_flow_px": round(centre, 3), "periphery_flow_px": round(periph, 3),
-         "flow_scale": round(motion.factor, 3), "essential": ess}
+    m = {
+        "median_translation_px": round(tmag, 3),
+        "jitter_px": round(jitter, 3),
+        "zoom_px": round(zoom_px, 3),
+        "parallax_px": round(parallax, 3),
+        "centre_flow_px": round(centre, 3),
+        "periphery_flow_px": round(periph, 3),
+        "flow_scale": round(motion.factor, 3),
+        "essential": ess,
+    }
     if tmag < 0.15 and zoom_px < 0.15 and jitter < 0.1:
         label, detail = "static", "no camera motion"
     elif jitter > 0.1 and jitter > 0.6 * rms_t and mean_t < 0.5 * rms_t + 0.05:
         label, detail = "handheld", "irregular shake without a steady direction"
     elif zoom_px > 0.6 * max(tmag, 0.05):
-        label, detail = "dolly", "image expands/contracts: " + ("forward" if np.median(div) > 0 else "backward")
+        label, detail = (
+            "dolly",
+            "image expands/contracts: " + ("forward" if np.median(div) > 0 else "backward"),
+        )
     elif parallax > 0.12 and centre < 0.5 * periph and (not ess or ess["rotation_deg"] > 1.0):
         label, detail = "orbit", "parallax around a fixated centre"
-    elif ess and abs(ess["translation_dir"][0]) > 0.9 and ess["rotation_deg"] > 1.0 and abs(ess["rotation_axis"][1]) > 0.6 * np.linalg.norm(ess["rotation_axis"]):
+    elif (
+        ess
+        and abs(ess["translation_dir"][0]) > 0.9
+        and ess["rotation_deg"] > 1.0
+        and abs(ess["rotation_axis"][1]) > 0.6 * np.linalg.norm(ess["rotation_axis"])
+    ):
         label, detail = "orbit", "sideways translation with yaw (essential matrix)"
     else:
         label = "pan"
-        detail = "rotation (homography explains the motion)" if parallax < 0.12 else "sideways travel with parallax"
+        detail = (
+            "rotation (homography explains the motion)"
+            if parallax < 0.12
+            else "sideways travel with parallax"
+        )
     m.update(label=label, detail=detail)
     return m

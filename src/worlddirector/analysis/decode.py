@@ -105,8 +105,13 @@ def probe(path: Path) -> tuple[VideoInfo, dict]:
     if not (0 < fps < 1000):
         fps = 0.0
     info = VideoInfo(
-        path=str(path), width=width, height=height, fps=fps or 24.0, n_frames=n_est,
-        duration=dur, has_audio=has_audio,
+        path=str(path),
+        width=width,
+        height=height,
+        fps=fps or 24.0,
+        n_frames=n_est,
+        duration=dur,
+        has_audio=has_audio,
     )
     return info, {"fps_known": bool(fps), "n_est": n_est}
 
@@ -148,7 +153,7 @@ def decode(
         try:
             frames = _seek_frames(c, s, info, step) if seek_mode else c.decode(s)
             for item in frames:
-                frame, number = (item if seek_mode else (item, n))
+                frame, number = item if seek_mode else (item, n)
                 t = float(frame.pts * tb) if frame.pts is not None else number / info.fps
                 if t0 is None:
                     t0 = t
@@ -182,7 +187,9 @@ def decode(
             med = float(np.median(d))
             if med > 0:
                 if np.std(d) > 0.1 * med:
-                    notes.append(f"variable frame rate (frame interval {d.min()*1000:.0f}-{d.max()*1000:.0f} ms)")
+                    notes.append(
+                        f"variable frame rate (frame interval {d.min() * 1000:.0f}-{d.max() * 1000:.0f} ms)"
+                    )
                     fps_measured = (len(pts_all) - 1) / max(1e-6, pts_all[-1] - pts_all[0])
                 else:
                     fps_measured = 1.0 / med
@@ -190,15 +197,26 @@ def decode(
                     info.fps = round(fps_measured, 3)
     n_frames = n if not seek_mode else max(n_est, idx[-1] + 1)
     duration = n_frames / info.fps if info.fps else info.duration
-    info = info.model_copy(update=dict(
-        n_frames=n_frames, duration=round(duration, 4), analysed_width=aw, analysed_height=ah,
-        frame_step=step, notes=notes,
-    ))
+    info = info.model_copy(
+        update=dict(
+            n_frames=n_frames,
+            duration=round(duration, 4),
+            analysed_width=aw,
+            analysed_height=ah,
+            frame_step=step,
+            notes=notes,
+        )
+    )
     arr = np.stack(rgb)
     gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in arr])
     return DecodedVideo(
-        info=info, rgb=arr, gray=gray, index=np.asarray(idx), time=np.asarray(times),
-        scale=info.width / aw, notes=notes,
+        info=info,
+        rgb=arr,
+        gray=gray,
+        index=np.asarray(idx),
+        time=np.asarray(times),
+        scale=info.width / aw,
+        notes=notes,
     )
 
 

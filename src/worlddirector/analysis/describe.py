@@ -54,13 +54,19 @@ def dominant_colors(rgb_frames: np.ndarray, k: int = 5) -> list[dict]:
     _, labels, centers = cv2.kmeans(px, k, None, crit, 2, cv2.KMEANS_PP_CENTERS)
     counts = np.bincount(labels.ravel(), minlength=k) / len(px)
     order = np.argsort(-counts)
-    return [{"name": color_name(centers[i]), "rgb": [int(v) for v in centers[i]], "fraction": round(float(counts[i]), 3)}
-            for i in order]
+    return [
+        {
+            "name": color_name(centers[i]),
+            "rgb": [int(v) for v in centers[i]],
+            "fraction": round(float(counts[i]), 3),
+        }
+        for i in order
+    ]
 
 
 def _band(rgb: np.ndarray, top: bool) -> np.ndarray:
     h = rgb.shape[1]
-    return rgb[:, : h // 5] if top else rgb[:, -h // 5:]
+    return rgb[:, : h // 5] if top else rgb[:, -h // 5 :]
 
 
 def describe_scene(rgb_frames: np.ndarray, tracks: list, width: int, camera_label: str) -> dict:
@@ -75,8 +81,12 @@ def describe_scene(rgb_frames: np.ndarray, tracks: list, width: int, camera_labe
     r, g, b = top_mean
     sky = bool((b > r + 10 and b > 110) or (min(r, g, b) > 170 and texture < 12))
     ground = color_name(bot_mean)
-    green_frac = float(np.mean((rgb_frames[..., 1].astype(int) > rgb_frames[..., 0] + 15)
-                               & (rgb_frames[..., 1].astype(int) > rgb_frames[..., 2] + 15)))
+    green_frac = float(
+        np.mean(
+            (rgb_frames[..., 1].astype(int) > rgb_frames[..., 0] + 15)
+            & (rgb_frames[..., 1].astype(int) > rgb_frames[..., 2] + 15)
+        )
+    )
     brightness = float(rgb_frames.mean())
     if sky:
         if green_frac > 0.35:
@@ -95,18 +105,41 @@ def describe_scene(rgb_frames: np.ndarray, tracks: list, width: int, camera_labe
     for t in tracks:
         if len(t.points) < 2:
             continue
-        c0 = np.array([(t.points[0].box[0] + t.points[0].box[2]) / 2, (t.points[0].box[1] + t.points[0].box[3]) / 2])
-        c1 = np.array([(t.points[-1].box[0] + t.points[-1].box[2]) / 2, (t.points[-1].box[1] + t.points[-1].box[3]) / 2])
+        c0 = np.array(
+            [(t.points[0].box[0] + t.points[0].box[2]) / 2, (t.points[0].box[1] + t.points[0].box[3]) / 2]
+        )
+        c1 = np.array(
+            [(t.points[-1].box[0] + t.points[-1].box[2]) / 2, (t.points[-1].box[1] + t.points[-1].box[3]) / 2]
+        )
         d = c1 - c0
         if np.linalg.norm(d) < 0.1 * width:
             continue
-        direction = ("right" if d[0] > 0 else "left") if abs(d[0]) >= abs(d[1]) else ("down" if d[1] > 0 else "up")
-        movers.append({"track_id": t.id, "color": color_name(t.points[len(t.points) // 2].color),
-                       "moves": direction, "distance_px": round(float(np.linalg.norm(d)), 1)})
+        direction = (
+            ("right" if d[0] > 0 else "left") if abs(d[0]) >= abs(d[1]) else ("down" if d[1] > 0 else "up")
+        )
+        movers.append(
+            {
+                "track_id": t.id,
+                "color": color_name(t.points[len(t.points) // 2].color),
+                "moves": direction,
+                "distance_px": round(float(np.linalg.norm(d)), 1),
+            }
+        )
     colors = dominant_colors(rgb_frames)
-    text = (f"{where} scene ({setting}), mostly {', '.join(c['name'] for c in colors[:3])}; "
-            f"{'sky above, ' if sky else ''}{ground} ground; camera {camera_label}; "
-            f"{len(movers)} moving object(s)" + (": " + ", ".join(f"{m['color']} moving {m['moves']}" for m in movers[:4]) if movers else ""))
-    return {"source": "offline", "setting_guess": setting, "indoor_outdoor": where, "sky": sky,
-            "ground_color": ground, "dominant_colors": colors, "moving_objects": movers,
-            "brightness": round(brightness, 1), "text": text}
+    text = (
+        f"{where} scene ({setting}), mostly {', '.join(c['name'] for c in colors[:3])}; "
+        f"{'sky above, ' if sky else ''}{ground} ground; camera {camera_label}; "
+        f"{len(movers)} moving object(s)"
+        + (": " + ", ".join(f"{m['color']} moving {m['moves']}" for m in movers[:4]) if movers else "")
+    )
+    return {
+        "source": "offline",
+        "setting_guess": setting,
+        "indoor_outdoor": where,
+        "sky": sky,
+        "ground_color": ground,
+        "dominant_colors": colors,
+        "moving_objects": movers,
+        "brightness": round(brightness, 1),
+        "text": text,
+    }

@@ -99,9 +99,17 @@ def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
         first, last = t.dets[0], t.dets[-1]
         if np.mean([x.moving for x in t.dets]) > 0.5:
             continue  # motion-segmented regions change shape with every overlap: not evidence
-        if p + 1 <= first.pos <= p + 3 and len(t.dets) > CONFIRM and (_overlap(first.box, b.box) > 0.3 or _iou(first.box, bb) > 0.1):
+        if (
+            p + 1 <= first.pos <= p + 3
+            and len(t.dets) > CONFIRM
+            and (_overlap(first.box, b.box) > 0.3 or _iou(first.box, bb) > 0.1)
+        ):
             starts.append((_iou(first.box, np.array(b.box, float)), t))
-        if p - 2 <= last.pos <= p and len(t.dets) > CONFIRM and (_overlap(last.box, b.box) > 0.3 or _iou(last.box, bb) > 0.1):
+        if (
+            p - 2 <= last.pos <= p
+            and len(t.dets) > CONFIRM
+            and (_overlap(last.box, b.box) > 0.3 or _iou(last.box, bb) > 0.1)
+        ):
             ends.append((_iou(last.box, np.array(b.box, float)), t))
     return sorted(starts, key=lambda x: -x[0]), sorted(ends, key=lambda x: -x[0])
 
@@ -149,16 +157,28 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     big = [b for b in bs if b.area >= 0.25 * max(x.area for x in bs)]
     if len(big) >= 2:
         a, b = sorted(big, key=lambda x: -x.area)[:2]
-        return [(b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
-                (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)")]
+        return [
+            (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
+            (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
+        ]
     b = max(bs, key=lambda x: x.area)
     e0, e1 = _edge_energy(lab_small[p], b.mask), _edge_energy(lab_small[p + 1], b.mask)
     kind = "appear" if e1 > e0 else "vanish"
-    return [(b, kind, None, np.zeros(3), abs(e1 - e0),
-             f"lone unexplained change; edge energy {e0:.0f} -> {e1:.0f}")]
+    return [
+        (
+            b,
+            kind,
+            None,
+            np.zeros(3),
+            abs(e1 - e0),
+            f"lone unexplained change; edge energy {e0:.0f} -> {e1:.0f}",
+        )
+    ]
 
 
-def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None) -> list[RawEvent]:
+def events_from_blobs(
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None
+) -> list[RawEvent]:
     """Classify each transient blob as appear / vanish / teleport (or nothing).
 
     First choice: tracks. A track that starts just after the pair under the blob is an object
@@ -186,12 +206,28 @@ def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[Raw
                 e_iou = ends[0][0] if ends else -1.0
                 if s_iou >= e_iou:
                     t = starts[0][1]
-                    judged.append((b, "appear", t, t.dets[0].lab, b.mean_error,
-                                   f"track t{t.id} begins where the picture changed unexplained"))
+                    judged.append(
+                        (
+                            b,
+                            "appear",
+                            t,
+                            t.dets[0].lab,
+                            b.mean_error,
+                            f"track t{t.id} begins where the picture changed unexplained",
+                        )
+                    )
                 else:
                     t = ends[0][1]
-                    judged.append((b, "vanish", t, t.last.lab, b.mean_error,
-                                   f"track t{t.id} ends where the picture changed unexplained"))
+                    judged.append(
+                        (
+                            b,
+                            "vanish",
+                            t,
+                            t.last.lab,
+                            b.mean_error,
+                            f"track t{t.id} ends where the picture changed unexplained",
+                        )
+                    )
                 continue
             o0, c0 = _objectness(lab_small[p], b.mask)
             o1, c1 = _objectness(lab_small[p + 1], b.mask)
@@ -200,9 +236,15 @@ def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[Raw
             o_late, _ = _objectness(lab_small[later], b.mask)
             o_early, _ = _objectness(lab_small[earlier], b.mask)
             if o1 - o0 > OBJECTNESS_JUMP and o_late - o0 > 0.6 * (o1 - o0) and o1 - o_early > 0.6 * (o1 - o0):
-                judged.append((b, "appear", None, c1, o1 - o0, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
-            elif o0 - o1 > OBJECTNESS_JUMP and o0 - o_late > 0.6 * (o0 - o1) and o_early - o1 > 0.6 * (o0 - o1):
-                judged.append((b, "vanish", None, c0, o0 - o1, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
+                judged.append(
+                    (b, "appear", None, c1, o1 - o0, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
+                )
+            elif (
+                o0 - o1 > OBJECTNESS_JUMP and o0 - o_late > 0.6 * (o0 - o1) and o_early - o1 > 0.6 * (o0 - o1)
+            ):
+                judged.append(
+                    (b, "vanish", None, c0, o0 - o1, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
+                )
         if not judged and isolated.get(p):
             judged.extend(_strong_fallback(bs, lab_small, p))
         used = set()
@@ -218,9 +260,16 @@ def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[Raw
                 relax = 1.5 if (tv is not None and ta is not None) else 1.0  # tracks are surer evidence
                 if float(np.linalg.norm(cv - ca)) < relax * MATCH_COLOR and dist > 2.0:
                     used.update((i, j))
-                    out.append(RawEvent("teleport", p + 1, tuple(map(float, dst)), dist,
-                                        f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",
-                                        tv.id if tv is not None else None))
+                    out.append(
+                        RawEvent(
+                            "teleport",
+                            p + 1,
+                            tuple(map(float, dst)),
+                            dist,
+                            f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",
+                            tv.id if tv is not None else None,
+                        )
+                    )
                     break
         # an object that appears while a track of the same colour and size ends elsewhere in the
         # same moment is that object, jumped (its old place may show no separate blob)
@@ -230,18 +279,33 @@ def events_from_blobs(blobs: list[Blob], lab_small: np.ndarray, tracks: list[Raw
             for a in tracks:
                 if a is t or not (p - 1 <= a.last.pos <= p) or len(a.dets) <= CONFIRM:
                     continue
-                if float(np.linalg.norm(a.last.lab - col)) < MATCH_COLOR and 0.33 < t.dets[0].area / max(1.0, a.last.area) < 3.0:
+                if (
+                    float(np.linalg.norm(a.last.lab - col)) < MATCH_COLOR
+                    and 0.33 < t.dets[0].area / max(1.0, a.last.area) < 3.0
+                ):
                     dist = float(np.linalg.norm(_centre(a.last.box) - _centre(t.dets[0].box)))
                     if dist > max(3.0, 0.5 * np.sqrt(a.last.area)):
                         used.add(i)
-                        out.append(RawEvent("teleport", p + 1, tuple(map(float, t.dets[0].box)), dist,
-                                            f"track t{a.id} ended and t{t.id} (same colour) began {dist:.0f} px "
-                                            "(flow-res) away at an unexplained change", a.id))
+                        out.append(
+                            RawEvent(
+                                "teleport",
+                                p + 1,
+                                tuple(map(float, t.dets[0].box)),
+                                dist,
+                                f"track t{a.id} ended and t{t.id} (same colour) began {dist:.0f} px "
+                                "(flow-res) away at an unexplained change",
+                                a.id,
+                            )
+                        )
                         break
         for i, (b, kind, t, _, mag, ev) in enumerate(judged):
             if i in used:
                 continue
-            out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), float(mag), ev, t.id if t is not None else None))
+            out.append(
+                RawEvent(
+                    kind, p + 1, tuple(map(float, b.box)), float(mag), ev, t.id if t is not None else None
+                )
+            )
     return out
 
 
@@ -268,13 +332,23 @@ def teleports_between_tracks(tracks: list[RawTrack]) -> list[RawEvent]:
             st = b.dets[0]
             if not (1 <= st.pos - end.pos <= 2):
                 continue
-            if float(np.linalg.norm(st.lab - end.lab)) > MATCH_COLOR or not (0.5 < st.area / max(1.0, end.area) < 2.0):
+            if float(np.linalg.norm(st.lab - end.lab)) > MATCH_COLOR or not (
+                0.5 < st.area / max(1.0, end.area) < 2.0
+            ):
                 continue
             dist = float(np.linalg.norm(_centre(st.box) - pred))
             if dist > max(3.0, 1.0 * np.sqrt(end.area)):
-                out.append(RawEvent("teleport", st.pos, tuple(map(float, st.box)), dist,
-                                    f"track t{a.id} ended and t{b.id} (same colour/size) began {dist:.1f} px "
-                                    "(flow-res) away in the next frame", a.id))
+                out.append(
+                    RawEvent(
+                        "teleport",
+                        st.pos,
+                        tuple(map(float, st.box)),
+                        dist,
+                        f"track t{a.id} ended and t{b.id} (same colour/size) began {dist:.1f} px "
+                        "(flow-res) away in the next frame",
+                        a.id,
+                    )
+                )
                 break
     return out
 
@@ -284,7 +358,9 @@ def _usable(det, h: int, w: int) -> bool:
     return x0 > 1 and y0 > 1 and x1 < w - 1 and y1 < h - 1 and not det.moving
 
 
-def perspective_log_size(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> tuple[dict[int, np.ndarray], float | None]:
+def perspective_log_size(
+    tracks: list[RawTrack], frame_shape: tuple[int, int]
+) -> tuple[dict[int, np.ndarray], float | None]:
     """Per track: log box height minus log distance of its bottom below the horizon.
 
     For an object standing on the floor, seen by a camera that does not roll or pitch, both its
@@ -348,8 +424,12 @@ def _drift(v: np.ndarray) -> tuple[float, int] | None:
     final = float(drift[k_end])
     quiet = np.nonzero(np.abs(drift[: k_end + 1]) < 0.1 * abs(final))[0]
     k_start = int(quiet[-1]) if len(quiet) else 0
-    ramp = drift[k_start: k_end + 1]  # from the last quiet point to the peak
-    if len(ramp) < RESIZE_MIN_RAMP or np.std(ramp) == 0 or abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) <= RESIZE_CORR:
+    ramp = drift[k_start : k_end + 1]  # from the last quiet point to the peak
+    if (
+        len(ramp) < RESIZE_MIN_RAMP
+        or np.std(ramp) == 0
+        or abs(np.corrcoef(np.arange(len(ramp)), ramp)[0, 1]) <= RESIZE_CORR
+    ):
         return None
     if abs(final) <= np.log(RESIZE_RATIO):
         return None
@@ -379,9 +459,17 @@ def resize_events(tracks: list[RawTrack], frame_shape: tuple[int, int]) -> list[
             continue
         _, final, k0, kind = max(found)
         det = t.dets[k0]
-        out.append(RawEvent("resize", det.pos, tuple(map(float, det.box)), float(np.exp(abs(final))),
-                            f"size changed x{np.exp(final):.2f} beyond perspective ({kind} form, horizon row {yh:.0f} "
-                            "at flow res)", t.id))
+        out.append(
+            RawEvent(
+                "resize",
+                det.pos,
+                tuple(map(float, det.box)),
+                float(np.exp(abs(final))),
+                f"size changed x{np.exp(final):.2f} beyond perspective ({kind} form, horizon row {yh:.0f} "
+                "at flow res)",
+                t.id,
+            )
+        )
     return out
 
 
@@ -391,14 +479,19 @@ def _supported(e: RawEvent, blobs: list[Blob], tracks: list[RawTrack]) -> bool:
     boxes = [np.array(e.box, float)]
     boxes += [t.last.box for t in tracks if t.id == e.track]
     for b in blobs:
-        if e.pos - 2 <= b.pair <= e.pos and any(_iou(x, np.array(b.box, float)) > 0.05 or _overlap(x, b.box) > 0.3
-                                                  for x in boxes):
+        if e.pos - 2 <= b.pair <= e.pos and any(
+            _iou(x, np.array(b.box, float)) > 0.05 or _overlap(x, b.box) > 0.3 for x in boxes
+        ):
             return True
     return False
 
 
-def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray, blobs: list[Blob] | None = None,
-                       frame_shape: tuple[int, int] = (90, 160)) -> list[RawEvent]:
+def events_from_tracks(
+    tracks: list[RawTrack],
+    homographies: np.ndarray,
+    blobs: list[Blob] | None = None,
+    frame_shape: tuple[int, int] = (90, 160),
+) -> list[RawEvent]:
     out: list[RawEvent] = teleports_between_tracks(tracks)
     jumps: list[RawEvent] = []
     for t in tracks:
@@ -406,7 +499,7 @@ def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray, blobs: 
         if len(d) < 4:
             continue
         # camera-compensated step per detection gap
-        steps, cam_logscale, cs = [], [0.0], []
+        steps, cam_logscale = [], [0.0]
         comp = [_centre(d[0].box)]
         for a, b in zip(d[:-1], d[1:]):
             c = _centre(a.box).reshape(1, 1, 2).astype(np.float64)
@@ -426,8 +519,16 @@ def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray, blobs: 
             size = float(np.sqrt(max(d[k].area, d[k + 1].area)))
             ratio = d[k + 1].area / max(1.0, d[k].area)
             if s > JUMP_SIZES * size and s > JUMP_RATIO * max(med, 0.5) and 0.5 < ratio < 2.0:
-                jumps.append(RawEvent("teleport", d[k + 1].pos, tuple(map(float, d[k + 1].box)), s,
-                                      f"track jumped {s:.1f} px (flow-res) in one step, median step {med:.1f}", t.id))
+                jumps.append(
+                    RawEvent(
+                        "teleport",
+                        d[k + 1].pos,
+                        tuple(map(float, d[k + 1].box)),
+                        s,
+                        f"track jumped {s:.1f} px (flow-res) in one step, median step {med:.1f}",
+                        t.id,
+                    )
+                )
 
     out.extend(jumps)
     out.extend(resize_events(tracks, frame_shape))
@@ -438,6 +539,7 @@ def events_from_tracks(tracks: list[RawTrack], homographies: np.ndarray, blobs: 
 def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
     """Drop duplicates (same type within ``tol`` frames, nearby boxes), and appear/vanish events
     that are the two halves of a teleport found at the same moment."""
+
     def near(a: RawEvent, b: RawEvent, slack: float = 1.0) -> bool:
         ba, bb = np.array(a.box), np.array(b.box)
         cx = float(np.linalg.norm(_centre(ba) - _centre(bb)))
@@ -451,13 +553,24 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
         for v in vans:
             if abs(a.pos - v.pos) <= 1 and a.track is not None and v.track is not None and a.track != v.track:
                 dist = float(np.linalg.norm(_centre(np.array(a.box)) - _centre(np.array(v.box))))
-                evs.append(RawEvent("teleport", a.pos, a.box, dist,
-                                    f"an object vanished and a similar one appeared {dist:.0f} px (flow-res) away "
-                                    "in the same frame", v.track))
+                evs.append(
+                    RawEvent(
+                        "teleport",
+                        a.pos,
+                        a.box,
+                        dist,
+                        f"an object vanished and a similar one appeared {dist:.0f} px (flow-res) away "
+                        "in the same frame",
+                        v.track,
+                    )
+                )
                 break
     tele = [e for e in evs if e.type == "teleport"]
-    evs = [e for e in evs if not (e.type in ("appear", "vanish") and
-                                  any(abs(t.pos - e.pos) <= tol for t in tele))]
+    evs = [
+        e
+        for e in evs
+        if not (e.type in ("appear", "vanish") and any(abs(t.pos - e.pos) <= tol for t in tele))
+    ]
     evs = sorted(evs, key=lambda e: (e.pos, e.type))
     out: list[RawEvent] = []
     for e in evs:

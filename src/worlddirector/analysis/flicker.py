@@ -33,7 +33,9 @@ K = 6.0
 def channel_means(rgb: np.ndarray, grid: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """(N, 3) whole-frame channel means and (N, grid*grid, 3) per-cell channel means."""
     n = rgb.shape[0]
-    cells = np.stack([cv2.resize(f, (grid, grid), interpolation=cv2.INTER_AREA) for f in rgb]).astype(np.float32)
+    cells = np.stack([cv2.resize(f, (grid, grid), interpolation=cv2.INTER_AREA) for f in rgb]).astype(
+        np.float32
+    )
     whole = np.stack([np.asarray(cv2.mean(f)[:3]) for f in rgb]).astype(np.float32)
     return whole, cells.reshape(n, grid * grid, 3)
 
@@ -57,10 +59,13 @@ def detect_flicker(rgb: np.ndarray, cut_positions: list[int] | None = None) -> t
     rc = _residual(cells).mean(axis=2)  # (N, cells): channel-averaged cell residual
     big_pos = (rc > CELL_THRESHOLD).sum(axis=1)
     big_neg = (rc < -CELL_THRESHOLD).sum(axis=1)
-    hit |= (np.maximum(big_pos, big_neg) >= 3)
+    hit |= np.maximum(big_pos, big_neg) >= 3
     excluded = set()
     for c in cut_positions or []:
         excluded.update(range(c - WINDOW // 2, c + WINDOW // 2 + 1))
     frames = [i for i in range(n) if hit[i] and i not in excluded]
-    return frames, {"residual": [round(float(v), 2) for v in rmag], "threshold": round(thr, 2),
-                    "noise": round(noise, 3)}
+    return frames, {
+        "residual": [round(float(v), 2) for v in rmag],
+        "threshold": round(thr, 2),
+        "noise": round(noise, 3),
+    }

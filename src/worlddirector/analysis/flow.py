@@ -52,7 +52,7 @@ def downscale(gray: np.ndarray, width: int) -> np.ndarray:
 
 
 def _grid(h: int, w: int, step: int = 8) -> np.ndarray:
-    ys, xs = np.mgrid[step // 2:h:step, step // 2:w:step]
+    ys, xs = np.mgrid[step // 2 : h : step, step // 2 : w : step]
     return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
 
 
@@ -111,8 +111,15 @@ def compute_motion(gray: np.ndarray, width: int = FLOW_WIDTH) -> MotionField:
         div[i] = sol[2]
         rot[i] = sol[3]
     return MotionField(
-        flow=flows, homography=Hs, translation=trans, divergence=div, rotation=rot, parallax=par,
-        magnitude=mag, factor=gray.shape[2] / fw, gray_small=small,
+        flow=flows,
+        homography=Hs,
+        translation=trans,
+        divergence=div,
+        rotation=rot,
+        parallax=par,
+        magnitude=mag,
+        factor=gray.shape[2] / fw,
+        gray_small=small,
     )
 
 
@@ -130,5 +137,6 @@ def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarra
     """Backward-warp ``img`` by ``t * flow`` (sample img at x + t*flow(x))."""
     h, w = flow.shape[:2]
     gx, gy = _pixel_grid(h, w)
-    return cv2.remap(img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(
+        img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

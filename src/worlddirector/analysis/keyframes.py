@@ -34,8 +34,9 @@ def descriptors(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
-def select_keyframes(rgb: np.ndarray, shots: list[tuple[int, int]], fps: float,
-                     max_keyframes: int = 12) -> list[tuple[int, str]]:
+def select_keyframes(
+    rgb: np.ndarray, shots: list[tuple[int, int]], fps: float, max_keyframes: int = 12
+) -> list[tuple[int, str]]:
     """Return sorted (analysed position, reason) pairs."""
     n = len(rgb)
     if n == 0:

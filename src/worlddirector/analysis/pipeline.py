@@ -33,7 +33,15 @@ from worlddirector.analysis.metrics.temporal_flickering import temporal_flickeri
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
-from worlddirector.artifacts.analysis import METRIC_KEYS, Analysis, Keyframe, Shot, Track, TrackEvent, TrackPoint
+from worlddirector.artifacts.analysis import (
+    METRIC_KEYS,
+    Analysis,
+    Keyframe,
+    Shot,
+    Track,
+    TrackEvent,
+    TrackPoint,
+)
 from worlddirector.errors import BadInputError, StageError
 from worlddirector.logging import get_logger
 
@@ -61,8 +69,14 @@ def _to_tracks(raw: list[RawTrack], dec: DecodedVideo, factor: float) -> list[Tr
         for d in t.dets:
             b = d.box * factor
             box = (round(float(b[0]), 1), round(float(b[1]), 1), round(float(b[2]), 1), round(float(b[3]), 1))
-            pts.append(TrackPoint(frame=int(dec.index[d.pos]), box=box,
-                                  color=tuple(int(round(v)) for v in d.rgb), area=round(float(d.area * factor**2), 1)))
+            pts.append(
+                TrackPoint(
+                    frame=int(dec.index[d.pos]),
+                    box=box,
+                    color=tuple(int(round(v)) for v in d.rgb),
+                    area=round(float(d.area * factor**2), 1),
+                )
+            )
         out.append(Track(id=f"t{t.id}", points=pts, label=None))
     return out
 
@@ -81,7 +95,9 @@ def _link_event(e: RawEvent, raw: list[RawTrack]) -> str:
     return f"t{best.id}" if best else f"region@{int(e.box[0])},{int(e.box[1])}"
 
 
-def _write_keyframes(video: Path, out_dir: Path, dec: DecodedVideo, picks: list[tuple[int, str]]) -> list[Keyframe]:
+def _write_keyframes(
+    video: Path, out_dir: Path, dec: DecodedVideo, picks: list[tuple[int, str]]
+) -> list[Keyframe]:
     kdir = out_dir / "keyframes"
     kdir.mkdir(parents=True, exist_ok=True)
     for old in kdir.glob("*.jpg"):
@@ -96,7 +112,9 @@ def _write_keyframes(video: Path, out_dir: Path, dec: DecodedVideo, picks: list[
         img = full.get(num, dec.rgb[p])
         name = f"{num:05d}.jpg"
         cv2.imwrite(str(kdir / name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
-        out.append(Keyframe(frame=num, time=round(float(dec.time[p]), 4), path=f"keyframes/{name}", reason=reason))
+        out.append(
+            Keyframe(frame=num, time=round(float(dec.time[p]), 4), path=f"keyframes/{name}", reason=reason)
+        )
     return out
 
 
@@ -126,7 +144,11 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     motion = compute_motion(dec.gray)
     fw = motion.gray_small.shape[2]
     fh = motion.gray_small.shape[1]
-    rgb_small = np.stack([cv2.resize(f, (fw, fh), interpolation=cv2.INTER_AREA) for f in dec.rgb]) if dec.rgb.shape[2] != fw else dec.rgb
+    rgb_small = (
+        np.stack([cv2.resize(f, (fw, fh), interpolation=cv2.INTER_AREA) for f in dec.rgb])
+        if dec.rgb.shape[2] != fw
+        else dec.rgb
+    )
     factor = dec.info.width / fw
     t0 = lap("flow", t0)
     prog(0.45, "shots and flicker")
@@ -143,25 +165,39 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if dec.n >= 4 else []
     raw_tracks = track_objects(rgb_small, motion, shots) if dec.n >= 2 else []
-    raw_events = merge_events(events_from_blobs(blobs, lab_small, raw_tracks)
-                              + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw)))
+    raw_events = merge_events(
+        events_from_blobs(blobs, lab_small, raw_tracks)
+        + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
+    )
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}
     details: dict[str, dict] = {}
-    metrics["temporal_flickering"], details["temporal_flickering"] = temporal_flickering(dec.rgb, len(flicker_pos))
+    metrics["temporal_flickering"], details["temporal_flickering"] = temporal_flickering(
+        dec.rgb, len(flicker_pos)
+    )
     metrics["dynamic_degree"], details["dynamic_degree"] = dynamic_degree(dec.gray, dec.fps)
     straddle = set()
     for c in cuts:
         straddle.update({c - 1, c})
-    metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(dec.rgb, dec.gray, straddle)
-    metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(raw_tracks, motion.homography)
-    metrics["background_consistency"], details["background_consistency"] = background_consistency(rgb_small, raw_tracks, shots)
+    metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(
+        dec.rgb, dec.gray, straddle
+    )
+    metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
+        raw_tracks, motion.homography
+    )
+    metrics["background_consistency"], details["background_consistency"] = background_consistency(
+        rgb_small, raw_tracks, shots
+    )
     n_app = sum(e.type == "appear" for e in raw_events)
     n_van = sum(e.type == "vanish" for e in raw_events)
     n_tel = sum(e.type == "teleport" for e in raw_events)
-    metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(len(raw_tracks), n_app, n_van)
-    metrics["path_realism"], details["path_realism"] = path_realism(raw_tracks, motion.homography, motion.translation, n_tel)
+    metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(
+        len(raw_tracks), n_app, n_van
+    )
+    metrics["path_realism"], details["path_realism"] = path_realism(
+        raw_tracks, motion.homography, motion.translation, n_tel
+    )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)])
     metrics["av_sync"], details["av_sync"] = av_sync(video, dec.info.has_audio, vis, dec.fps)
@@ -184,11 +220,19 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     events = []
     for e in raw_events:
         b = np.array(e.box) * factor
-        events.append(TrackEvent(type=e.type, track_id=_link_event(e, raw_tracks), frame=int(dec.index[e.pos]),
-                                 magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
-                                 evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}"))
+        events.append(
+            TrackEvent(
+                type=e.type,
+                track_id=_link_event(e, raw_tracks),
+                frame=int(dec.index[e.pos]),
+                magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
+                evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}",
+            )
+        )
     kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
-    scene = describe_mod.describe_scene(kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"])
+    scene = describe_mod.describe_scene(
+        kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"]
+    )
     if llm is not None:
         scene.update(_scene_graph(llm, out_dir, keyframes, scene.get("text", "")))
     t0 = lap("describe", t0)
@@ -198,13 +242,23 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     details["flicker"] = flicker_details
     details["transient_blobs"] = len(blobs)
     analysis = Analysis(
-        video=dec.info, metrics={k: metrics.get(k) for k in list(METRIC_KEYS) + ["av_sync"]}, metric_details=_jsonable(details),
-        shots=shots_out, keyframes=keyframes, camera_motion=_jsonable(camera), tracks=tracks, events=events,
-        flicker_frames=[int(dec.index[p]) for p in flicker_pos], scene_description=_jsonable(scene), timings=timings,
+        video=dec.info,
+        metrics={k: metrics.get(k) for k in list(METRIC_KEYS) + ["av_sync"]},
+        metric_details=_jsonable(details),
+        shots=shots_out,
+        keyframes=keyframes,
+        camera_motion=_jsonable(camera),
+        tracks=tracks,
+        events=events,
+        flicker_frames=[int(dec.index[p]) for p in flicker_pos],
+        scene_description=_jsonable(scene),
+        timings=timings,
     )
     analysis.save(out_dir)
     prog(1.0, "done")
-    log.info("analysis.done", video=str(video), frames=dec.n, seconds=timings["total"], overall=metrics["overall"])
+    log.info(
+        "analysis.done", video=str(video), frames=dec.n, seconds=timings["total"], overall=metrics["overall"]
+    )
     return analysis
 
 

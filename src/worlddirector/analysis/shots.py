@@ -67,14 +67,14 @@ def detect_cuts(rgb: np.ndarray, fps: float, motion: MotionField) -> tuple[list[
     sd, scores = scenedetect_cuts(rgb, fps)
     sc = np.asarray(scores)
     for i in range(1, len(sc)):
-        local = float(np.median(sc[max(1, i - 12): i + 13]))
+        local = float(np.median(sc[max(1, i - 12) : i + 13]))
         if sc[i] >= ADAPTIVE_MIN and sc[i] >= ADAPTIVE_RATIO * max(local, 0.5):
             sd.append(i)
     sd = sorted(set(sd))
     errs = warp_errors(motion)
     flow_cuts = []
     if len(errs) >= 3:
-        med = np.array([np.median(errs[max(0, i - 12): i + 13]) for i in range(len(errs))])
+        med = np.array([np.median(errs[max(0, i - 12) : i + 13]) for i in range(len(errs))])
         for i, e in enumerate(errs):
             if e > WARP_MIN and e > WARP_RATIO * max(med[i], 1.0):
                 flow_cuts.append(i + 1)
@@ -86,13 +86,23 @@ def detect_cuts(rgb: np.ndarray, fps: float, motion: MotionField) -> tuple[list[
         # (the picture came back), while the two frames at the candidate differ
         if 1 <= c < len(g):
             across = float(np.mean(np.abs(g[c - 1] - g[c])))
-            back = min((float(np.mean(np.abs(g[a] - g[b])))
-                        for a in range(max(0, c - 6), c) for b in range(c, min(len(g), c + 6))
-                        if (a, b) != (c - 1, c)), default=across)
+            back = min(
+                (
+                    float(np.mean(np.abs(g[a] - g[b])))
+                    for a in range(max(0, c - 6), c)
+                    for b in range(c, min(len(g), c + 6))
+                    if (a, b) != (c - 1, c)
+                ),
+                default=across,
+            )
             if back < 0.35 * across:
                 continue
         if cuts and c - cuts[-1] < min_gap:
             continue
         cuts.append(c)
-    return cuts, {"scenedetect": sd, "flow": flow_cuts, "content_score_max": round(max(scores or [0]), 2),
-                  "warp_error_median": round(float(np.median(errs)) if len(errs) else 0.0, 2)}
+    return cuts, {
+        "scenedetect": sd,
+        "flow": flow_cuts,
+        "content_score_max": round(max(scores or [0]), 2),
+        "warp_error_median": round(float(np.median(errs)) if len(errs) else 0.0, 2),
+    }

@@ -100,7 +100,9 @@ def palette_lut(centers: np.ndarray, bits: int = 5) -> np.ndarray:
     table, so labelling a frame is one indexing operation instead of K distance images)."""
     q = 1 << bits
     step = 256 // q
-    grid = (np.stack(np.meshgrid(np.arange(q), np.arange(q), np.arange(q), indexing="ij"), -1) * step + step // 2)
+    grid = (
+        np.stack(np.meshgrid(np.arange(q), np.arange(q), np.arange(q), indexing="ij"), -1) * step + step // 2
+    )
     d = ((grid.reshape(-1, 1, 3).astype(np.float32) - centers[None]) ** 2).sum(axis=2)
     return d.argmin(axis=1).astype(np.uint8)
 
@@ -110,8 +112,14 @@ def _assign(lab: np.ndarray, lut: np.ndarray, bits: int = 5) -> np.ndarray:
     return lut[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
-def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray | None, labels: np.ndarray,
-           fg_labels: list[int], pos: int) -> list[Det]:
+def detect(
+    rgb_small: np.ndarray,
+    lab_small: np.ndarray,
+    motion_mask: np.ndarray | None,
+    labels: np.ndarray,
+    fg_labels: list[int],
+    pos: int,
+) -> list[Det]:
     h, w = labels.shape
     min_px, max_px = MIN_AREA * h * w, MAX_AREA * h * w
     masks = []
@@ -124,7 +132,11 @@ def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray
     dets = []
     kernel = np.ones((3, 3), np.uint8)
     for mi, m in enumerate(masks):
-        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel) if mi < len(fg_labels) else cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel)
+        m = (
+            cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
+            if mi < len(fg_labels)
+            else cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel)
+        )
         n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
         for c in range(1, n):
             x, y, bw, bh, area = stats[c]
@@ -138,13 +150,23 @@ def detect(rgb_small: np.ndarray, lab_small: np.ndarray, motion_mask: np.ndarray
             inside = lab_small[y0:y1, x0:x1][sub].astype(np.float32)
             mean_in = inside.mean(axis=0)
             if ring.any():
-                contrast = float(np.linalg.norm(mean_in - lab_small[y0:y1, x0:x1][ring].astype(np.float32).mean(axis=0)))
+                contrast = float(
+                    np.linalg.norm(mean_in - lab_small[y0:y1, x0:x1][ring].astype(np.float32).mean(axis=0))
+                )
             else:
                 contrast = 0.0
             if contrast < CONTRAST:
                 continue
-            dets.append(Det(pos=pos, box=np.array([x, y, x + bw, y + bh], float), area=float(area), lab=mean_in,
-                            rgb=rgb_small[y0:y1, x0:x1][sub].mean(axis=0), moving=mi >= len(fg_labels)))
+            dets.append(
+                Det(
+                    pos=pos,
+                    box=np.array([x, y, x + bw, y + bh], float),
+                    area=float(area),
+                    lab=mean_in,
+                    rgb=rgb_small[y0:y1, x0:x1][sub].mean(axis=0),
+                    moving=mi >= len(fg_labels),
+                )
+            )
     # merge duplicates (a moving region and a colour region of the same object)
     dets.sort(key=lambda d: -d.area)
     kept: list[Det] = []
@@ -164,12 +186,11 @@ def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.
 
 def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[int, int]]) -> list[RawTrack]:
     """Segment and link objects; ``rgb_small`` is (N, h, w, 3) at flow resolution."""
-    n = len(rgb_small)
     lab_all = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     tracks: list[RawTrack] = []
     next_id = 0
     for a, b in shots:
-        centers, frac = fit_palette(lab_all[a:b:max(1, (b - a) // 12)])
+        centers, frac = fit_palette(lab_all[a : b : max(1, (b - a) // 12)])
         order = np.argsort(-frac)
         cum = np.cumsum(frac[order])
         bg = set(order[: int(np.searchsorted(cum, BG_COVERAGE)) + 1].tolist())
@@ -184,8 +205,12 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
                 h, w = f.shape[:2]
                 gx, gy = _pixel_grid(h, w)
                 grid = np.stack([gx, gy], -1)
-                cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64),
-                                               motion.homography[p]).reshape(h, w, 2) - grid
+                cam = (
+                    cv2.perspectiveTransform(
+                        grid.reshape(-1, 1, 2).astype(np.float64), motion.homography[p]
+                    ).reshape(h, w, 2)
+                    - grid
+                )
                 mm = np.linalg.norm(f - cam, axis=2) > MOTION_PX
             dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p)
             H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)

@@ -75,6 +75,13 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
             if area < min_px or min(bw, bh) < 4:
                 continue
             bm = (lab == k) & (err[i] > ERR_MIN)
-            blobs.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),
-                              mean_error=float(err[i][bm].mean()), mask=bm))
+            blobs.append(
+                Blob(
+                    pair=i,
+                    box=(int(x), int(y), int(x + bw), int(y + bh)),
+                    area=int(area),
+                    mean_error=float(err[i][bm].mean()),
+                    mask=bm,
+                )
+            )
     return blobs

@@ -23,12 +23,19 @@ import json
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import av
 
-from worlddirector.bench.common import auroc, console, median_time, precision_recall, read_prompts, table, verdict
+from worlddirector.bench.common import (
+    auroc,
+    console,
+    median_time,
+    precision_recall,
+    read_prompts,
+    table,
+    verdict,
+)
 
 TYPES = ("flicker", "pop_in", "pop_out", "teleport", "size_drift", "av_desync")
 EVENT_FOR = {"pop_in": "appear", "pop_out": "vanish", "teleport": "teleport", "size_drift": "resize"}
@@ -47,7 +54,9 @@ def clip_dir(work: Path, kind: str, seed: int) -> Path:
     return work / f"{kind}-{seed:03d}"
 
 
-def ensure_clip(work: Path, prompt: str, kind: str, seed: int, seconds: float, size=(640, 360)) -> Path | None:
+def ensure_clip(
+    work: Path, prompt: str, kind: str, seed: int, seconds: float, size=(640, 360)
+) -> Path | None:
     """Render (once) the clip for ``kind`` ("clean" or a defect type); None if it could not be injected."""
     from worlddirector.providers.procedural import generate_clip
 
@@ -57,8 +66,15 @@ def ensure_clip(work: Path, prompt: str, kind: str, seed: int, seconds: float, s
             import shutil
 
             shutil.rmtree(d)
-        generate_clip(prompt, d, seed=seed, seconds=seconds, size=size,
-                      defects="none" if kind == "clean" else [kind], audio=True)
+        generate_clip(
+            prompt,
+            d,
+            seed=seed,
+            seconds=seconds,
+            size=size,
+            defects="none" if kind == "clean" else [kind],
+            audio=True,
+        )
     gt = json.loads((d / "ground_truth.json").read_text())
     if kind != "clean" and not any(x["type"] == kind for x in gt["defects"]):
         return None
@@ -77,7 +93,9 @@ def generate_all(work: Path, seeds: int, seconds: float, types=TYPES) -> None:
             ensure_clip(work, prompts[s % len(prompts)], kind, s, seconds)
 
 
-if __name__ == "__main__":  # pre-render the cache: python -m worlddirector.bench.analysis SEEDS SECONDS [WORK]
+if (
+    __name__ == "__main__"
+):  # pre-render the cache: python -m worlddirector.bench.analysis SEEDS SECONDS [WORK]
     import sys
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
@@ -112,7 +130,9 @@ def match_events(analysis, gt) -> dict[str, tuple[int, int, int]]:
         tp = 0
         for dfc in defects:
             a, b = dfc["frames"]
-            hit = [k for k, e in enumerate(events) if k not in used and a - FRAME_TOL <= e.frame <= b + FRAME_TOL]
+            hit = [
+                k for k, e in enumerate(events) if k not in used and a - FRAME_TOL <= e.frame <= b + FRAME_TOL
+            ]
             if hit:
                 used.add(hit[0])
                 tp += 1
@@ -127,8 +147,15 @@ def speed(work: Path, repeats: int) -> tuple[float, float]:
     if not (d / "video.mp4").exists():
         from worlddirector.providers.procedural import generate_clip
 
-        generate_clip("a red robot walks down a hallway past two crates", d, seed=7, seconds=8.0, size=(640, 360),
-                      defects="none", audio=True)
+        generate_clip(
+            "a red robot walks down a hallway past two crates",
+            d,
+            seed=7,
+            seconds=8.0,
+            size=(640, 360),
+            defects="none",
+            audio=True,
+        )
 
     def decode_only():
         with av.open(str(d / "video.mp4")) as c:
@@ -143,8 +170,9 @@ def speed(work: Path, repeats: int) -> tuple[float, float]:
     return t_an, t_dec
 
 
-def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Path | None = None,
-              reanalyse: bool = True) -> bool:
+def run_bench(
+    seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Path | None = None, reanalyse: bool = True
+) -> bool:
     from rich.progress import Progress
 
     from worlddirector.artifacts.analysis import METRIC_KEYS
@@ -183,8 +211,11 @@ def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Pat
                 cell += f" (≥{target}) " + verdict(met)
             line.append(cell)
         auc_rows.append(line)
-    table(f"AUROC defect vs clean (1 - metric), {len(clean)} clean clips, {seconds:g} s 640x360 clips",
-          ["defect", "n"] + keys, auc_rows)
+    table(
+        f"AUROC defect vs clean (1 - metric), {len(clean)} clean clips, {seconds:g} s 640x360 clips",
+        ["defect", "n"] + keys,
+        auc_rows,
+    )
     ev_rows = []
     tot = [0, 0, 0]
     for typ in EVENT_FOR:
@@ -194,13 +225,27 @@ def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Pat
             tp, fp, fn = tp + m[0], fp + m[1], fn + m[2]
         pr, rc = precision_recall(tp, fp, fn)
         tot = [tot[0] + tp, tot[1] + fp, tot[2] + fn]
-        ev_rows.append([f"{EVENT_FOR[typ]} vs {typ}", tp, fp, fn, pr, rc,
-                        verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85)])
+        ev_rows.append(
+            [
+                f"{EVENT_FOR[typ]} vs {typ}",
+                tp,
+                fp,
+                fn,
+                pr,
+                rc,
+                verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85),
+            ]
+        )
     pr, rc = precision_recall(*tot)
-    ev_rows.append(["all four", tot[0], tot[1], tot[2], pr, rc, verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85)])
+    ev_rows.append(
+        ["all four", tot[0], tot[1], tot[2], pr, rc, verdict(pr >= 0.85) + "/" + verdict(rc >= 0.85)]
+    )
     ok &= pr >= 0.85 and rc >= 0.85
-    table(f"Track events vs injected defects by frame (±{FRAME_TOL} frames), all clips",
-          ["events", "TP", "FP", "FN", "precision", "recall", "target ≥0.85"], ev_rows)
+    table(
+        f"Track events vs injected defects by frame (±{FRAME_TOL} frames), all clips",
+        ["events", "TP", "FP", "FN", "precision", "recall", "target ≥0.85"],
+        ev_rows,
+    )
     # flicker frames
     ftp = ffp = ffn = 0
     for kind, s, a, gt in rows:
@@ -215,13 +260,26 @@ def run_bench(seeds: int = 20, seconds: float = 4.0, repeats: int = 3, work: Pat
         ffp += len(got - truth)
         ffn += len(truth - got)
     fpr, frc = precision_recall(ftp, ffp, ffn)
-    table("Flicker frames vs injected flicker frames", ["TP", "FP", "FN", "precision", "recall"], [[ftp, ffp, ffn, fpr, frc]])
+    table(
+        "Flicker frames vs injected flicker frames",
+        ["TP", "FP", "FN", "precision", "recall"],
+        [[ftp, ffp, ffn, fpr, frc]],
+    )
     # camera motion
-    agree = sum(1 for kind, s, a, gt in clean if a.camera_motion.get("label") == gt["camera"]["move"]
-                or (gt["camera"]["move"] == "tracking" and a.camera_motion.get("label") == "pan"))
-    console.print(f"camera motion label agrees with the generator's move on {agree}/{len(clean)} clean clips "
-                  "(tracking counted as pan)")
+    agree = sum(
+        1
+        for kind, s, a, gt in clean
+        if a.camera_motion.get("label") == gt["camera"]["move"]
+        or (gt["camera"]["move"] == "tracking" and a.camera_motion.get("label") == "pan")
+    )
+    console.print(
+        f"camera motion label agrees with the generator's move on {agree}/{len(clean)} clean clips "
+        "(tracking counted as pan)"
+    )
     t_an, t_dec = speed(work, repeats)
-    table("Speed: 8 s 640x360 clip (median of repeats)", ["analyse s", "decode-only s", "ratio", "target ≤ 2 s"],
-          [[t_an, t_dec, t_an / max(t_dec, 1e-6), verdict(t_an <= 2.0)]])
+    table(
+        "Speed: 8 s 640x360 clip (median of repeats)",
+        ["analyse s", "decode-only s", "ratio", "target ≤ 2 s"],
+        [[t_an, t_dec, t_an / max(t_dec, 1e-6), verdict(t_an <= 2.0)]],
+    )
     return ok

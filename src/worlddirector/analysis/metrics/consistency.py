@@ -76,13 +76,15 @@ def _bg_feature(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.concatenate([th, hist]) / np.sqrt(2)
 
 
-def background_consistency(rgb_small: np.ndarray, tracks: list[RawTrack], shots: list[tuple[int, int]]) -> tuple[float | None, dict]:
+def background_consistency(
+    rgb_small: np.ndarray, tracks: list[RawTrack], shots: list[tuple[int, int]]
+) -> tuple[float | None, dict]:
     n, h, w = rgb_small.shape[:3]
     masks = np.zeros((n, h, w), bool)
     for t in tracks:
         for d in t.dets:
             x0, y0, x1, y1 = d.box.astype(int)
-            masks[d.pos, max(0, y0):y1, max(0, x0):x1] = True
+            masks[d.pos, max(0, y0) : y1, max(0, x0) : x1] = True
     feats = np.stack([_bg_feature(rgb_small[i], masks[i]) for i in range(n)])
     sims = []
     for a, b in shots:

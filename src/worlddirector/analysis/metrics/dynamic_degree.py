@@ -39,7 +39,10 @@ def dynamic_degree(gray: np.ndarray, fps: float) -> tuple[float | None, dict]:
     considered = scores[:-2] if len(scores) > 2 else scores
     count = sum(1 for s in considered if s > thres)
     return min(1.0, count / count_num), {
-        "vbench_is_dynamic": count >= count_num, "count": count, "count_num": count_num,
-        "threshold_px": round(thres, 3), "interval": interval,
+        "vbench_is_dynamic": count >= count_num,
+        "count": count,
+        "count_num": count_num,
+        "threshold_px": round(thres, 3),
+        "interval": interval,
         "median_top5_flow_px": round(float(np.median(scores)), 3),
     }

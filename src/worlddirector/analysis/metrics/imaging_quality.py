@@ -43,4 +43,8 @@ def imaging_quality(gray: np.ndarray) -> tuple[float | None, dict]:
     vals = np.array([frame_quality(g) for g in gray[::4]])
     s, nq, e = vals.mean(axis=0)
     score = float((max(s, 0) * max(nq, 0) * max(e, 0)) ** (1 / 3))
-    return score, {"sharpness": round(float(s), 4), "noise": round(float(nq), 4), "exposure": round(float(e), 4)}
+    return score, {
+        "sharpness": round(float(s), 4),
+        "noise": round(float(nq), 4),
+        "exposure": round(float(e), 4),
+    }

@@ -22,7 +22,9 @@ import numpy as np
 from worlddirector.analysis.flow import flow_pair, warp_by_flow
 
 
-def motion_smoothness(rgb: np.ndarray, gray: np.ndarray, skip: set[int] | None = None) -> tuple[float | None, dict]:
+def motion_smoothness(
+    rgb: np.ndarray, gray: np.ndarray, skip: set[int] | None = None
+) -> tuple[float | None, dict]:
     """``skip``: positions ``i`` whose triple straddles a cut (not predictable by design)."""
     skip = skip or set()
     errs = []
@@ -37,5 +39,8 @@ def motion_smoothness(rgb: np.ndarray, gray: np.ndarray, skip: set[int] | None =
     if not errs:
         return None, {"reason": "fewer than three frames"}
     e = float(np.mean(errs))
-    return (255.0 - e) / 255.0, {"mean_interp_error": round(e, 3), "worst_interp_error": round(max(errs), 3),
-                                 "n_triples": len(errs)}
+    return (255.0 - e) / 255.0, {
+        "mean_interp_error": round(e, 3),
+        "worst_interp_error": round(max(errs), 3),
+        "n_triples": len(errs),
+    }

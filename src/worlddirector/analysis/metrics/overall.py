@@ -14,9 +14,15 @@ so it weighs least.
 from __future__ import annotations
 
 WEIGHTS: dict[str, float] = {
-    "temporal_flickering": 0.15, "identity_persistence": 0.15, "path_realism": 0.15,
-    "subject_consistency": 0.15, "background_consistency": 0.10, "motion_smoothness": 0.10,
-    "imaging_quality": 0.10, "dynamic_degree": 0.05, "av_sync": 0.05,
+    "temporal_flickering": 0.15,
+    "identity_persistence": 0.15,
+    "path_realism": 0.15,
+    "subject_consistency": 0.15,
+    "background_consistency": 0.10,
+    "motion_smoothness": 0.10,
+    "imaging_quality": 0.10,
+    "dynamic_degree": 0.05,
+    "av_sync": 0.05,
 }
 
 

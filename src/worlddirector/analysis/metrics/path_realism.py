@@ -19,10 +19,10 @@ leaves no track to measure). With no tracks the object term is 1.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from worlddirector.analysis.tracks import RawTrack, _centre
-import cv2
 
 
 def track_path_score(t: RawTrack, homographies: np.ndarray) -> tuple[float, float]:
@@ -49,16 +49,23 @@ def camera_path_score(translation: np.ndarray) -> tuple[float, float]:
     if len(translation) < 3:
         return 1.0, 0.0
     dd = np.diff(translation, n=2, axis=0)
-    rel = float(np.sqrt(np.mean(np.sum(dd**2, axis=1))) / (np.sqrt(np.mean(np.sum(translation**2, axis=1))) + 0.5))
+    rel = float(
+        np.sqrt(np.mean(np.sum(dd**2, axis=1))) / (np.sqrt(np.mean(np.sum(translation**2, axis=1))) + 0.5)
+    )
     return 1.0 / (1.0 + rel**2), rel
 
 
-def path_realism(tracks: list[RawTrack], homographies: np.ndarray, translation: np.ndarray,
-                 n_teleport: int) -> tuple[float, dict]:
+def path_realism(
+    tracks: list[RawTrack], homographies: np.ndarray, translation: np.ndarray, n_teleport: int
+) -> tuple[float, dict]:
     scores = [track_path_score(t, homographies) for t in tracks]
     obj = min((s for s, _ in scores), default=1.0)
     cam, cam_rel = camera_path_score(translation)
     score = (0.7 * obj + 0.3 * cam) * 0.7**n_teleport
-    return float(score), {"object_min": round(obj, 4), "camera": round(cam, 4), "camera_jerk_rel": round(cam_rel, 4),
-                          "worst_accel_ratio": round(max((r for _, r in scores), default=0.0), 3),
-                          "teleport_events": n_teleport}
+    return float(score), {
+        "object_min": round(obj, 4),
+        "camera": round(cam, 4),
+        "camera_jerk_rel": round(cam_rel, 4),
+        "worst_accel_ratio": round(max((r for _, r in scores), default=0.0), 3),
+        "teleport_events": n_teleport,
+    }

@@ -30,8 +30,10 @@ FLICKER_PENALTY = 10.0
 def vbench_temporal_flickering(rgb: np.ndarray) -> float | None:
     if len(rgb) < 2:
         return None
-    maes = [float(np.mean(np.abs(rgb[i].astype(np.int16) - rgb[i + 1].astype(np.int16))))
-            for i in range(len(rgb) - 1)]
+    maes = [
+        float(np.mean(np.abs(rgb[i].astype(np.int16) - rgb[i + 1].astype(np.int16))))
+        for i in range(len(rgb) - 1)
+    ]
     return (255.0 - float(np.mean(maes))) / 255.0
 
 
