@@ -162,3 +162,20 @@ def test_revision_applies_removals_from_a_rule_reviser(llm):
                Change(edit="every object rests on the floor", reason="floating", violation_ids=["v2"])]))
     assert r.revised_prompt == "A red ball rolls across a wooden floor. Steady light. Every object rests on the floor."
     assert [c.violation_ids for c in r.changes] == [["v1"], ["v2"]]
+
+
+def test_planner_keeps_the_costume_the_base_prompt_gives():
+    """The default world's courier wears a crimson flight jacket; the offline planner must not re-dress her."""
+    from worlddirector.llm import get_llm
+    from worlddirector.llm.schemas import PlanContext
+    from worlddirector.world.defaults import DEFAULT_BASE_PROMPT
+
+    llm = get_llm("offline")
+    root = llm.plan_scene(PlanContext(base_prompt=DEFAULT_BASE_PROMPT))
+    assert "crimson flight jacket" in root.scene_prompt
+    assert "crimson flight jacket" in root.state_summary
+    child = llm.plan_scene(
+        PlanContext(base_prompt=DEFAULT_BASE_PROMPT, path="0", choice=root.choices[0].label,
+                    state_summary=root.state_summary)
+    )
+    assert "crimson flight jacket" in child.scene_prompt

@@ -19,6 +19,7 @@ from worlddirector.llm.offline.state import WorldState, find_locale
 from worlddirector.llm.offline.text import (
     article,
     goal_item,
+    look as base_look,
     mission,
     norm,
     protagonist,
@@ -47,6 +48,7 @@ class Theme:
     mission: str
     portals: bool
     base_locale: lx.Locale | None
+    look: str | None = None  # what the base prompt says the protagonist wears; kept for the whole world
 
     @classmethod
     def from_base(cls, base: str) -> Theme:
@@ -60,6 +62,7 @@ class Theme:
             mission=mission(base) or f"recover every one of the {item}",
             portals=portals,
             base_locale=None if portals else (find_locale(base) or _custom_locale(base)),
+            look=base_look(base),
         )
 
 
@@ -118,7 +121,10 @@ class OfflinePlanner:
         st = WorldState.parse(ctx.state_summary or (ctx.ancestors[-1].state_summary if ctx.ancestors else ""))
         rng = stable_rng("plan", ctx.base_prompt, ctx.path, ctx.choice or "")
         p = theme.protagonist
-        look = st.protagonist.partition("(")[2].rstrip(")") if "(" in st.protagonist else rng.choice(lx.LOOKS)
+        if "(" in st.protagonist:  # the story so far already fixed it
+            look = st.protagonist.partition("(")[2].rstrip(")")
+        else:
+            look = theme.look or rng.choice(lx.LOOKS)
         cat = categorize(ctx.choice)
 
         # where: a travel choice names its destination; otherwise stay where the story is

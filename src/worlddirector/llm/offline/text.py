@@ -51,6 +51,24 @@ def protagonist(text: str, default: str = "traveller") -> str:
     return default
 
 
+_GARMENTS = (
+    "jacket|coat|raincoat|overcoat|cloak|armor|armour|suit|hoodie|dress|robe|robes|uniform|helmet|vest|cape|poncho|"
+    "overalls|jumpsuit|trench coat|scarf|mask|goggles"
+)
+
+
+def look(text: str) -> str | None:
+    """What the protagonist wears, if the prompt says:
+    ``"a courier in a scuffed crimson flight jacket sprints" -> "scuffed crimson flight jacket"``."""
+    m = re.search(
+        rf"\b(?:in|wearing)\s+(?:(?:a|an|the|her|his|their)\s+)?"
+        rf"((?:(?!(?:a|an|the|and|with|of|in|on)\b)[A-Za-z\-]+\s+){{0,4}}?(?:{_GARMENTS}))\b",
+        text,
+        flags=re.IGNORECASE,
+    )
+    return m.group(1).lower() if m else None
+
+
 def goal_item(text: str) -> str | None:
     """What the protagonist is after: ``"chasing chronoglyph shards through..." -> "chronoglyph shards"``."""
     m = re.search(
