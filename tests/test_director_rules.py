@@ -31,6 +31,13 @@ def test_stop_rules():
     assert _stop(_run([0.5], iterations=3, provider="upload")) == "fixed_source"
 
 
+def test_a_revision_that_changes_nothing_stops_the_run():
+    rec = IterationRecord(index=1, dir="iter-01", prompt="a  ball rolls", revised_prompt="a ball rolls")
+    assert _Loop.unchanged_stop(rec) == "nothing_to_revise"
+    rec.revised_prompt = "a ball rolls. Steady lighting."
+    assert _Loop.unchanged_stop(rec) is None
+
+
 def test_regressions_count_against_the_best_before():
     assert _regressions(_run([0.5, 0.6, 0.7])) == 0
     assert _regressions(_run([0.7, 0.6])) == 1

@@ -15,7 +15,8 @@ Stopping rules, checked after each iteration is scored (see ``director/scoring.p
 2. ``quality_regressed_twice``: the last two iterations both scored below the best before them;
 3. ``iterations_exhausted``: ``iterations`` iterations are done;
 4. ``fixed_source``: the clip was uploaded or a sample, so no new clip can be made from a revision;
-5. ``budget_exhausted``: the money spent plus the provider's estimate for the next clip would pass
+5. ``nothing_to_revise``: the revision left the prompt as it was (no finding it can still answer);
+6. ``budget_exhausted``: the money spent plus the provider's estimate for the next clip would pass
    ``budget_usd``.
 
 The best iteration (highest overall score, earliest on ties) is recorded as ``best_iteration``.
@@ -291,7 +292,7 @@ class _Loop:
                        "violations": rec.violations, "violations_by_type": rec.violations_by_type,
                        "intent_similarity": rec.intent_similarity, "revised_prompt": rec.revised_prompt})
             if reason is None:
-                reason = self.budget_stop(rec)
+                reason = self.unchanged_stop(rec) or self.budget_stop(rec)
             if reason is not None:
                 return self.finish("finished", reason)
             i += 1
@@ -306,6 +307,13 @@ class _Loop:
             return "iterations_exhausted"
         if p.provider in st.FIXED_SOURCES:
             return "fixed_source"
+        return None
+
+    @staticmethod
+    def unchanged_stop(rec: IterationRecord) -> str | None:
+        """The prompt is the loop's only lever: a revision that changes nothing cannot do better."""
+        if rec.revised_prompt is not None and _norm_prompt(rec.revised_prompt) == _norm_prompt(rec.prompt):
+            return "nothing_to_revise"
         return None
 
     def budget_stop(self, rec: IterationRecord) -> str | None:
