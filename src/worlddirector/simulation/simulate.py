@@ -28,6 +28,7 @@ from worlddirector.errors import BadInputError
 from worlddirector.logging import get_logger
 from worlddirector.simulation.agents import HZ, run_agents
 from worlddirector.simulation.checks import violation
+from worlddirector.simulation.checks.av_sync import av_desync
 from worlddirector.simulation.checks.ballistic import implausible_motion
 from worlddirector.simulation.checks.continuity import continuity
 from worlddirector.simulation.checks.floating import floating_and_unstable
@@ -156,6 +157,7 @@ def simulate(
     violations += implausible_motion(world)
     if analysis is not None:
         violations += continuity(analysis, world, cams)
+        violations += av_desync(analysis, world, cams)
     else:
         stats["skipped_checks"].append("pop_in/pop_out/teleport/size_drift/flicker: no analysis.json in the run directory")
     timings["checks"] = time.perf_counter() - t
