@@ -23,15 +23,25 @@ KEY = "sk-caller-director-0123456789abcdef"
 def offline_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("loop") / "run"
     events: list[dict] = []
-    run = direct("a red ball rolls across a warehouse floor past two wooden crates", out, iterations=2, target=0.999,
-                 seed=3, on_event=events.append, **TINY)
+    run = direct(
+        "a red ball rolls across a warehouse floor past two wooden crates",
+        out,
+        iterations=2,
+        target=0.999,
+        seed=3,
+        on_event=events.append,
+        **TINY,
+    )
     return out, run, events
 
 
 def test_offline_loop_iterates_on_revised_prompts(offline_run):
     out, run, events = offline_run
     assert run.status == "finished"
-    assert [it.index for it in run.iterations] == [1, 2] or run.stop_reason in ("target_reached", "nothing_to_revise")
+    assert [it.index for it in run.iterations] == [1, 2] or run.stop_reason in (
+        "target_reached",
+        "nothing_to_revise",
+    )
     first = run.iterations[0]
     rev1 = Revision.load(out / "iter-01")
     assert rev1.prompt == first.prompt == run.original_prompt
@@ -46,20 +56,38 @@ def test_offline_loop_iterates_on_revised_prompts(offline_run):
     if first.violations:
         answered = {vid for c in rev1.changes for vid in c.violation_ids}
         assert answered, "violations were found but no change answers them"
-        report_ids = {v["id"] for v in json.loads((out / "iter-01" / "agent_report.json").read_text())["violations"]}
+        report_ids = {
+            v["id"] for v in json.loads((out / "iter-01" / "agent_report.json").read_text())["violations"]
+        }
         assert answered <= report_ids
     for it in run.iterations:
         assert set(it.violations_by_type) <= {
-            "interpenetration", "floating", "unstable_object", "unreachable_area", "agent_stuck", "tunneling",
-            "pop_in", "pop_out", "teleport", "size_drift", "flicker", "implausible_motion", "av_desync"}
+            "interpenetration",
+            "floating",
+            "unstable_object",
+            "unreachable_area",
+            "agent_stuck",
+            "tunneling",
+            "pop_in",
+            "pop_out",
+            "teleport",
+            "size_drift",
+            "flicker",
+            "implausible_motion",
+            "av_desync",
+        }
         assert it.cost_usd == 0.0 and it.overall is not None and it.intent_similarity is not None
-        assert all(it.stages[s].seconds is not None for s in ("generate", "analyze", "reconstruct", "simulate"))
+        assert all(
+            it.stages[s].seconds is not None for s in ("generate", "analyze", "reconstruct", "simulate")
+        )
     best = max(run.iterations, key=lambda i: (i.overall, -i.index))
     assert run.best_iteration == best.index
     page = (out / "report.html").read_text()
     assert all(f"src='iter-{i.index:02d}/video.mp4'" in page for i in run.iterations)
     # the contract's events: every stage of every iteration started and finished, then the run
-    done = {(e["iteration"], e["stage"]) for e in events if e["type"] == "stage" and e["status"] == "finished"}
+    done = {
+        (e["iteration"], e["stage"]) for e in events if e["type"] == "stage" and e["status"] == "finished"
+    }
     assert {(1, s) for s in ("generate", "analyze", "reconstruct", "simulate")} <= done
     assert events[-1] == {**events[-1], "type": "run", "status": "finished", "stop_reason": run.stop_reason}
 
@@ -70,8 +98,12 @@ def test_a_finished_run_extends_without_redoing_work(offline_run):
         pytest.skip("the run reached its target; nothing to extend")
     mtimes = {p: p.stat().st_mtime_ns for p in (out / "iter-01").glob("*.json")}
     events: list[dict] = []
-    more = direct(run.original_prompt, out, iterations=3, target=0.999, seed=3, on_event=events.append, **TINY)
-    started = {(e["iteration"], e["stage"]) for e in events if e["type"] == "stage" and e["status"] == "started"}
+    more = direct(
+        run.original_prompt, out, iterations=3, target=0.999, seed=3, on_event=events.append, **TINY
+    )
+    started = {
+        (e["iteration"], e["stage"]) for e in events if e["type"] == "stage" and e["status"] == "started"
+    }
     assert all(i == 3 for i, _ in started) or more.stop_reason == "quality_regressed_twice"
     assert len(more.iterations) in (2, 3)
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
@@ -103,7 +135,16 @@ def test_provider_failing_mid_run_stops_with_reason_and_resumes(fake_videos, tmp
             fake.next_outcome = "failed:moderation_blocked:Your request was blocked by our moderation system."
 
     with pytest.raises(RunFailed) as err:
-        direct(prompt, out, iterations=2, target=0.999, provider="openai-videos", api_key=KEY, on_event=script, **TINY)
+        direct(
+            prompt,
+            out,
+            iterations=2,
+            target=0.999,
+            provider="openai-videos",
+            api_key=KEY,
+            on_event=script,
+            **TINY,
+        )
     msg = str(err.value)
     assert "iteration 2 generate failed" in msg and "moderation" in msg and "resume" in msg
     run = Run.load(out)
@@ -129,8 +170,16 @@ def test_provider_failing_mid_run_stops_with_reason_and_resumes(fake_videos, tmp
 
 def test_money_budget_stops_the_run(fake_videos, tmp_path):
     out = tmp_path / "budget"
-    run = direct("a catapult launches a boulder across a field", out, iterations=3, target=0.999,
-                 provider="openai-videos", api_key=KEY, budget_usd=0.5, **TINY)
+    run = direct(
+        "a catapult launches a boulder across a field",
+        out,
+        iterations=3,
+        target=0.999,
+        provider="openai-videos",
+        api_key=KEY,
+        budget_usd=0.5,
+        **TINY,
+    )
     # one clip costs the provider's estimate (> 0.25): a second would pass the budget
     assert run.stop_reason == "budget_exhausted" and len(run.iterations) == 1
     assert 0 < run.cost_usd <= 0.5

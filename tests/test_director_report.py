@@ -49,7 +49,9 @@ def _given(run_dir: Path, clip: Path) -> None:
     d = run_dir / "iter-01"
     d.mkdir(parents=True)
     (d / "video.mp4").write_bytes(clip.read_bytes())
-    Generation(prompt=PROMPT, provider="upload", synthetic=False, parameters={}, source="sora_catapult.mp4").save(d)
+    Generation(
+        prompt=PROMPT, provider="upload", synthetic=False, parameters={}, source="sora_catapult.mp4"
+    ).save(d)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,9 @@ def finished(tmp_path_factory, clip):
     _given(run_dir, clip)
     (run_dir / "ui.json").write_text("{}")  # a server's own file beside the run must not get in the way
     events: list[dict] = []
-    run = direct(PROMPT, run_dir, provider="upload", iterations=3, agents=4, sim_seconds=8.0, on_event=events.append)
+    run = direct(
+        PROMPT, run_dir, provider="upload", iterations=3, agents=4, sim_seconds=8.0, on_event=events.append
+    )
     return run_dir, run, events
 
 
@@ -70,7 +74,8 @@ def test_given_clip_runs_every_stage_and_records_lineage(finished):
     for f in ("analysis.json", "world.json", "world.glb", "agent_report.json"):
         assert (run_dir / "iter-01" / f).exists(), f
     assert {s: it.stages[s].status for s in ("generate", "analyze", "reconstruct", "simulate")} == {
-        s: "finished" for s in ("generate", "analyze", "reconstruct", "simulate")}
+        s: "finished" for s in ("generate", "analyze", "reconstruct", "simulate")
+    }
     assert all(it.stages[s].seconds is not None for s in ("analyze", "reconstruct", "simulate"))
     assert 0 <= it.overall <= 1 and it.intent_similarity == 1.0
     assert it.violations == sum(it.violations_by_type.values())
@@ -96,7 +101,9 @@ def test_report_is_one_self_contained_offline_page(finished):
     assert "<script src" not in page and "<link" not in page
     # charts, the viewer data and the violation table are inline
     assert page.count("<svg") >= 3 and "id='viewer'" in page
-    data = json.loads(re.search(r'<script type="application/json" id="wd-data">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="wd-data">(.*?)</script>', page, re.S).group(1)
+    )
     world = data["worlds"]["1"]
     assert world["floor_min"] and "violations" in world
     n = run.iterations[0].violations
@@ -111,8 +118,10 @@ def test_report_renders_in_a_browser_without_network(finished, tmp_path):
         pytest.skip("needs Debian's chromium at /usr/bin/chromium")
     run_dir, run, _ = finished
     with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                              args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+        )
         page = b.new_page(viewport={"width": 1100, "height": 800})
         urls, errors = [], []
         page.on("request", lambda r: urls.append(r.url))
@@ -127,7 +136,9 @@ def test_report_renders_in_a_browser_without_network(finished, tmp_path):
         b.close()
     assert not errors, errors
     assert var > 5.0
-    assert all(u.startswith(("file://", "data:")) for u in urls), [u for u in urls if not u.startswith("file")]
+    assert all(u.startswith(("file://", "data:")) for u in urls), [
+        u for u in urls if not u.startswith("file")
+    ]
 
 
 def test_resume_continues_from_the_last_finished_stage(tmp_path, clip):
@@ -147,7 +158,9 @@ def test_resume_continues_from_the_last_finished_stage(tmp_path, clip):
     (d / "agent_report.json").unlink()
     (d / "revision.json").unlink(missing_ok=True)
     events: list[dict] = []
-    again = direct(PROMPT, run_dir, provider="upload", iterations=1, agents=2, sim_seconds=4.0, on_event=events.append)
+    again = direct(
+        PROMPT, run_dir, provider="upload", iterations=1, agents=2, sim_seconds=4.0, on_event=events.append
+    )
     ran = {e["stage"] for e in events if e["type"] == "stage" and e["status"] == "started"}
     assert "simulate" in ran and not ran & {"generate", "analyze", "reconstruct"}
     assert (d / "analysis.json").stat().st_mtime_ns == analysis_mtime
@@ -168,7 +181,13 @@ def test_bad_input(tmp_path, clip):
         direct(PROMPT, tmp_path / "y", provider="nope")
     with pytest.raises(BadInputError, match="model backend"):
         direct(PROMPT, tmp_path / "y", llm="nope")
-    for kw in ({"seconds": 0.0}, {"fps": 120}, {"size": (4000, 2000)}, {"size": (321, 180)}, {"iterations": 0}):
+    for kw in (
+        {"seconds": 0.0},
+        {"fps": 120},
+        {"size": (4000, 2000)},
+        {"size": (321, 180)},
+        {"iterations": 0},
+    ):
         with pytest.raises(BadInputError):
             direct(PROMPT, tmp_path / "y", **kw)
     assert not (tmp_path / "y").exists() and not (tmp_path / "x").exists()
@@ -199,10 +218,18 @@ def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
     env = {**os.environ, "WD_LOG_LEVEL": "ERROR"}
     afile = tmp_path / "afile"
     afile.write_text("x")
-    for args in (["direct", "", "--out", str(tmp_path / "o")], ["direct", PROMPT, "--out", str(afile / "sub")],
-                 ["batch", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "b")]):
-        r = subprocess.run([sys.executable, "-m", "worlddirector", *args], capture_output=True, text=True, env=env,
-                           timeout=120)
+    for args in (
+        ["direct", "", "--out", str(tmp_path / "o")],
+        ["direct", PROMPT, "--out", str(afile / "sub")],
+        ["batch", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "b")],
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "worlddirector", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert r.returncode != 0, args
         assert "Traceback" not in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
         assert r.stderr.startswith("error: ")
@@ -210,15 +237,43 @@ def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
 
 def test_batch_runs_prompts_in_processes_with_a_summary(tmp_path):
     prompts = tmp_path / "prompts.txt"
-    prompts.write_text("# two runs\na blue ball rolls across an open field\n\na grey robot walks down a hallway\n")
+    prompts.write_text(
+        "# two runs\na blue ball rolls across an open field\n\na grey robot walks down a hallway\n"
+    )
     env = {**os.environ, "WD_LOG_LEVEL": "ERROR"}
-    r = subprocess.run([sys.executable, "-m", "worlddirector", "batch", str(prompts), "--out", str(tmp_path / "b"),
-                        "--jobs", "2", "--iterations", "1", "--seconds", "2", "--size", "320x180", "--agents", "2",
-                        "--sim-seconds", "4"], capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "worlddirector",
+            "batch",
+            str(prompts),
+            "--out",
+            str(tmp_path / "b"),
+            "--jobs",
+            "2",
+            "--iterations",
+            "1",
+            "--seconds",
+            "2",
+            "--size",
+            "320x180",
+            "--agents",
+            "2",
+            "--sim-seconds",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     summary = json.loads((tmp_path / "b" / "batch.json").read_text())["runs"]
-    assert [row["prompt"] for row in summary] == ["a blue ball rolls across an open field",
-                                                  "a grey robot walks down a hallway"]
+    assert [row["prompt"] for row in summary] == [
+        "a blue ball rolls across an open field",
+        "a grey robot walks down a hallway",
+    ]
     for row in summary:
         assert row["status"] == "finished" and row["iterations"] == 1 and row["exit_code"] == 0
         assert (tmp_path / "b" / row["dir"] / "report.html").exists()

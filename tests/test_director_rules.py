@@ -13,8 +13,18 @@ from worlddirector.director.scoring import overall_score, physics_score, violati
 
 
 def _run(scores: list[float], **params) -> Run:
-    its = [IterationRecord(index=i + 1, dir=f"iter-{i + 1:02d}", prompt="p", overall=s) for i, s in enumerate(scores)]
-    return Run(id="r", original_prompt="p", params=RunParams(**params), iterations=its, created_at="t", updated_at="t")
+    its = [
+        IterationRecord(index=i + 1, dir=f"iter-{i + 1:02d}", prompt="p", overall=s)
+        for i, s in enumerate(scores)
+    ]
+    return Run(
+        id="r",
+        original_prompt="p",
+        params=RunParams(**params),
+        iterations=its,
+        created_at="t",
+        updated_at="t",
+    )
 
 
 def _stop(run: Run) -> str | None:
@@ -58,23 +68,47 @@ def _v(t: str, sev: float) -> Violation:
 def test_scoring():
     clean = AgentReport(seed=0, n_agents=1, sim_seconds=1, violations=[], replay=Replay())
     one = AgentReport(seed=0, n_agents=1, sim_seconds=1, violations=[_v("floating", 1.0)], replay=Replay())
-    many = AgentReport(seed=0, n_agents=1, sim_seconds=1, violations=[_v("flicker", 1.0)] * 10, replay=Replay())
+    many = AgentReport(
+        seed=0, n_agents=1, sim_seconds=1, violations=[_v("flicker", 1.0)] * 10, replay=Replay()
+    )
     assert physics_score(clean) == 1.0 and physics_score(one) == 0.5
     assert physics_score(many) == pytest.approx(0.25)  # capped at 3 per type
     assert violation_counts(many) == {"flicker": 10}
-    a = Analysis(video=VideoInfo(path="v", width=2, height=2, fps=1, n_frames=1, duration=1), metrics={"overall": 0.8})
+    a = Analysis(
+        video=VideoInfo(path="v", width=2, height=2, fps=1, n_frames=1, duration=1), metrics={"overall": 0.8}
+    )
     assert overall_score(a, one) == (pytest.approx(0.65), 0.8, 0.5)
     assert overall_score(None, one) == (0.5, None, 0.5)
 
 
 def test_bench_quality_summary():
     rows = [
-        {"status": "ok", "v_first": 4, "v_best": 1, "v_last": 2, "o_first": 0.5, "o_best": 0.8, "o_last": 0.7,
-         "intent_best": 0.9},
-        {"status": "ok", "v_first": 2, "v_best": 0, "v_last": 0, "o_first": 0.6, "o_best": 0.9, "o_last": 0.9,
-         "intent_best": 0.8},
+        {
+            "status": "ok",
+            "v_first": 4,
+            "v_best": 1,
+            "v_last": 2,
+            "o_first": 0.5,
+            "o_best": 0.8,
+            "o_last": 0.7,
+            "intent_best": 0.9,
+        },
+        {
+            "status": "ok",
+            "v_first": 2,
+            "v_best": 0,
+            "v_last": 0,
+            "o_first": 0.6,
+            "o_best": 0.9,
+            "o_last": 0.9,
+            "intent_best": 0.8,
+        },
         {"status": "failed", "error": "x"},
     ]
     q = quality(rows)
     assert q["v_first"] == 3 and q["v_best"] == 0.5 and q["cut"] == pytest.approx(1 - 0.5 / 3)
-    assert q["failed"] == 1 and q["intent_best"] == pytest.approx(0.85) and q["total_cut"] == pytest.approx(5 / 6)
+    assert (
+        q["failed"] == 1
+        and q["intent_best"] == pytest.approx(0.85)
+        and q["total_cut"] == pytest.approx(5 / 6)
+    )

@@ -17,21 +17,46 @@ ALL_TYPES = list(VIOLATION_RULES)
 
 
 def _v(i: int, typ: str, sev: float = 0.7) -> Violation:
-    return Violation(id=f"v{i:03d}", type=typ, severity=sev, position=(0.0, 1.0, 0.5), time=1.0, frames=[24],
-                     evidence=f"hand-made {typ}")
+    return Violation(
+        id=f"v{i:03d}",
+        type=typ,
+        severity=sev,
+        position=(0.0, 1.0, 0.5),
+        time=1.0,
+        frames=[24],
+        evidence=f"hand-made {typ}",
+    )
 
 
 def _report(*types: str, sev: float = 0.7) -> AgentReport:
-    return AgentReport(seed=0, n_agents=2, sim_seconds=5.0, violations=[_v(i, t, sev) for i, t in enumerate(types)],
-                       replay=Replay())
+    return AgentReport(
+        seed=0,
+        n_agents=2,
+        sim_seconds=5.0,
+        violations=[_v(i, t, sev) for i, t in enumerate(types)],
+        replay=Replay(),
+    )
 
 
 def _analysis(**metrics: float) -> Analysis:
-    base = {k: 0.95 for k in ("temporal_flickering", "identity_persistence", "subject_consistency", "path_realism",
-                              "motion_smoothness", "background_consistency", "imaging_quality", "overall")}
+    base = {
+        k: 0.95
+        for k in (
+            "temporal_flickering",
+            "identity_persistence",
+            "subject_consistency",
+            "path_realism",
+            "motion_smoothness",
+            "background_consistency",
+            "imaging_quality",
+            "overall",
+        )
+    }
     base.update(metrics)
-    return Analysis(video=VideoInfo(path="video.mp4", width=320, height=180, fps=24, n_frames=48, duration=2.0),
-                    metrics=base)
+    return Analysis(
+        video=VideoInfo(path="video.mp4", width=320, height=180, fps=24, n_frames=48, duration=2.0),
+        metrics=base,
+    )
 
 
 def test_every_violation_type_maps_to_an_edit_with_reason_and_ids():
@@ -45,7 +70,9 @@ def test_every_violation_type_maps_to_an_edit_with_reason_and_ids():
 
 
 def test_weak_metrics_map_to_edits_and_strong_ones_do_not():
-    rev = revise(PROMPT, original_prompt=PROMPT, report=_report(), analysis=_analysis(temporal_flickering=0.5))
+    rev = revise(
+        PROMPT, original_prompt=PROMPT, report=_report(), analysis=_analysis(temporal_flickering=0.5)
+    )
     assert [c.metrics for c in rev.changes] == [["temporal_flickering"]]
     assert "steady lighting" in rev.revised_prompt.lower()
     clean = revise(PROMPT, original_prompt=PROMPT, report=_report(), analysis=_analysis())
@@ -58,8 +85,12 @@ def test_weak_metrics_map_to_edits_and_strong_ones_do_not():
 
 def test_edits_are_deduplicated_by_what_they_fix():
     # pop_in and pop_out are both "objects stay visible": one clause answering all four ids
-    rev = revise(PROMPT, original_prompt=PROMPT, report=_report("pop_in", "pop_out", "pop_out", "pop_in"),
-                 analysis=_analysis(identity_persistence=0.3))
+    rev = revise(
+        PROMPT,
+        original_prompt=PROMPT,
+        report=_report("pop_in", "pop_out", "pop_out", "pop_in"),
+        analysis=_analysis(identity_persistence=0.3),
+    )
     adds = [c for c in rev.changes if c.action == "add"]
     assert len(adds) == 1
     assert sorted(adds[0].violation_ids) == ["v000", "v001", "v002", "v003"]
@@ -69,22 +100,40 @@ def test_edits_are_deduplicated_by_what_they_fix():
 
 def test_persisting_problem_escalates_instead_of_repeating():
     r1 = revise(PROMPT, original_prompt=PROMPT, report=_report("floating"), analysis=None)
-    r2 = revise(r1.revised_prompt, original_prompt=PROMPT, report=_report("floating"), analysis=None, previous=r1,
-                iteration=2)
+    r2 = revise(
+        r1.revised_prompt,
+        original_prompt=PROMPT,
+        report=_report("floating"),
+        analysis=None,
+        previous=r1,
+        iteration=2,
+    )
     assert [c.action for c in r2.changes] == ["strengthen"]
     assert r2.revised_prompt.lower().count("rest firmly on the floor") == 1
     assert "nothing floats" in r2.revised_prompt.lower()
     # at the strongest wording there is nothing more to add: unchanged, with a note
-    r3 = revise(r2.revised_prompt, original_prompt=PROMPT, report=_report("floating"), analysis=None, previous=r2,
-                iteration=3)
+    r3 = revise(
+        r2.revised_prompt,
+        original_prompt=PROMPT,
+        report=_report("floating"),
+        analysis=None,
+        previous=r2,
+        iteration=3,
+    )
     assert r3.revised_prompt == r2.revised_prompt and r3.changes == []
     assert any("strongest wording" in n for n in r3.notes)
 
 
 def test_fixed_problems_keep_their_clause():
     r1 = revise(PROMPT, original_prompt=PROMPT, report=_report("flicker"), analysis=None)
-    r2 = revise(r1.revised_prompt, original_prompt=PROMPT, report=_report("teleport"), analysis=None, previous=r1,
-                iteration=2)
+    r2 = revise(
+        r1.revised_prompt,
+        original_prompt=PROMPT,
+        report=_report("teleport"),
+        analysis=None,
+        previous=r1,
+        iteration=2,
+    )
     low = r2.revised_prompt.lower()
     assert "steady lighting" in low and "smooth continuous motion" in low
 
@@ -93,7 +142,9 @@ def test_a_clause_already_in_the_users_prompt_is_not_added_again():
     p = "A ball rolls across a warehouse floor under steady lighting"
     rev = revise(p, original_prompt=p, report=_report("flicker"), analysis=None)
     assert rev.revised_prompt.lower().count("steady") == 1
-    assert [c.action for c in rev.changes] == ["add"]  # the stronger wording, since the user's did not suffice
+    assert [c.action for c in rev.changes] == [
+        "add"
+    ]  # the stronger wording, since the user's did not suffice
     assert "no flicker" in rev.revised_prompt.lower()
 
 
@@ -101,9 +152,14 @@ def test_prompt_stays_bounded_and_keeps_intent_under_every_finding():
     everything = _report(*(ALL_TYPES * 3))
     prompt, prev = PROMPT, None
     for it in range(1, 6):
-        rev = revise(prompt, original_prompt=PROMPT, report=everything,
-                     analysis=_analysis(temporal_flickering=0.2, background_consistency=0.2, imaging_quality=0.1),
-                     previous=prev, iteration=it)
+        rev = revise(
+            prompt,
+            original_prompt=PROMPT,
+            report=everything,
+            analysis=_analysis(temporal_flickering=0.2, background_consistency=0.2, imaging_quality=0.1),
+            previous=prev,
+            iteration=it,
+        )
         assert len(rev.constraints) <= 6
         assert len(rev.revised_prompt.split()) <= 140
         assert rev.intent_similarity >= 0.76
@@ -160,8 +216,16 @@ def test_bad_input(tmp_path):
 def test_every_wording_is_understood_by_the_offline_generator_and_adds_no_scene_content():
     parse = pytest.importorskip("worlddirector.providers.procedural.parse").parse_prompt
     base = parse(PROMPT).model_dump()
-    pinned_types = {"floating", "interpenetration", "pop_in", "pop_out", "flicker", "teleport", "size_drift",
-                    "av_desync"}
+    pinned_types = {
+        "floating",
+        "interpenetration",
+        "pop_in",
+        "pop_out",
+        "flicker",
+        "teleport",
+        "size_drift",
+        "av_desync",
+    }
     for typ, rule in VIOLATION_RULES.items():
         for phrase in rule.levels:
             got = parse(f"{PROMPT}. {phrase[0].upper()}{phrase[1:]}.").model_dump()

@@ -28,10 +28,23 @@ def fake(monkeypatch):
 
 def test_llm_rephrases_the_rule_edits_with_structured_output(fake):
     revised = PROMPT + ". Every crate rests firmly on the floor and nothing floats."
-    fake.replies.append(json.dumps({"revised_prompt": revised, "changes": [
-        {"edit": "every crate rests firmly on the floor and nothing floats", "reason": "crates floated",
-         "violation_ids": ["v000"]}]}))
-    rev = revise(PROMPT, original_prompt=PROMPT, report=_report("floating"), analysis=None, llm="openai", api_key=KEY)
+    fake.replies.append(
+        json.dumps(
+            {
+                "revised_prompt": revised,
+                "changes": [
+                    {
+                        "edit": "every crate rests firmly on the floor and nothing floats",
+                        "reason": "crates floated",
+                        "violation_ids": ["v000"],
+                    }
+                ],
+            }
+        )
+    )
+    rev = revise(
+        PROMPT, original_prompt=PROMPT, report=_report("floating"), analysis=None, llm="openai", api_key=KEY
+    )
     assert rev.reviser == "llm:openai"
     assert rev.revised_prompt == revised
     assert rev.changes[0].violation_ids == ["v000"] and rev.changes[0].reason == "crates floated"
@@ -44,9 +57,17 @@ def test_llm_rephrases_the_rule_edits_with_structured_output(fake):
 
 
 def test_llm_prompt_that_loses_the_users_intent_is_not_used(fake):
-    fake.replies.append(json.dumps({"revised_prompt": "A sailing boat drifts across a calm lake at dawn.",
-                                    "changes": [{"edit": "a boat instead", "reason": "why not", "violation_ids": []}]}))
-    rev = revise(PROMPT, original_prompt=PROMPT, report=_report("floating"), analysis=None, llm="openai", api_key=KEY)
+    fake.replies.append(
+        json.dumps(
+            {
+                "revised_prompt": "A sailing boat drifts across a calm lake at dawn.",
+                "changes": [{"edit": "a boat instead", "reason": "why not", "violation_ids": []}],
+            }
+        )
+    )
+    rev = revise(
+        PROMPT, original_prompt=PROMPT, report=_report("floating"), analysis=None, llm="openai", api_key=KEY
+    )
     assert rev.reviser == "rules"
     assert rev.revised_prompt.startswith(PROMPT) and "rest firmly on the floor" in rev.revised_prompt.lower()
     assert any("drifted from the user's intent" in n for n in rev.notes)
@@ -55,7 +76,14 @@ def test_llm_prompt_that_loses_the_users_intent_is_not_used(fake):
 def test_llm_failure_is_an_error_with_a_reason_not_a_silent_fallback(fake):
     fake.replies += ["not json at all", "still not json"]
     with pytest.raises(LLMError):
-        revise(PROMPT, original_prompt=PROMPT, report=_report("flicker"), analysis=None, llm="openai", api_key=KEY)
+        revise(
+            PROMPT,
+            original_prompt=PROMPT,
+            report=_report("flicker"),
+            analysis=None,
+            llm="openai",
+            api_key=KEY,
+        )
 
 
 def test_nothing_to_fix_makes_no_model_call(fake):

@@ -25,7 +25,9 @@ class Constraint(_M):
 
     key: str = Field(description="what the clause controls, e.g. 'support', 'lighting'")
     phrase: str
-    level: int = Field(1, ge=1, description="1 = first wording; higher = escalated after the problem persisted")
+    level: int = Field(
+        1, ge=1, description="1 = first wording; higher = escalated after the problem persisted"
+    )
 
 
 class PromptChange(_M):
@@ -57,7 +59,9 @@ class Revision(Artifact):
     revised_prompt: str = Field(description="the prompt for the next iteration")
     changes: list[PromptChange]
     constraints: list[Constraint]
-    removed_phrases: list[str] = Field(default_factory=list, description="words taken out of the original prompt")
+    removed_phrases: list[str] = Field(
+        default_factory=list, description="words taken out of the original prompt"
+    )
     diff: list[DiffOp]
     intent_similarity: float = Field(description="cosine similarity of revised_prompt to original_prompt")
     notes: list[str] = []

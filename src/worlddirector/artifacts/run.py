@@ -42,7 +42,9 @@ class StageRecord(_M):
     seconds: float | None = None
     error: str | None = None
     code: str | None = Field(None, description="the error's code (e.g. moderation_rejected, timeout)")
-    retryable: bool | None = Field(None, description="whether the failure may pass on its own (timeouts, rate limits)")
+    retryable: bool | None = Field(
+        None, description="whether the failure may pass on its own (timeouts, rate limits)"
+    )
 
 
 class IterationRecord(_M):
@@ -52,9 +54,14 @@ class IterationRecord(_M):
     status: Literal["running", "finished", "failed"] = "running"
     stages: dict[str, StageRecord] = Field(default_factory=lambda: {s: StageRecord() for s in STAGES})
     metrics: dict[str, float | None] = Field(default_factory=dict, description="analysis metrics")
-    overall: float | None = Field(None, description="the loop's quality score (compared with the target): "
-                                  "0.5 * analysis_overall + 0.5 * physics, see director/scoring.py")
-    analysis_overall: float | None = Field(None, description="the analysis stage's pixel-level overall metric")
+    overall: float | None = Field(
+        None,
+        description="the loop's quality score (compared with the target): "
+        "0.5 * analysis_overall + 0.5 * physics, see director/scoring.py",
+    )
+    analysis_overall: float | None = Field(
+        None, description="the analysis stage's pixel-level overall metric"
+    )
     physics: float | None = Field(None, description="1 / (1 + capped severity sum) of the agents' findings")
     violations: int | None = None
     violations_by_type: dict[str, int] = Field(default_factory=dict)

@@ -35,9 +35,14 @@ class _StageProgress:
         self.console = console
         self.quiet = quiet
         self.progress = Progress(
-            TextColumn("[bold]{task.description:<22}"), BarColumn(bar_width=28),
-            TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TextColumn("[dim]{task.fields[msg]}"),
-            console=console, disable=quiet, transient=False,
+            TextColumn("[bold]{task.description:<22}"),
+            BarColumn(bar_width=28),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[msg]}"),
+            console=console,
+            disable=quiet,
+            transient=False,
         )
         self.tasks: dict[tuple[int, str], int] = {}
 
@@ -53,7 +58,9 @@ class _StageProgress:
         if kind == "stage":
             key = (ev["iteration"], ev["stage"])
             if key not in self.tasks:
-                self.tasks[key] = self.progress.add_task(f"iter {ev['iteration']} · {ev['stage']}", total=1.0, msg="")
+                self.tasks[key] = self.progress.add_task(
+                    f"iter {ev['iteration']} · {ev['stage']}", total=1.0, msg=""
+                )
             tid = self.tasks[key]
             msg = str(ev.get("message", ""))[:60]
             if ev["status"] == "finished":
@@ -69,7 +76,9 @@ class _StageProgress:
             ov = ev.get("overall")
             self.progress.console.print(
                 f"[bold]iteration {ev['iteration']}[/bold]: overall {ov:.3f} · violations {ev.get('violations')} ({by})"
-                if ov is not None else f"iteration {ev['iteration']} finished")
+                if ov is not None
+                else f"iteration {ev['iteration']} finished"
+            )
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -77,17 +86,27 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     def direct_cmd(
         prompt: str = typer.Argument(..., help="What the video should show."),
         out: Path = typer.Option(..., "--out", help="Run directory (rerun the same command to resume)."),
-        iterations: int = typer.Option(3, "--iterations", min=1, max=50, help="At most this many iterations."),
-        target: float = typer.Option(0.85, "--target", help="Stop when the overall score reaches this (0..1]."),
+        iterations: int = typer.Option(
+            3, "--iterations", min=1, max=50, help="At most this many iterations."
+        ),
+        target: float = typer.Option(
+            0.85, "--target", help="Stop when the overall score reaches this (0..1]."
+        ),
         provider: str = typer.Option(None, "--provider", help="Video provider (default WD_VIDEO_PROVIDER)."),
-        llm: str = typer.Option(None, "--llm", help="Model layer for revision: offline or openai (default WD_LLM)."),
+        llm: str = typer.Option(
+            None, "--llm", help="Model layer for revision: offline or openai (default WD_LLM)."
+        ),
         budget_usd: float = typer.Option(None, "--budget-usd", help="Stop before spending more than this."),
         seed: int = typer.Option(0, "--seed"),
         size: str = typer.Option("640x360", "--size"),
         seconds: float = typer.Option(8.0, "--seconds"),
         fps: int = typer.Option(24, "--fps"),
-        api_key: str = typer.Option(None, "--api-key", envvar="WD_RUN_API_KEY",
-                                    help="Your own provider/model key for this run only (never stored)."),
+        api_key: str = typer.Option(
+            None,
+            "--api-key",
+            envvar="WD_RUN_API_KEY",
+            help="Your own provider/model key for this run only (never stored).",
+        ),
         agents: int = typer.Option(8, "--agents", min=1, max=64),
         sim_seconds: float = typer.Option(30.0, "--sim-seconds", min=1.0, max=600.0),
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
@@ -103,9 +122,21 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         console = Console(stderr=False)
         with _StageProgress(console, quiet) as show:
             run = direct(
-                prompt, out, iterations=iterations, target=target, provider=provider or settings.video_provider,
-                llm=llm or settings.llm, budget_usd=budget_usd, seed=seed, size=_size(size), seconds=seconds,
-                fps=fps, api_key=api_key, on_event=show, agents=agents, sim_seconds=sim_seconds,
+                prompt,
+                out,
+                iterations=iterations,
+                target=target,
+                provider=provider or settings.video_provider,
+                llm=llm or settings.llm,
+                budget_usd=budget_usd,
+                seed=seed,
+                size=_size(size),
+                seconds=seconds,
+                fps=fps,
+                api_key=api_key,
+                on_event=show,
+                agents=agents,
+                sim_seconds=sim_seconds,
             )
         _print_run(console, run, out)
 
@@ -113,7 +144,9 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     def batch_cmd(
         prompts_file: Path = typer.Argument(..., help="Text file: one prompt per line (# comments allowed)."),
         out: Path = typer.Option(..., "--out", help="Directory for all runs (one subdirectory per prompt)."),
-        jobs: int = typer.Option(2, "--jobs", min=1, max=32, help="Runs at the same time (separate processes)."),
+        jobs: int = typer.Option(
+            2, "--jobs", min=1, max=32, help="Runs at the same time (separate processes)."
+        ),
         iterations: int = typer.Option(3, "--iterations", min=1, max=50),
         target: float = typer.Option(0.85, "--target"),
         provider: str = typer.Option(None, "--provider"),
@@ -136,8 +169,24 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
 
         prompts = read_prompt_file(prompts_file)
         _size(size)
-        args = ["--iterations", str(iterations), "--target", str(target), "--seed", str(seed), "--size", size,
-                "--seconds", str(seconds), "--fps", str(fps), "--agents", str(agents), "--sim-seconds", str(sim_seconds)]
+        args = [
+            "--iterations",
+            str(iterations),
+            "--target",
+            str(target),
+            "--seed",
+            str(seed),
+            "--size",
+            size,
+            "--seconds",
+            str(seconds),
+            "--fps",
+            str(fps),
+            "--agents",
+            str(agents),
+            "--sim-seconds",
+            str(sim_seconds),
+        ]
         if provider:
             args += ["--provider", provider]
         if llm:
@@ -147,14 +196,26 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         console = Console()
         with Progress(console=console) as prog:
             task = prog.add_task(f"{len(prompts)} runs, {jobs} at a time", total=len(prompts))
-            rows = run_batch(prompts, out, jobs=jobs, direct_args=args,
-                             on_done=lambda r: prog.update(task, advance=1))
-        table(f"batch: {out}", ["run", "status", "stop", "iters", "overall 1→best", "violations 1→best", "intent",
-                                "time s"],
-              [[r["dir"], r.get("status"), r.get("stop_reason") or (r.get("error") or "")[:50], r.get("iterations"),
-                f"{_f(r.get('overall_first'))} → {_f(r.get('overall_best'))}",
-                f"{_f(r.get('violations_first'))} → {_f(r.get('violations_best'))}", _f(r.get("intent_best")),
-                r.get("seconds")] for r in rows])
+            rows = run_batch(
+                prompts, out, jobs=jobs, direct_args=args, on_done=lambda r: prog.update(task, advance=1)
+            )
+        table(
+            f"batch: {out}",
+            ["run", "status", "stop", "iters", "overall 1→best", "violations 1→best", "intent", "time s"],
+            [
+                [
+                    r["dir"],
+                    r.get("status"),
+                    r.get("stop_reason") or (r.get("error") or "")[:50],
+                    r.get("iterations"),
+                    f"{_f(r.get('overall_first'))} → {_f(r.get('overall_best'))}",
+                    f"{_f(r.get('violations_first'))} → {_f(r.get('violations_best'))}",
+                    _f(r.get("intent_best")),
+                    r.get("seconds"),
+                ]
+                for r in rows
+            ],
+        )
         failed = [r for r in rows if r.get("status") != "finished"]
         console.print(f"summary written to {out / 'batch.json'}")
         if failed:
@@ -169,8 +230,12 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         size: str = typer.Option("320x180", "--size", help="Clip size for the quality runs."),
         seconds: float = typer.Option(3.0, "--seconds", help="Clip length for the quality runs."),
         jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Runs at the same time (worker processes)."),
-        timing: bool = typer.Option(True, "--timing/--no-timing", help="Also time one full 8 s 640x360 iteration."),
-        quality_runs: bool = typer.Option(True, "--quality/--no-quality", help="Run the quality runs (else timing only)."),
+        timing: bool = typer.Option(
+            True, "--timing/--no-timing", help="Also time one full 8 s 640x360 iteration."
+        ),
+        quality_runs: bool = typer.Option(
+            True, "--quality/--no-quality", help="Run the quality runs (else timing only)."
+        ),
         out: Path = typer.Option(None, "--out", help="Keep the runs here (default: a temporary directory)."),
         agents: int = typer.Option(8, "--agents"),
         sim_seconds: float = typer.Option(30.0, "--sim-seconds"),
@@ -179,9 +244,19 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         _env()
         from worlddirector.bench.loop import run_bench
 
-        run_bench(n_prompts=prompts, seeds=seeds, iterations=iterations, size=_size(size), seconds=seconds,
-                  jobs=jobs, timing=timing, quality_runs=quality_runs, out=out, agents=agents,
-                  sim_seconds=sim_seconds)
+        run_bench(
+            n_prompts=prompts,
+            seeds=seeds,
+            iterations=iterations,
+            size=_size(size),
+            seconds=seconds,
+            jobs=jobs,
+            timing=timing,
+            quality_runs=quality_runs,
+            out=out,
+            agents=agents,
+            sim_seconds=sim_seconds,
+        )
 
 
 def _f(v) -> str:
@@ -199,7 +274,17 @@ def _print_run(console, run, out: Path) -> None:
     for it in run.iterations:
         secs = sum(s.seconds or 0.0 for s in it.stages.values())
         mark = " *" if it.index == run.best_iteration else ""
-        t.add_row(f"{it.index}{mark}", _f(it.overall), _f(it.analysis_overall), _f(it.physics), _f(it.violations),
-                  _f(it.intent_similarity), f"{secs:.1f}", it.prompt[:70] + ("…" if len(it.prompt) > 70 else ""))
+        t.add_row(
+            f"{it.index}{mark}",
+            _f(it.overall),
+            _f(it.analysis_overall),
+            _f(it.physics),
+            _f(it.violations),
+            _f(it.intent_similarity),
+            f"{secs:.1f}",
+            it.prompt[:70] + ("…" if len(it.prompt) > 70 else ""),
+        )
     console.print(t)
-    console.print(f"best iteration: {run.best_iteration} (overall {_f(run.best_overall)}) · report: {out / 'report.html'}")
+    console.print(
+        f"best iteration: {run.best_iteration} (overall {_f(run.best_overall)}) · report: {out / 'report.html'}"
+    )

@@ -55,11 +55,18 @@ def summarize(run_dir: Path) -> dict[str, Any]:
     first = its[0] if its else None
     best = run.iteration(run.best_iteration) if run.best_iteration else None
     row.update(
-        prompt=run.original_prompt, status=run.status, stop_reason=run.stop_reason, error=run.error,
-        iterations=len(its), best_iteration=run.best_iteration,
-        overall_first=first.overall if first else None, overall_best=best.overall if best else None,
-        violations_first=first.violations if first else None, violations_best=best.violations if best else None,
-        intent_best=best.intent_similarity if best else None, cost_usd=run.cost_usd,
+        prompt=run.original_prompt,
+        status=run.status,
+        stop_reason=run.stop_reason,
+        error=run.error,
+        iterations=len(its),
+        best_iteration=run.best_iteration,
+        overall_first=first.overall if first else None,
+        overall_best=best.overall if best else None,
+        violations_first=first.violations if first else None,
+        violations_best=best.violations if best else None,
+        intent_best=best.intent_similarity if best else None,
+        cost_usd=run.cost_usd,
     )
     return row
 
@@ -88,8 +95,17 @@ def run_batch(
     def one(k: int) -> dict[str, Any]:
         d = dirs[k]
         d.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "worlddirector", "direct", prompts[k], "--out", str(d), "--quiet",
-               *(direct_args or [])]
+        cmd = [
+            sys.executable,
+            "-m",
+            "worlddirector",
+            "direct",
+            prompts[k],
+            "--out",
+            str(d),
+            "--quiet",
+            *(direct_args or []),
+        ]
         t0 = time.perf_counter()
         with (d / "direct.log").open("w") as log:
             rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -98,7 +98,9 @@ def _check_out_dir(out_dir: Path) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise BadInputError(f"--out {out_dir}: the directory is not writable ({exc.strerror or exc})") from None
+        raise BadInputError(
+            f"--out {out_dir}: the directory is not writable ({exc.strerror or exc})"
+        ) from None
 
 
 def _open_run(out_dir: Path, prompt: str, params: RunParams) -> Run:
@@ -120,7 +122,9 @@ def _open_run(out_dir: Path, prompt: str, params: RunParams) -> Run:
                 f"{getattr(old, name)!r} (use a new --out for different generation settings)"
             )
     if tuple(old.size) != tuple(params.size):
-        raise BadInputError(f"{out_dir}: cannot resume with size {params.size}; the run was started with {old.size}")
+        raise BadInputError(
+            f"{out_dir}: cannot resume with size {params.size}; the run was started with {old.size}"
+        )
     # iterations, target, budget and model layer may change between calls (extend a finished run)
     run.params = params
     run.status, run.stop_reason, run.error = "running", None, None
@@ -199,16 +203,28 @@ def direct(
         from worlddirector.providers.registry import provider_names
 
         if provider not in provider_names():
-            raise BadInputError(f"unknown provider {provider!r}; choose one of: {', '.join(provider_names())}")
+            raise BadInputError(
+                f"unknown provider {provider!r}; choose one of: {', '.join(provider_names())}"
+            )
     out_dir = Path(out_dir)
-    params = RunParams(iterations=iterations, target=target, provider=provider, llm=llm, budget_usd=budget_usd,
-                       seed=seed, size=tuple(size), seconds=seconds, fps=fps)
+    params = RunParams(
+        iterations=iterations,
+        target=target,
+        provider=provider,
+        llm=llm,
+        budget_usd=budget_usd,
+        seed=seed,
+        size=tuple(size),
+        seconds=seconds,
+        fps=fps,
+    )
     _check_out_dir(out_dir)
     with _exclusive(out_dir):
         run = _open_run(out_dir, prompt, params)
         emit = on_event or (lambda _e: None)
-        return _Loop(run, out_dir, emit, api_key=api_key, agents=agents, sim_seconds=sim_seconds,
-                     report=report).run()
+        return _Loop(
+            run, out_dir, emit, api_key=api_key, agents=agents, sim_seconds=sim_seconds, report=report
+        ).run()
 
 
 @contextmanager
@@ -226,8 +242,17 @@ def _exclusive(out_dir: Path):
 
 
 class _Loop:
-    def __init__(self, run: Run, out_dir: Path, emit: EventFn, *, api_key: str | None, agents: int,
-                 sim_seconds: float, report: bool):
+    def __init__(
+        self,
+        run: Run,
+        out_dir: Path,
+        emit: EventFn,
+        *,
+        api_key: str | None,
+        agents: int,
+        sim_seconds: float,
+        report: bool,
+    ):
         self.run_ = run
         self.out = out_dir
         self.emit = emit
@@ -256,8 +281,16 @@ class _Loop:
             except Exception as exc:  # the report must never hide the run's own outcome
                 log.warning("report_failed", error=str(exc))
                 (self.out / "report-error.log").write_text(traceback.format_exc())
-        self.emit({"type": "run", "status": status, "stop_reason": stop_reason, "best_iteration": run.best_iteration,
-                   "best_overall": run.best_overall, "message": error or stop_reason})
+        self.emit(
+            {
+                "type": "run",
+                "status": status,
+                "stop_reason": stop_reason,
+                "best_iteration": run.best_iteration,
+                "best_overall": run.best_overall,
+                "message": error or stop_reason,
+            }
+        )
         return run
 
     # ---- the loop --------------------------------------------------------------------------
@@ -288,9 +321,18 @@ class _Loop:
                 self.stage(rec, d, "revise", lambda prog: self.do_revise(rec, d))
             rec.status = "finished"
             self.save()
-            self.emit({"type": "iteration", "iteration": i, "status": "finished", "overall": rec.overall,
-                       "violations": rec.violations, "violations_by_type": rec.violations_by_type,
-                       "intent_similarity": rec.intent_similarity, "revised_prompt": rec.revised_prompt})
+            self.emit(
+                {
+                    "type": "iteration",
+                    "iteration": i,
+                    "status": "finished",
+                    "overall": rec.overall,
+                    "violations": rec.violations,
+                    "violations_by_type": rec.violations_by_type,
+                    "intent_similarity": rec.intent_similarity,
+                    "revised_prompt": rec.revised_prompt,
+                }
+            )
             if reason is None:
                 reason = self.unchanged_stop(rec) or self.budget_stop(rec)
             if reason is not None:
@@ -322,24 +364,48 @@ class _Loop:
             return None
         spent = sum(it.cost_usd for it in self.run_.iterations)
         try:
-            nxt = st.estimate_cost(prompt=rec.revised_prompt or rec.prompt, provider=p.provider, seed=p.seed,
-                                   size=p.size, seconds=p.seconds, fps=p.fps)
+            nxt = st.estimate_cost(
+                prompt=rec.revised_prompt or rec.prompt,
+                provider=p.provider,
+                seed=p.seed,
+                size=p.size,
+                seconds=p.seconds,
+                fps=p.fps,
+            )
         except WDError as exc:
             raise self.fail(rec, "generate", exc) from None
         if spent + nxt > p.budget_usd + EPS:
             return "budget_exhausted"
         return None
 
-    def stage(self, rec: IterationRecord, d: Path, name: str, fn: Callable[[Callable[[float, str], None]], Any]):
+    def stage(
+        self, rec: IterationRecord, d: Path, name: str, fn: Callable[[Callable[[float, str], None]], Any]
+    ):
         i = rec.index
         rec.stages[name] = StageRecord(status="running")
         self.save()
-        self.emit({"type": "stage", "iteration": i, "stage": name, "status": "started", "progress": 0.0,
-                   "message": f"{name} started"})
+        self.emit(
+            {
+                "type": "stage",
+                "iteration": i,
+                "stage": name,
+                "status": "started",
+                "progress": 0.0,
+                "message": f"{name} started",
+            }
+        )
 
         def prog(fraction: float, message: str = "") -> None:
-            self.emit({"type": "stage", "iteration": i, "stage": name, "status": "progress",
-                       "progress": max(0.0, min(1.0, float(fraction))), "message": message})
+            self.emit(
+                {
+                    "type": "stage",
+                    "iteration": i,
+                    "stage": name,
+                    "status": "progress",
+                    "progress": max(0.0, min(1.0, float(fraction))),
+                    "message": message,
+                }
+            )
 
         t0 = time.perf_counter()
         try:
@@ -349,8 +415,16 @@ class _Loop:
             raise self.fail(rec, name, exc) from None
         rec.stages[name] = StageRecord(status="finished", seconds=round(time.perf_counter() - t0, 3))
         self.save()
-        self.emit({"type": "stage", "iteration": i, "stage": name, "status": "finished", "progress": 1.0,
-                   "message": f"{name} finished in {rec.stages[name].seconds:.1f} s"})
+        self.emit(
+            {
+                "type": "stage",
+                "iteration": i,
+                "stage": name,
+                "status": "finished",
+                "progress": 1.0,
+                "message": f"{name} finished in {rec.stages[name].seconds:.1f} s",
+            }
+        )
         return out
 
     def fail(self, rec: IterationRecord, stage: str, exc: BaseException) -> RunFailed:
@@ -365,10 +439,20 @@ class _Loop:
         rec.stages[stage].code = getattr(exc, "code", type(exc).__name__)
         rec.stages[stage].retryable = bool(getattr(exc, "retryable", False))
         rec.status, rec.error = "failed", why
-        self.emit({"type": "stage", "iteration": rec.index, "stage": stage, "status": "failed", "progress": 0.0,
-                   "message": why})
-        msg = (f"iteration {rec.index} {stage} failed: {why} (finished iterations are kept in {self.out}; "
-               "run the same command again to resume)")
+        self.emit(
+            {
+                "type": "stage",
+                "iteration": rec.index,
+                "stage": stage,
+                "status": "failed",
+                "progress": 0.0,
+                "message": why,
+            }
+        )
+        msg = (
+            f"iteration {rec.index} {stage} failed: {why} (finished iterations are kept in {self.out}; "
+            "run the same command again to resume)"
+        )
         run = self.finish("failed", f"{stage}_failed", error=msg)
         return RunFailed(msg, run)
 
@@ -377,44 +461,92 @@ class _Loop:
         rec.status, rec.error = "running", None
         # generate (or adopt a clip that is already there: an upload, a sample, or a finished generate)
         if not _stage_done(rec, d, "generate"):
-            if st.has_clip(d) and (p.provider in st.FIXED_SOURCES or rec.stages["generate"].status != "failed"):
+            if st.has_clip(d) and (
+                p.provider in st.FIXED_SOURCES or rec.stages["generate"].status != "failed"
+            ):
                 rec.stages["generate"] = StageRecord(status="finished", seconds=0.0)
-                self.emit({"type": "stage", "iteration": rec.index, "stage": "generate", "status": "finished",
-                           "progress": 1.0, "message": "using the clip already in " + rec.dir})
+                self.emit(
+                    {
+                        "type": "stage",
+                        "iteration": rec.index,
+                        "stage": "generate",
+                        "status": "finished",
+                        "progress": 1.0,
+                        "message": "using the clip already in " + rec.dir,
+                    }
+                )
             elif p.provider in st.FIXED_SOURCES:
-                raise self.fail(rec, "generate", BadInputError(
-                    f"provider {p.provider!r} means a given clip, but {rec.dir} has no video.mp4/generation.json"))
+                raise self.fail(
+                    rec,
+                    "generate",
+                    BadInputError(
+                        f"provider {p.provider!r} means a given clip, but {rec.dir} has no video.mp4/generation.json"
+                    ),
+                )
             else:
                 prior = rec.stages["generate"]
                 # a job submitted before a crash, or before a failure that may pass (timeout, outage), is
                 # still running and paid for: poll it instead of paying again. After a terminal failure
                 # (moderation, bad request, ...) a new job is submitted.
-                resume = st.submitted_job(d, p.provider) if (
-                    prior.status == "running" or (prior.status == "failed" and prior.retryable)) else None
+                resume = (
+                    st.submitted_job(d, p.provider)
+                    if (prior.status == "running" or (prior.status == "failed" and prior.retryable))
+                    else None
+                )
                 force = any(d.iterdir())
                 remaining = None
                 if p.budget_usd is not None:
                     spent = sum(it.cost_usd for it in self.run_.iterations if it.index != rec.index)
                     remaining = max(0.0, p.budget_usd - spent)
-                self.stage(rec, d, "generate", lambda prog: st.run_generate(
-                    d, prompt=rec.prompt, provider=p.provider, seed=p.seed, size=p.size, seconds=p.seconds,
-                    fps=p.fps, api_key=self.api_key, force=force, on_progress=prog, budget_usd=remaining,
-                    spend_ledger=self.out / "spend.json", resume_job_id=resume))
+                self.stage(
+                    rec,
+                    d,
+                    "generate",
+                    lambda prog: st.run_generate(
+                        d,
+                        prompt=rec.prompt,
+                        provider=p.provider,
+                        seed=p.seed,
+                        size=p.size,
+                        seconds=p.seconds,
+                        fps=p.fps,
+                        api_key=self.api_key,
+                        force=force,
+                        on_progress=prog,
+                        budget_usd=remaining,
+                        spend_ledger=self.out / "spend.json",
+                        resume_job_id=resume,
+                    ),
+                )
         gen = Generation.load(d)
         rec.cost_usd = float(gen.cost_usd or 0.0)
         if not _stage_done(rec, d, "analyze"):
-            self.stage(rec, d, "analyze", lambda prog: st.run_analyze(d, llm=p.llm, api_key=self.api_key,
-                                                                      on_progress=prog))
+            self.stage(
+                rec,
+                d,
+                "analyze",
+                lambda prog: st.run_analyze(d, llm=p.llm, api_key=self.api_key, on_progress=prog),
+            )
         analysis = Analysis.load(d)
         rec.metrics = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in analysis.metrics.items()}
         if not _stage_done(rec, d, "reconstruct"):
-            self.stage(rec, d, "reconstruct", lambda prog: st.run_reconstruct(d, analysis=analysis, generation=gen,
-                                                                              on_progress=prog))
+            self.stage(
+                rec,
+                d,
+                "reconstruct",
+                lambda prog: st.run_reconstruct(d, analysis=analysis, generation=gen, on_progress=prog),
+            )
         world = World.load(d)
         rec.world_method = world.method
         if not _stage_done(rec, d, "simulate"):
-            self.stage(rec, d, "simulate", lambda prog: st.run_simulate(
-                d, seed=p.seed, agents=self.agents, sim_seconds=self.sim_seconds, on_progress=prog))
+            self.stage(
+                rec,
+                d,
+                "simulate",
+                lambda prog: st.run_simulate(
+                    d, seed=p.seed, agents=self.agents, sim_seconds=self.sim_seconds, on_progress=prog
+                ),
+            )
         report = AgentReport.load(d)
         overall, a_overall, phys = overall_score(analysis, report)
         rec.overall, rec.analysis_overall, rec.physics = round(overall, 4), a_overall, round(phys, 4)
@@ -435,7 +567,14 @@ class _Loop:
         previous = None
         if prev is not None and (self.out / prev.dir / Revision.FILENAME).exists():
             previous = Revision.load(self.out / prev.dir)
-        rev = revise_dir(d, rec.prompt, original_prompt=self.run_.original_prompt, iteration=rec.index,
-                         previous=previous, llm=self.run_.params.llm, api_key=self.api_key)
+        rev = revise_dir(
+            d,
+            rec.prompt,
+            original_prompt=self.run_.original_prompt,
+            iteration=rec.index,
+            previous=previous,
+            llm=self.run_.params.llm,
+            api_key=self.api_key,
+        )
         rec.revised_prompt = rev.revised_prompt
         return rev

@@ -38,21 +38,44 @@ def submitted_job(d: Path, provider: str) -> str | None:
     return None
 
 
-def run_generate(d: Path, *, prompt: str, provider: str, seed: int, size: tuple[int, int], seconds: float,
-                 fps: int, api_key: str | None, force: bool, on_progress: ProgressFn,
-                 budget_usd: float | None = None, spend_ledger: Path | None = None,
-                 resume_job_id: str | None = None) -> Generation:
+def run_generate(
+    d: Path,
+    *,
+    prompt: str,
+    provider: str,
+    seed: int,
+    size: tuple[int, int],
+    seconds: float,
+    fps: int,
+    api_key: str | None,
+    force: bool,
+    on_progress: ProgressFn,
+    budget_usd: float | None = None,
+    spend_ledger: Path | None = None,
+    resume_job_id: str | None = None,
+) -> Generation:
     """Generate the iteration's clip. ``resume_job_id`` polls a job already paid for instead of
     submitting again; ``spend_ledger`` (the run's ``spend.json``) makes the provider's cap cover the run."""
     from worlddirector.providers.base import VideoRequest
     from worlddirector.providers.generate import generate
 
-    req = VideoRequest(prompt=prompt, seconds=seconds, size=tuple(size), fps=fps, seed=seed, api_key=api_key,
-                       budget_usd=budget_usd, spend_ledger=spend_ledger, resume_job_id=resume_job_id)
+    req = VideoRequest(
+        prompt=prompt,
+        seconds=seconds,
+        size=tuple(size),
+        fps=fps,
+        seed=seed,
+        api_key=api_key,
+        budget_usd=budget_usd,
+        spend_ledger=spend_ledger,
+        resume_job_id=resume_job_id,
+    )
     return generate(req, d, provider=provider, force=force, on_progress=on_progress)
 
 
-def estimate_cost(*, prompt: str, provider: str, seed: int, size: tuple[int, int], seconds: float, fps: int) -> float:
+def estimate_cost(
+    *, prompt: str, provider: str, seed: int, size: tuple[int, int], seconds: float, fps: int
+) -> float:
     """The provider's own estimate for one more clip (0 for offline providers)."""
     if provider in FIXED_SOURCES:
         return 0.0
@@ -74,13 +97,17 @@ def run_analyze(d: Path, *, llm: str, api_key: str | None, on_progress: Progress
     return analyze_video(d / "video.mp4", d, llm=model, on_progress=on_progress)
 
 
-def run_reconstruct(d: Path, *, analysis: Analysis, generation: Generation | None, on_progress: ProgressFn) -> World:
+def run_reconstruct(
+    d: Path, *, analysis: Analysis, generation: Generation | None, on_progress: ProgressFn
+) -> World:
     from worlddirector.reconstruction import reconstruct
 
     return reconstruct(d / "video.mp4", d, analysis=analysis, generation=generation, on_progress=on_progress)
 
 
-def run_simulate(d: Path, *, seed: int, agents: int, sim_seconds: float, on_progress: ProgressFn) -> AgentReport:
+def run_simulate(
+    d: Path, *, seed: int, agents: int, sim_seconds: float, on_progress: ProgressFn
+) -> AgentReport:
     from worlddirector.simulation import simulate
 
     return simulate(d, agents=agents, seconds=sim_seconds, seed=seed, on_progress=on_progress)

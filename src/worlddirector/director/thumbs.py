@@ -86,8 +86,14 @@ def _project(world: World | None, frame: int, pos, size: tuple[int, int]):
     return (u - r, v - r, u + r, v + r)
 
 
-def thumbnail(img: Image.Image, v: Violation, frame: int, analysis: Analysis | None, world: World | None,
-              video_size: tuple[int, int] | None = None) -> tuple[str, str]:
+def thumbnail(
+    img: Image.Image,
+    v: Violation,
+    frame: int,
+    analysis: Analysis | None,
+    world: World | None,
+    video_size: tuple[int, int] | None = None,
+) -> tuple[str, str]:
     """(data URL, how the crop was chosen)."""
     w, h = img.size
     sx = sy = 1.0

@@ -144,8 +144,16 @@ def plan_revision(
         for word in INVITING_PHRASES.get(key, ()):
             if word not in removed and re.search(rf"\b{re.escape(word)}\b", original_prompt, re.IGNORECASE):
                 removed.append(word)
-                changes.append(PromptChange(action="remove", key=key, edit=word, reason=f"invites the problem: {reason}",
-                                            violation_ids=g.violation_ids, metrics=g.metrics))
+                changes.append(
+                    PromptChange(
+                        action="remove",
+                        key=key,
+                        edit=word,
+                        reason=f"invites the problem: {reason}",
+                        violation_ids=g.violation_ids,
+                        metrics=g.metrics,
+                    )
+                )
         existing = prev_by_key.get(key)
         user_level = max((i + 1 for i, ph in enumerate(rule.levels) if _norm(ph) in orig_norm), default=0)
         level = existing.level if existing else user_level
@@ -153,8 +161,11 @@ def plan_revision(
             notes.append(f"{key}: still found at the strongest wording ({reason}); left as is")
             wanted[key] = (pr, [existing] if existing else [], g, level)
             continue
-        tries = [Constraint(key=key, phrase=rule.phrase(lv), level=lv) for lv in range(level + 1, 0, -1)
-                 if lv > level or existing is not None]
+        tries = [
+            Constraint(key=key, phrase=rule.phrase(lv), level=lv)
+            for lv in range(level + 1, 0, -1)
+            if lv > level or existing is not None
+        ]
         if existing is not None:
             tries[-1] = existing
         wanted[key] = (pr, tries, g, level)
@@ -186,17 +197,34 @@ def plan_revision(
         if g is not None:
             reason = _reason(g, metrics)
             if got is not None and existing is None and level == 0:
-                changes.append(PromptChange(action="add", key=key, edit=got.phrase, reason=reason,
-                                            violation_ids=g.violation_ids, metrics=g.metrics))
+                changes.append(
+                    PromptChange(
+                        action="add",
+                        key=key,
+                        edit=got.phrase,
+                        reason=reason,
+                        violation_ids=g.violation_ids,
+                        metrics=g.metrics,
+                    )
+                )
             elif got is not None and got.level > level:
                 was = existing.phrase if existing else g.rule.phrase(level)
-                changes.append(PromptChange(action="strengthen" if existing else "add", key=key, edit=got.phrase,
-                                            reason=f"still found after '{was}': {reason}",
-                                            violation_ids=g.violation_ids, metrics=g.metrics))
+                changes.append(
+                    PromptChange(
+                        action="strengthen" if existing else "add",
+                        key=key,
+                        edit=got.phrase,
+                        reason=f"still found after '{was}': {reason}",
+                        violation_ids=g.violation_ids,
+                        metrics=g.metrics,
+                    )
+                )
             elif got is None and tries:
                 notes.append(f"{key}: '{tries[0].phrase}' not added ({why}); evidence: {reason}")
         if existing is not None and got is None:
-            changes.append(PromptChange(action="drop", key=key, edit=existing.phrase, reason=why or "no room"))
+            changes.append(
+                PromptChange(action="drop", key=key, edit=existing.phrase, reason=why or "no room")
+            )
 
     constraints = [chosen[k] for k in order if k in chosen]
     revised = compose_prompt(base, constraints)
@@ -227,51 +255,105 @@ def revise(
     if "av_sync" not in metrics and isinstance(av, (int, float)):
         metrics["av_sync"] = float(av)
     revised, constraints, removed, changes, notes = plan_revision(
-        prompt, original_prompt=original_prompt, report=report, metrics=metrics, previous=previous,
-        max_words=max_words, intent_floor=intent_floor,
+        prompt,
+        original_prompt=original_prompt,
+        report=report,
+        metrics=metrics,
+        previous=previous,
+        max_words=max_words,
+        intent_floor=intent_floor,
     )
     reviser = "rules"
     if (llm or "offline").strip().lower() != "offline" and changes:
         revised, changes, reviser, notes = _llm_revise(
-            llm, api_key, prompt, original_prompt, report, metrics, revised, changes, notes, max_words, intent_floor
+            llm,
+            api_key,
+            prompt,
+            original_prompt,
+            report,
+            metrics,
+            revised,
+            changes,
+            notes,
+            max_words,
+            intent_floor,
         )
     sim = intent_similarity(original_prompt, revised)
     return Revision(
-        iteration=iteration, reviser=reviser, original_prompt=original_prompt, prompt=prompt,
-        revised_prompt=revised, changes=changes, constraints=constraints, removed_phrases=removed,
-        diff=word_diff(prompt, revised), intent_similarity=round(sim, 4), notes=notes,
+        iteration=iteration,
+        reviser=reviser,
+        original_prompt=original_prompt,
+        prompt=prompt,
+        revised_prompt=revised,
+        changes=changes,
+        constraints=constraints,
+        removed_phrases=removed,
+        diff=word_diff(prompt, revised),
+        intent_similarity=round(sim, 4),
+        notes=notes,
         timings={"revise": round(time.perf_counter() - t0, 4)},
     )
 
 
-def _llm_revise(llm, api_key, prompt, original_prompt, report, metrics, rules_prompt, changes, notes,
-                max_words, intent_floor):
+def _llm_revise(
+    llm,
+    api_key,
+    prompt,
+    original_prompt,
+    report,
+    metrics,
+    rules_prompt,
+    changes,
+    notes,
+    max_words,
+    intent_floor,
+):
     from worlddirector.llm import Change, RevisionRequest, ViolationBrief, get_llm
 
     backend = get_llm(llm, api_key=api_key)
     briefs = [
-        ViolationBrief(id=v.id, type=v.type, severity=v.severity, evidence=v.evidence[:300], object_id=v.object_id)
+        ViolationBrief(
+            id=v.id, type=v.type, severity=v.severity, evidence=v.evidence[:300], object_id=v.object_id
+        )
         for v in (report.violations if report else [])
     ][:40]
     req = RevisionRequest(
-        original_prompt=original_prompt, prompt=prompt,
-        edits=[Change(edit=c.edit if c.action != "remove" else f"remove '{c.edit}'", reason=c.reason,
-                      violation_ids=c.violation_ids) for c in changes],
-        violations=briefs, metrics={k: v for k, v in metrics.items() if v is not None}, max_words=max_words,
+        original_prompt=original_prompt,
+        prompt=prompt,
+        edits=[
+            Change(
+                edit=c.edit if c.action != "remove" else f"remove '{c.edit}'",
+                reason=c.reason,
+                violation_ids=c.violation_ids,
+            )
+            for c in changes
+        ],
+        violations=briefs,
+        metrics={k: v for k, v in metrics.items() if v is not None},
+        max_words=max_words,
     )
     result = backend.revise_prompt(req)  # LLMError (a WDError) propagates: the stage fails with the reason
     sim = intent_similarity(original_prompt, result.revised_prompt)
     if sim < intent_floor:
-        drift = (f"the {llm} reviser's prompt drifted from the user's intent (similarity {sim:.2f} < "
-                 f"{intent_floor:.2f}); the rule-based revision was used instead")
+        drift = (
+            f"the {llm} reviser's prompt drifted from the user's intent (similarity {sim:.2f} < "
+            f"{intent_floor:.2f}); the rule-based revision was used instead"
+        )
         notes = [*notes, drift]
         return rules_prompt, changes, "rules", notes
     by_edit = {_norm(c.edit): c for c in changes}
     llm_changes = []
     for ch in result.changes:
         match = by_edit.get(_norm(ch.edit))
-        llm_changes.append(PromptChange(action=match.action if match else "add", key=match.key if match else "llm",
-                                        edit=ch.edit, reason=ch.reason, violation_ids=ch.violation_ids))
+        llm_changes.append(
+            PromptChange(
+                action=match.action if match else "add",
+                key=match.key if match else "llm",
+                edit=ch.edit,
+                reason=ch.reason,
+                violation_ids=ch.violation_ids,
+            )
+        )
     return result.revised_prompt, llm_changes, f"llm:{llm}", notes
 
 
@@ -291,7 +373,15 @@ def revise_dir(
     analysis = Analysis.load(iter_dir) if (iter_dir / Analysis.FILENAME).exists() else None
     if report is None and analysis is None:
         raise BadInputError(f"{iter_dir}: no agent_report.json or analysis.json to revise from")
-    rev = revise(prompt, original_prompt=original_prompt, report=report, analysis=analysis, iteration=iteration,
-                 previous=previous, llm=llm, api_key=api_key)
+    rev = revise(
+        prompt,
+        original_prompt=original_prompt,
+        report=report,
+        analysis=analysis,
+        iteration=iteration,
+        previous=previous,
+        llm=llm,
+        api_key=api_key,
+    )
     rev.save(iter_dir)
     return rev

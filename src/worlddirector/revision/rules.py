@@ -58,7 +58,10 @@ VIOLATION_RULES: dict[str, Rule] = {
     ),
     "unreachable_area": Rule(
         "layout",
-        ("an open floor with clear connected walkways", "an open, uncluttered floor with wide connected walkways"),
+        (
+            "an open floor with clear connected walkways",
+            "an open, uncluttered floor with wide connected walkways",
+        ),
         "part of the walkable floor could not be reached by the agents",
         0.8,
     ),
@@ -112,13 +115,19 @@ VIOLATION_RULES: dict[str, Rule] = {
     ),
     "implausible_motion": Rule(
         "physics",
-        ("realistic physics with natural gravity", "realistic physics with natural gravity and believable weight"),
+        (
+            "realistic physics with natural gravity",
+            "realistic physics with natural gravity and believable weight",
+        ),
         "tracked motion did not follow gravity",
         1.0,
     ),
     "av_desync": Rule(
         "sound",
-        ("sound in sync with the action", "sound in sync with the action, each sound exactly when its event happens"),
+        (
+            "sound in sync with the action",
+            "sound in sync with the action, each sound exactly when its event happens",
+        ),
         "sounds were out of step with the events that make them",
         0.9,
     ),
@@ -133,7 +142,9 @@ METRIC_RULES: dict[str, tuple[float, Rule]] = {
     "motion_smoothness": (0.7, VIOLATION_RULES["teleport"]),
     "background_consistency": (
         0.75,
-        Rule("background", ("a stable, unchanging background",), "the background changed between frames", 0.7),
+        Rule(
+            "background", ("a stable, unchanging background",), "the background changed between frames", 0.7
+        ),
     ),
     "imaging_quality": (
         0.5,
