@@ -196,7 +196,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         len(raw_tracks), n_app, n_van
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
-        raw_tracks, motion.homography, motion.translation, n_tel
+        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)])

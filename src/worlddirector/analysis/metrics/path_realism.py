@@ -11,10 +11,11 @@ frame, flow-resolution pixels). Bodies with mass cannot change velocity arbitrar
 r >> 3). Camera path: the per-pair median flow ``t``; ``cam = 1 / (1 + (rms(dd t) / (rms(t) + 0.5)) ** 2)``
 penalises jerky camera motion.
 
-    path_realism = (0.7 * min(track scores) + 0.3 * cam) * 0.7 ** n_teleport_events
+    path_realism = (0.7 * min(track scores) + 0.3 * cam) * 0.7 ** (n_teleport + 0.5 * n_appear_vanish)
 
-The teleport events fold in the frame-precise detector (a teleport that a track did not survive
-leaves no track to measure). With no tracks the object term is 1.
+The events fold in the frame-precise detector (a teleport that a track did not survive leaves no
+track to measure); an unexplained appear or vanish is half a discontinuity (a jump is often seen
+as one of the two halves). With no tracks the object term is 1.
 """
 
 from __future__ import annotations
@@ -56,16 +57,21 @@ def camera_path_score(translation: np.ndarray) -> tuple[float, float]:
 
 
 def path_realism(
-    tracks: list[RawTrack], homographies: np.ndarray, translation: np.ndarray, n_teleport: int
+    tracks: list[RawTrack],
+    homographies: np.ndarray,
+    translation: np.ndarray,
+    n_teleport: int,
+    n_pop: int = 0,
 ) -> tuple[float, dict]:
     scores = [track_path_score(t, homographies) for t in tracks]
     obj = min((s for s, _ in scores), default=1.0)
     cam, cam_rel = camera_path_score(translation)
-    score = (0.7 * obj + 0.3 * cam) * 0.7**n_teleport
+    score = (0.7 * obj + 0.3 * cam) * 0.7 ** (n_teleport + 0.5 * n_pop)
     return float(score), {
         "object_min": round(obj, 4),
         "camera": round(cam, 4),
         "camera_jerk_rel": round(cam_rel, 4),
         "worst_accel_ratio": round(max((r for _, r in scores), default=0.0), 3),
         "teleport_events": n_teleport,
+        "appear_vanish_events": n_pop,
     }
