@@ -662,6 +662,36 @@ def run_file(run_id: str, rel: str, request: Request) -> FileResponse:
     return FileResponse(target, media_type=_MEDIA.get(target.suffix.lower()), headers={"Cache-Control": "no-cache"})
 
 
+WAVEFORM_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv"}
+
+
+@router.get("/runs/{run_id}/waveform/{rel:path}")
+def run_waveform(run_id: str, rel: str, request: Request, bins: int = 800) -> dict:
+    """The audio envelope of a clip of the run, for the waveform under the video (issue 10).
+
+    ``peaks`` = ``bins`` pairs ``[min, max]`` of the mono 16 kHz samples in equal slices of the
+    track (a few KB of JSON instead of the whole file decoded in the browser). A clip without an
+    audio track gives ``has_audio: false`` and no peaks.
+    """
+    import numpy as np
+
+    from worlddirector.analysis.audio import SR, load_audio
+
+    if not 16 <= bins <= 4000:
+        raise BadInputError("bins must be between 16 and 4000")
+    target = safe_child(_run_dir(request, run_id), rel)
+    if target.suffix.lower() not in WAVEFORM_SUFFIXES:
+        raise BadInputError(f"{rel!r} is not a video file")
+    samples = load_audio(target)
+    if samples is None or not len(samples):
+        return {"has_audio": False, "duration": 0.0, "sample_rate": SR, "peaks": []}
+    n = min(bins, len(samples))
+    starts = np.linspace(0, len(samples), n + 1).astype(int)[:-1]
+    lo, hi = np.minimum.reduceat(samples, starts), np.maximum.reduceat(samples, starts)
+    peaks = [[round(float(a), 3), round(float(b), 3)] for a, b in zip(lo, hi, strict=True)]
+    return {"has_audio": True, "duration": round(len(samples) / SR, 4), "sample_rate": SR, "peaks": peaks}
+
+
 def _new_clip_run(request: Request, source: str, prompt: str, provider: str, llm: str) -> tuple[str, Path]:
     _check_choices(provider, llm)
     run_id = _new_run_id(f"{source} {prompt}")

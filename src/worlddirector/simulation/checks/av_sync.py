@@ -129,7 +129,7 @@ def av_desync(analysis: Analysis, world: World, cams: Cameras) -> list[Violation
     sev = 0.4 + 0.6 * min(1.0, abs(offset) / 0.4)
     out = []
     for v_t, a_t in found["pairs"][:MAX_REPORTED]:
-        frame = int(round(v_t * fps))
+        frame = round(v_t * fps)
         kind = kinds.get(round(v_t, 3), "event")
         what = {"impact": "impact", "footfall": "footstep", "motion_onset": "sudden motion"}.get(kind, kind)
         track, box = _landing_track(analysis.tracks, frame)

@@ -3,6 +3,7 @@ import { api, maybeJson, listen, $, h, toast, timeAgo, fmtPct } from "./api.js";
 import { renderScorecard, renderChart, label } from "./charts.js";
 import { wordDiff, renderDiff } from "./diff.js";
 import { WorldViewer } from "./viewer.js";
+import { Waveform } from "./waveform.js";
 
 const STAGES = ["generate", "analyze", "reconstruct", "simulate", "revise"];
 const STAGE_LABEL = { generate: "Generate", analyze: "Analyze", reconstruct: "Reconstruct", simulate: "Simulate", revise: "Revise" };
@@ -16,6 +17,7 @@ const state = {
   iterData: null,    // artifacts of the selected iteration
   closeEvents: null,
   viewer: null,
+  wave: null,        // audio waveform under the video
   refreshTimer: null,
   loadedKey: "",     // which files of the selected iteration are on screen
 };
@@ -321,6 +323,7 @@ function clearIteration() {
   v.removeAttribute("src");
   v.load();
   $("#video-empty").hidden = false;
+  if (state.wave) state.wave.clear();
   renderScorecard($("#scorecard"), {});
   renderChart($("#chart"), []);
   $("#violations").replaceChildren();
@@ -363,6 +366,10 @@ async function selectIteration(n, { soft = false } = {}) {
     v.play().catch(() => {});
   } else if (!vurl) { v.removeAttribute("src"); v.load(); }
   $("#video-empty").hidden = !!vurl;
+  if (vurl) {
+    state.wave = state.wave || new Waveform(v);
+    state.wave.load(state.runId, `${dir}/video.mp4`, analysis);
+  } else if (state.wave) state.wave.clear();
   renderScores(n, analysis);
   // 3D world: reload when the world or the agent report arrived or changed
   const worldChanged = !sameIter || !prev || (!!world !== !!prev.world) || (!!report !== !!prev.report);
