@@ -265,6 +265,22 @@ def run_bench(
         ["TP", "FP", "FN", "precision", "recall"],
         [[ftp, ffp, ffn, fpr, frc]],
     )
+    # av offset estimate vs the injected shift
+    off_ok = off_n = 0
+    for kind, s, a, gt in rows:
+        shifts = [x["magnitude"] for x in gt["defects"] if x["type"] == "av_desync"]
+        if kind != "av_desync" or not shifts:
+            continue
+        off_n += 1
+        est = a.metric_details.get("av_sync", {}).get("av_offset_frames")
+        off_ok += est is not None and abs(est - shifts[0] * gt["fps"]) <= 1.0
+    if off_n:
+        frac = off_ok / off_n
+        table(
+            "av_desync: estimated offset within ±1 frame of the injected shift",
+            ["clips", "within ±1 frame", "fraction", "target ≥ 0.9"],
+            [[off_n, off_ok, frac, verdict(frac >= 0.9)]],
+        )
     # camera motion
     agree = sum(
         1
