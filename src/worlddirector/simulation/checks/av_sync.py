@@ -17,7 +17,7 @@ pair by chance. The rule (all must hold; constants below):
   frames away from 0, i.e. outside the ±2-frame window in which ``av_sync`` counts a sound as in
   sync (at 24 fps: ≥ 125 ms; people notice sound ≥ ~45 ms early or ≥ ~125 ms late, ITU-R BT.1359);
 * it pairs at least ``MIN_PAIRS`` (3) events, at least ``MIN_GAIN`` (2) more than lag 0 pairs
-  within the ±2-frame sync window, and at least ``CHANCE_RATIO`` (2) times the mean count over
+  within the ±2-frame sync window, and at least ``CHANCE_RATIO`` (2.5) times the mean count over
   all lags (what an unrelated shift pairs by chance).
 
 Then one violation per paired event (at most ``MAX_REPORTED``, strongest evidence first by time),
@@ -44,7 +44,7 @@ SYNC_FRAMES = 2.5  # the analysis' ±2-frame window (+ half a frame of rounding)
 MIN_OFFSET_FRAMES = 3
 MIN_PAIRS = 3
 MIN_GAIN = 2
-CHANCE_RATIO = 2.0
+CHANCE_RATIO = 2.5
 MAX_REPORTED = 6
 LANDING_PX = 2.0  # a track's box bottom moving down this much over the 2 frames before the event
 
