@@ -41,7 +41,7 @@ def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period
             img = np.zeros((H, W, 3), np.uint8)
             img[:100] = (90, 140, 230)
             img[100:] = (60, 130, 60)
-            y1 = int(round(130 - 60 * np.sin(np.pi * (i % period) / period)))
+            y1 = int(np.rint(130 - 60 * np.sin(np.pi * (i % period) / period)))
             img[y1 - 30 : y1, 140:170] = (210, 40, 35)
             for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(pkt)
@@ -111,6 +111,9 @@ def test_late_clicks_give_av_desync_at_the_landings_and_in_time_clicks_do_not(tm
         _world().save(run)
         reports[name] = simulate(run, agents=0, seconds=1.0)
     assert not _desync(reports["sync"])
+    assert reports["sync"].stats["av_sync_check"]["judged"] and not reports["sync"].stats["av_sync_check"]["desynced"]
+    chk = reports["late"].stats["av_sync_check"]
+    assert chk["desynced"] and 200 <= chk["offset_ms"] <= 300 and chk["pairs_at_best_lag"] >= 3
     found = _desync(reports["late"])
     assert len(found) >= 3
     for v in found:
@@ -132,7 +135,9 @@ def test_no_sound_no_av_desync(tmp_path):
     a = analyze_video(run / "video.mp4", run)
     assert a.metrics["av_sync"] is None
     _world().save(run)
-    assert not _desync(simulate(run, agents=0, seconds=1.0))
+    rep = simulate(run, agents=0, seconds=1.0)
+    assert not _desync(rep)
+    assert rep.stats["av_sync_check"] == {"judged": False, "reason": "no audio track: av_sync is not defined"}
 
 
 # ---------------------------------------------------------------- the real pipeline on generated clips

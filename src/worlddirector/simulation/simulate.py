@@ -157,7 +157,7 @@ def simulate(
     violations += implausible_motion(world)
     if analysis is not None:
         violations += continuity(analysis, world, cams)
-        violations += av_desync(analysis, world, cams)
+        violations += av_desync(analysis, world, cams, stats)
     else:
         stats["skipped_checks"].append("pop_in/pop_out/teleport/size_drift/flicker: no analysis.json in the run directory")
     timings["checks"] = time.perf_counter() - t

@@ -106,18 +106,36 @@ def _landing_track(tracks: list[Track], frame: int) -> tuple[Track | None, tuple
     return best
 
 
-def av_desync(analysis: Analysis, world: World, cams: Cameras) -> list[Violation]:
-    """``av_desync`` violations, one per visual event heard at the shifted time (see module docstring)."""
+def av_desync(analysis: Analysis, world: World, cams: Cameras, stats: dict | None = None) -> list[Violation]:
+    """``av_desync`` violations, one per visual event heard at the shifted time (see module docstring).
+
+    ``stats`` (the report's ``stats``), when given, gets ``av_sync_check``: the decision and its
+    numbers, so a clip without a finding still shows why (or that there was no sound to judge).
+    """
+    stats = stats if stats is not None else {}
     if analysis.metrics.get("av_sync") is None or not analysis.video.has_audio:
+        note = (analysis.metric_details.get("av_sync") or {}).get("note") if isinstance(
+            analysis.metric_details.get("av_sync"), dict) else None
+        stats["av_sync_check"] = {"judged": False, "reason": note or "analysis has no av_sync value"}
         return []
     det = analysis.metric_details.get("av_sync")
     if not isinstance(det, dict):
+        stats["av_sync_check"] = {"judged": False, "reason": "analysis has no av_sync details"}
         return []
     fps = analysis.video.fps or 24.0
     vis = [e for e in det.get("visual_events") or [] if isinstance(e, dict) and isinstance(e.get("time"), (int, float))]
     onsets = [float(x) for x in det.get("audio_onsets") or [] if isinstance(x, (int, float))]
     found = desync_evidence([e["time"] for e in vis], onsets, fps)
-    if found is None or not found["desynced"]:
+    if found is None:
+        stats["av_sync_check"] = {"judged": False, "reason": "no visual events or no audio onsets"}
+        return []
+    stats["av_sync_check"] = {
+        "judged": True, "desynced": found["desynced"], "best_lag_ms": round(found["lag"] * 1000, 1),
+        "pairs_at_best_lag": len(found["pairs"]), "in_sync_at_zero": found["zero"],
+        "chance_pairs": round(found["chance"], 2), "offset_ms": round(found["offset"] * 1000, 1),
+        "visual_events": len(vis), "audio_onsets": len(onsets),
+    }
+    if not found["desynced"]:
         return []
     kinds = {round(e["time"], 3): e.get("kind", "event") for e in vis}
     offset = found["offset"]
