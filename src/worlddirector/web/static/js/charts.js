@@ -15,6 +15,7 @@ export const METRIC_INFO = {
   path_realism: "Whether tracked paths have plausible speed and acceleration (no teleports).",
   imaging_quality: "Sharpness, exposure and noise of the frames.",
   intent_similarity: "How close the revised prompt stays to what you asked for (text-embedding cosine).",
+  av_sync: "Share of visual events (impacts, footfalls) with a sound onset within ±2 frames; the waveform under the video shows both.",
 };
 
 const LABELS = {
@@ -30,6 +31,8 @@ const LABELS = {
   physics: "Physics",
   score: "Score",
   intent_similarity: "Intent kept",
+  av_sync: "A/V sync",
+  av_desync: "A/V desync",
 };
 
 export const label = (k) => LABELS[k] || k.replace(/_/g, " ");
