@@ -166,3 +166,20 @@ def test_generated_av_desync_vs_clean(tmp_path):
         said_late = "after the visual" in v.evidence
         assert said_late == (injected > 0), (v.evidence, injected)
         assert v.frames and 0 <= v.frames[0] < analysis.video.n_frames
+
+
+@pytest.mark.slow
+def test_real_sora_clip_is_not_called_desynced(tmp_path):
+    """The real Sora clip (sound in time with the catapult) gets no av_desync finding."""
+    from worlddirector.simulation.checks.av_sync import av_desync
+    from worlddirector.simulation.placement import Cameras
+
+    sora = Path(__file__).resolve().parents[1].parent / "shared/testdata/real/sora_catapult.mp4"
+    if not sora.exists():
+        pytest.skip(f"{sora} not present")
+    a = analyze_video(sora, tmp_path)
+    assert a.video.has_audio and a.metrics["av_sync"] is not None
+    stats: dict = {}
+    world = _world()
+    assert av_desync(a, world, Cameras(world), stats) == []
+    assert stats["av_sync_check"]["judged"] and not stats["av_sync_check"]["desynced"]
