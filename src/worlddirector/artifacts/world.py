@@ -44,6 +44,10 @@ class Obstacle(_M):
         "box", description="box: fitted to reconstructed points; billboard: single-view guess (upright, thin)"
     )
     color: tuple[int, int, int] | None = None
+    completed: bool = Field(
+        False, description="part of the footprint is a guess (unseen back grown away from the cameras, or a square "
+        "assumed from an edge-on face): overlaps on that side are not evidence"
+    )
 
 
 class TrajectoryPoint(_M):

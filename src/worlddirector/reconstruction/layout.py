@@ -212,6 +212,7 @@ class ObstacleFit:
     n_points: int
     color: tuple[int, int, int]
     points_idx: np.ndarray
+    completed: bool = False  # footprint partly guessed (unseen back, or square from an edge-on face)
 
 
 def find_obstacles(
@@ -273,51 +274,10 @@ def find_obstacles(
         m = labels == c
         if m.sum() < min_points:
             continue
-        Q = P[m]
-        xy = Q[:, :2].astype(np.float32)
-        (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
-        # robust extents along the rectangle's axes (a few stray points must not inflate the box)
-        a = np.radians(ang)
-        ax_w = np.array([np.cos(a), np.sin(a)])
-        ax_h = np.array([-np.sin(a), np.cos(a)])
-        uw, uh = Q[:, :2] @ ax_w, Q[:, :2] @ ax_h
-        (w0, w1), (h0, h1) = np.percentile(uw, [5, 95]), np.percentile(uh, [5, 95])
-        w, h = max(w1 - w0, 0.1), max(h1 - h0, 0.1)
-        cx, cy = ((w0 + w1) / 2) * ax_w + ((h0 + h1) / 2) * ax_h
-        if max(w, h) > max_footprint:
-            continue  # background clutter or an undetected wall, not an object
-        if np.percentile(Q[:, 2], 95) - np.percentile(Q[:, 2], 5) < 0.15 and np.percentile(Q[:, 2], 95) < 0.35:
-            continue  # a flat smear just above the floor: triangulation noise, not an object
-        # Sparse points only cover the faces the cameras saw, so the box must extend behind them.
-        # Seen from the cameras, an object's depth is about its visible width: put the centre half
-        # a width behind its nearest surface (exact for squares and cylinders, face-on or
-        # corner-on), unless the points themselves reach further back.
-        dirs = np.array([cx, cy]) - al.C[:, :2]
-        view = (dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-9)).mean(0)
-        vn = float(np.linalg.norm(view))
-        if vn > 0.7:  # seen from one side (not orbited): complete the unseen back
-            v = view / vn
-            u = np.array([-v[1], v[0]])
-            pu, pv = Q[:, :2] @ u, Q[:, :2] @ v
-            (u0, u1), (v0, v1) = np.percentile(pu, [5, 95]), np.percentile(pv, [5, 95])
-            along = max(v0 + (u1 - u0) / 2, (v0 + v1) / 2)
-            cx, cy = ((u0 + u1) / 2) * u + along * v
-        if min(w, h) < 0.6 * max(w, h):
-            w = h = max(w, h)  # a face seen edge-on: assume a square footprint
-        top = float(np.percentile(Q[:, 2], 98))
-        bottom = float(np.percentile(Q[:, 2], 2))
-        if bottom < max(0.3, 0.35 * (top - bottom)):
-            bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
-        elif top - bottom < 0.25:
-            bottom = 0.0  # only a top surface was triangulated: a solid object below it, not a floating slab
-        height = max(top - bottom, 0.1)
-        conf = float(np.clip((1 - np.exp(-m.sum() / 25)) * min(1.0, height / 0.2), 0.05, 1.0))
-        col = np.median(al.colors[idx[m]], axis=0).astype(int)
-        out.append(ObstacleFit(
-            center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
-            yaw=float(a), confidence=round(conf, 3), n_points=int(m.sum()),
-            color=(int(col[0]), int(col[1]), int(col[2])), points_idx=idx[m],
-        ))
+        fit = fit_box(P[m], al.colors[idx[m]], al.C, max_footprint=max_footprint)
+        if fit is not None:
+            fit.points_idx = idx[m]
+            out.append(fit)
     out.sort(key=lambda o: -o.n_points)
     return out
 
@@ -351,3 +311,74 @@ def _merge_overlapping(P: np.ndarray, labels: np.ndarray, ncomp: int, min_points
         r = root(c)
         out[labels == c] = remap.setdefault(r, len(remap))
     return out
+
+
+def fit_box(
+    Q: np.ndarray,
+    colors: np.ndarray,
+    cams: np.ndarray,
+    *,
+    max_footprint: float = 4.0,
+    snap_fraction: float = 0.35,
+    snap_min: float = 0.3,
+    n_support: int | None = None,
+    support_scale: float = 25.0,
+) -> ObstacleFit | None:
+    """An upright oriented box around one cluster's points ``Q`` (world, Z up), or None when the
+    cluster is not an object (too wide, or a flat smear just above the floor).
+
+    Robust 5-95 % extents on the minimum-area rectangle's axes; points only cover the faces the
+    cameras saw, so a cluster seen from one side is completed behind its nearest surface and an
+    edge-on face gets a square footprint (``completed = True``: its back is a guess). The bottom is
+    the lowest observed point, snapped to the floor when within ``max(snap_min, snap_fraction x
+    height)`` of it or when only a flat top (< 0.25 m thick) was seen. Confidence grows with
+    ``n_support`` (points, or voxels for dense clusters) as ``1 - exp(-n / support_scale)``.
+    """
+    xy = Q[:, :2].astype(np.float32)
+    (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
+    # robust extents along the rectangle's axes (a few stray points must not inflate the box)
+    a = np.radians(ang)
+    ax_w = np.array([np.cos(a), np.sin(a)])
+    ax_h = np.array([-np.sin(a), np.cos(a)])
+    uw, uh = Q[:, :2] @ ax_w, Q[:, :2] @ ax_h
+    (w0, w1), (h0, h1) = np.percentile(uw, [5, 95]), np.percentile(uh, [5, 95])
+    w, h = max(w1 - w0, 0.1), max(h1 - h0, 0.1)
+    cx, cy = ((w0 + w1) / 2) * ax_w + ((h0 + h1) / 2) * ax_h
+    if max(w, h) > max_footprint:
+        return None  # background clutter or an undetected wall, not an object
+    if np.percentile(Q[:, 2], 95) - np.percentile(Q[:, 2], 5) < 0.15 and np.percentile(Q[:, 2], 95) < 0.35:
+        return None  # a flat smear just above the floor: triangulation noise, not an object
+    completed = False
+    # Sparse points only cover the faces the cameras saw, so the box must extend behind them.
+    # Seen from the cameras, an object's depth is about its visible width: put the centre half
+    # a width behind its nearest surface (exact for squares and cylinders, face-on or
+    # corner-on), unless the points themselves reach further back.
+    dirs = np.array([cx, cy]) - cams[:, :2]
+    view = (dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-9)).mean(0)
+    vn = float(np.linalg.norm(view))
+    if vn > 0.7:  # seen from one side (not orbited): complete the unseen back
+        v = view / vn
+        u = np.array([-v[1], v[0]])
+        pu, pv = Q[:, :2] @ u, Q[:, :2] @ v
+        (u0, u1), (v0, v1) = np.percentile(pu, [5, 95]), np.percentile(pv, [5, 95])
+        along = max(v0 + (u1 - u0) / 2, (v0 + v1) / 2)
+        completed = along > (v0 + v1) / 2 + 0.05
+        cx, cy = ((u0 + u1) / 2) * u + along * v
+    if min(w, h) < 0.6 * max(w, h):
+        w = h = max(w, h)  # a face seen edge-on: assume a square footprint
+        completed = True
+    top = float(np.percentile(Q[:, 2], 98))
+    bottom = float(np.percentile(Q[:, 2], 2))
+    if bottom < max(snap_min, snap_fraction * (top - bottom)):
+        bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
+    elif top - bottom < 0.25:
+        bottom = 0.0  # only a top surface was triangulated: a solid object below it, not a floating slab
+    height = max(top - bottom, 0.1)
+    n = len(Q) if n_support is None else n_support
+    conf = float(np.clip((1 - np.exp(-n / support_scale)) * min(1.0, height / 0.2), 0.05, 1.0))
+    col = np.median(colors, axis=0).astype(int)
+    return ObstacleFit(
+        center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
+        yaw=float(a), confidence=round(conf, 3), n_points=len(Q),
+        color=(int(col[0]), int(col[1]), int(col[2])), points_idx=np.zeros(0, int), completed=completed,
+    )

@@ -29,9 +29,11 @@ from worlddirector.artifacts.world import (
 )
 from worlddirector.errors import BadInputError
 from worlddirector.logging import get_logger
+from worlddirector.reconstruction import dense as D
 from worlddirector.reconstruction import frames as F
 from worlddirector.reconstruction import layout as L
 from worlddirector.reconstruction import objects as O
+from worlddirector.reconstruction import objects3d as O3
 from worlddirector.reconstruction import single_view as SV
 from worlddirector.reconstruction.export import write_glb, write_ply
 from worlddirector.reconstruction.geometry import interpolate_poses
@@ -223,8 +225,17 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     except L.LayoutError as exc:
         raise _NoMultiView(str(exc)) from None
     walls, wall_mask = L.find_walls(al)
-    obst = L.find_obstacles(al, wall_mask, focal=float(sfm.K[0, 0]))
+    sparse_obst = L.find_obstacles(al, wall_mask, focal=float(sfm.K[0, 0]))
     timings["layout"] = time.perf_counter() - t
+    _p(on_progress, 0.7, "dense stereo on the registered keyframes")
+    t = time.perf_counter()
+    fid = {f: i for i, f in enumerate(dv.frame_ids)}
+    dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
+    dense_obst, dstats = O3.find_dense_obstacles(dense.points, dense.colors, dense.ref, al.C, walls)
+    obst = O3.combine(dense_obst, sparse_obst)
+    stats.update(dstats)
+    stats.update({"dense_reference_views": dense.n_refs, "sparse_obstacles": len(sparse_obst)})
+    timings["dense"] = time.perf_counter() - t
     stats.update({k: v for k, v in al.stats.items()})
     stats.update({"floor_angle_to_up_prior_deg": round(al.floor_angle_deg, 2),
                   "camera_height_spread": round(al.height_spread, 3), "scale_m_per_unit": round(al.scale, 5)})
@@ -267,7 +278,8 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         walls=[Wall(id=f"wall_{i}", p0=wf.p0, p1=wf.p1, height=wf.height, confidence=wf.confidence)
                for i, wf in enumerate(walls)],
         obstacles=[Obstacle(id=f"obstacle_{i}", center=o.center, size=o.size, yaw=o.yaw, confidence=o.confidence,
-                            label=labels[i], n_points=o.n_points, kind="box", color=o.color)
+                            label=labels[i], n_points=o.n_points, kind="box", color=o.color,
+                            completed=o.completed)
                    for i, o in enumerate(obst)],
         moving_objects=[
             MovingObject(id=f"mover_{i}", track_id=lt.track_id, size=lt.size, label=lt.label or mv_labels[i],
