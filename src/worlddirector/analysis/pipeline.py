@@ -18,7 +18,13 @@ from worlddirector.analysis import describe as describe_mod
 from worlddirector.analysis.audio import av_sync, visual_events
 from worlddirector.analysis.camera import classify_camera
 from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
-from worlddirector.analysis.events import RawEvent, events_from_blobs, events_from_tracks, merge_events
+from worlddirector.analysis.events import (
+    RawEvent,
+    drop_unverifiable,
+    events_from_blobs,
+    events_from_tracks,
+    merge_events,
+)
 from worlddirector.analysis.flicker import detect_flicker
 from worlddirector.analysis.flow import compute_motion
 from worlddirector.analysis.keyframes import select_keyframes
@@ -165,9 +171,13 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if dec.n >= 4 else []
     raw_tracks = track_objects(rgb_small, motion, shots) if dec.n >= 2 else []
-    raw_events = merge_events(
-        events_from_blobs(blobs, lab_small, raw_tracks)
-        + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
+    raw_events = drop_unverifiable(
+        merge_events(
+            events_from_blobs(blobs, lab_small, raw_tracks)
+            + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
+        ),
+        dec.n,
+        (fh, fw),
     )
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
