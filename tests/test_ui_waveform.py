@@ -5,7 +5,7 @@
   false`` for a clip generated without sound, 4xx for bad requests;
 * in Debian's Chromium (the ``tests/test_ui_browser.py`` set-up): a run with a sounding clip draws
   the waveform canvas (pixel variance) with the av_sync line beside it; a silent clip draws nothing
-  and says so.
+  and says so. Screenshot: ``docs/screenshots/director-waveform.png``.
 """
 
 from __future__ import annotations
@@ -144,8 +144,9 @@ def test_waveform_drawn_in_the_browser(runs, tmp_path):
             assert std > 5, std  # a drawn envelope with ticks, not an empty strip
             info = page.text_content("#waveform-sync")
             assert "A/V sync" in info and "visual events" in info, info
-            if os.environ.get("WD_WAVEFORM_SHOT"):
-                page.locator(".video-card").screenshot(path=os.environ["WD_WAVEFORM_SHOT"])
+            shots = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.locator(".video-card").screenshot(path=str(shots / "director-waveform.png"))
             # clicking the waveform seeks the video there
             box = canvas.bounding_box()
             page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
