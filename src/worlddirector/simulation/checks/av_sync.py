@@ -22,7 +22,8 @@ pair by chance. The rule (all must hold; constants below):
   within the ±2-frame sync window, and at least ``CHANCE_RATIO`` (2.5) times the mean count over
   all lags (what an unrelated shift pairs by chance).
 
-Then one violation per paired event (at most ``MAX_REPORTED``, strongest evidence first by time),
+Then one violation per paired event, at most ``MAX_REPORTED`` (3: first, middle and last pair;
+one shifted track is one cause, and the loop's score caps each type's weight anyway),
 at the frame of the visual event, placed where the object making the sound is: the track whose
 box bottom is landing at that frame (on its reconstructed trajectory or where its box meets the
 floor), else the floor point in view. Severity grows with the offset: ``0.4 + 0.6 · min(1,
@@ -48,7 +49,7 @@ MIN_OFFSET = 0.15  # s
 MIN_PAIRS = 3
 MIN_GAIN = 2
 CHANCE_RATIO = 2.5
-MAX_REPORTED = 6
+MAX_REPORTED = 3  # one cause (a shifted track): a few findings spread over the clip, not one per bounce
 LANDING_PX = 2.0  # a track's box bottom moving down this much over the 2 frames before the event
 
 
@@ -150,7 +151,9 @@ def av_desync(analysis: Analysis, world: World, cams: Cameras, stats: dict | Non
                f"{len(onsets)} sound onsets")
     sev = 0.4 + 0.6 * min(1.0, abs(offset) / 0.4)
     out = []
-    for v_t, a_t in found["pairs"][:MAX_REPORTED]:
+    pairs = found["pairs"]
+    picks = sorted({round(i * (len(pairs) - 1) / max(1, MAX_REPORTED - 1)) for i in range(MAX_REPORTED)})
+    for v_t, a_t in [pairs[i] for i in picks if i < len(pairs)]:
         frame = round(v_t * fps)
         kind = kinds.get(round(v_t, 3), "event")
         what = {"impact": "impact", "footfall": "footstep", "motion_onset": "sudden motion"}.get(kind, kind)
