@@ -323,6 +323,7 @@ def fit_box(
     snap_min: float = 0.3,
     n_support: int | None = None,
     support_scale: float = 25.0,
+    footprint_above: float = 0.0,
 ) -> ObstacleFit | None:
     """An upright oriented box around one cluster's points ``Q`` (world, Z up), or None when the
     cluster is not an object (too wide, or a flat smear just above the floor).
@@ -333,7 +334,16 @@ def fit_box(
     the lowest observed point, snapped to the floor when within ``max(snap_min, snap_fraction x
     height)`` of it or when only a flat top (< 0.25 m thick) was seen. Confidence grows with
     ``n_support`` (points, or voxels for dense clusters) as ``1 - exp(-n / support_scale)``.
+    ``footprint_above``: the footprint comes from points above this fraction of the cluster's
+    height band only (dense floor noise in front of an object shares its colour and drags the
+    footprint towards the cameras); the vertical extent still uses every point.
     """
+    Qall = Q
+    if footprint_above > 0:
+        z0, z1 = np.percentile(Q[:, 2], [2, 98])
+        hi = Q[:, 2] >= z0 + footprint_above * (z1 - z0)
+        if hi.sum() >= 10:
+            Q = Q[hi]
     xy = Q[:, :2].astype(np.float32)
     (cx, cy), (w, h), ang = cv2.minAreaRect(xy)
     # robust extents along the rectangle's axes (a few stray points must not inflate the box)
@@ -367,6 +377,7 @@ def fit_box(
     if min(w, h) < 0.6 * max(w, h):
         w = h = max(w, h)  # a face seen edge-on: assume a square footprint
         completed = True
+    Q = Qall
     top = float(np.percentile(Q[:, 2], 98))
     bottom = float(np.percentile(Q[:, 2], 2))
     if bottom < max(snap_min, snap_fraction * (top - bottom)):

@@ -27,9 +27,11 @@ from worlddirector.reconstruction.layout import ObstacleFit, WallFit, fit_box
 
 VOXEL = 0.1  # m
 MIN_REFS = 2
-MIN_VOXEL_POINTS = 2
-MAX_COLOR_DIST = 18.0  # CIELAB units (lightness weighted 0.5)
+MIN_VOXEL_POINTS = 4
+MAX_COLOR_DIST = 10.0  # CIELAB units (lightness weighted 0.5); 6-18 measured, 10-12 best
 MIN_VOXELS = 6
+FOOTPRINT_ABOVE = 0.0
+CORE_DEGREE = 3
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -109,18 +111,34 @@ def find_dense_obstacles(
     r = np.concatenate(rows) if rows else np.zeros(0, int)
     c = np.concatenate(cols) if cols else np.zeros(0, int)
     n = len(gidx)
-    g = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
-    ncomp, lab_v = connected_components(g, directed=False)
+    # DBSCAN on voxels: only "core" voxels (enough same-colour neighbours) chain a component, so a
+    # thin bridge of noisy voxels between two objects does not merge them; the rest join a
+    # neighbouring core's component afterwards
+    deg = np.bincount(r, minlength=n) + np.bincount(c, minlength=n)
+    core = deg >= CORE_DEGREE
+    cc = core[r] & core[c]
+    g = coo_matrix((np.ones(int(cc.sum())), (r[cc], c[cc])), shape=(n, n))
+    _, lab_v = connected_components(g, directed=False)
+    lab_v = np.where(core, lab_v, -1)
+    for a, b in ((r, c), (c, r)):  # border voxels take a core neighbour's component
+        m = (lab_v[a] < 0) & core[b]
+        lab_v[a[m]] = lab_v[b[m]]
+    noise = lab_v < 0
+    relabel = np.full(n, -1)
+    relabel[~noise] = np.unique(lab_v[~noise], return_inverse=True)[1].ravel()
+    lab_v = relabel
+    ncomp = int(lab_v.max()) + 1 if len(lab_v) and lab_v.max() >= 0 else 0
     # points of each good voxel
     vox_of_good = np.full(len(uk), -1)
     vox_of_good[gidx] = lab_v
     comp_of_point = vox_of_good[inv]
-    sizes = np.bincount(lab_v, minlength=ncomp)
+    sizes = np.bincount(lab_v[lab_v >= 0], minlength=ncomp)
     out: list[ObstacleFit] = []
     for k in np.flatnonzero(sizes >= MIN_VOXELS):
         m = comp_of_point == k
         fit = fit_box(P[m], col[m], cams, max_footprint=max_footprint, snap_fraction=0.2, snap_min=0.2,
-                      n_support=int(sizes[k]), support_scale=40.0)
+                      n_support=int(sizes[k]), support_scale=40.0,
+                      footprint_above=FOOTPRINT_ABOVE)
         if fit is not None:
             out.append(fit)
     out.sort(key=lambda o: -o.n_points)
@@ -128,20 +146,33 @@ def find_dense_obstacles(
     return out, stats
 
 
-def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float = 0.3) -> list[ObstacleFit]:
+def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:
+    c, sn = np.cos(box.yaw), np.sin(box.yaw)
+    dx, dy = o.center[0] - box.center[0], o.center[1] - box.center[1]
+    lx, ly = c * dx + sn * dy, -sn * dx + c * dy
+    return abs(lx) <= box.size[0] / 2 + margin and abs(ly) <= box.size[1] / 2 + margin
+
+
+def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float = 0.3,
+            split_distance: float = 0.6) -> list[ObstacleFit]:
     """Dense boxes, plus the sparse boxes whose centre lies outside every dense footprint (grown by
-    ``margin``): sparse SfM points still find strong corners that the plane sweep rejected."""
-    out = list(dense)
-    for s in sparse:
-        inside = False
-        for d in dense:
-            c, sn = np.cos(d.yaw), np.sin(d.yaw)
-            dx, dy = s.center[0] - d.center[0], s.center[1] - d.center[1]
-            lx, ly = c * dx + sn * dy, -sn * dx + c * dy
-            if abs(lx) <= d.size[0] / 2 + margin and abs(ly) <= d.size[1] / 2 + margin:
-                inside = True
-                break
-        if not inside:
+    ``margin``): sparse SfM points still find strong corners that the plane sweep rejected.
+
+    A dense box holding two or more sparse box centres at least ``split_distance`` apart is two
+    same-coloured neighbours merged into one cluster: the sparse boxes replace it."""
+    keep_dense: list[ObstacleFit] = []
+    replaced: set[int] = set()
+    for d in dense:
+        inner = [i for i, s in enumerate(sparse) if _inside(s, d, 0.0)]
+        far_apart = any(np.hypot(sparse[i].center[0] - sparse[j].center[0], sparse[i].center[1] - sparse[j].center[1])
+                        >= split_distance for a, i in enumerate(inner) for j in inner[a + 1:])
+        if far_apart:
+            replaced.update(inner)
+        else:
+            keep_dense.append(d)
+    out = list(keep_dense)
+    for i, s in enumerate(sparse):
+        if i in replaced or not any(_inside(s, d, margin) for d in keep_dense):
             out.append(s)
     out.sort(key=lambda o: -o.n_points)
     return out
