@@ -1,0 +1,156 @@
+"""Dense obstacles: plane-sweep stereo on a ray-cast clip with weakly textured boxes (one hovering,
+two touching), and the voxel clustering on synthetic points (colour split, floating bottoms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from worlddirector.reconstruction.dense import densify
+from worlddirector.reconstruction.layout import ObstacleFit
+from worlddirector.reconstruction.objects3d import combine, find_dense_obstacles
+
+CAMS_XY = np.array([[0.0, -1.5, 1.6], [0.0, 1.5, 1.6]])
+
+
+def _box_points(center, size, rgb, n=3000, seed=0, faces="front"):
+    """Points on the visible faces of a box (front = facing -x, plus the top), coloured ``rgb``."""
+    rng = np.random.default_rng(seed)
+    c, s = np.array(center, float), np.array(size, float)
+    lo = c - s / 2
+    front = np.c_[np.full(n, lo[0]), lo[1] + rng.random(n) * s[1], lo[2] + rng.random(n) * s[2]]
+    top = np.c_[lo[0] + rng.random(n // 2) * s[0], lo[1] + rng.random(n // 2) * s[1], np.full(n // 2, lo[2] + s[2])]
+    side = np.c_[lo[0] + rng.random(n // 2) * s[0], np.full(n // 2, lo[1]), lo[2] + rng.random(n // 2) * s[2]]
+    P = np.r_[front, top, side] + rng.normal(0, 0.01, (n + 2 * (n // 2), 3))
+    col = np.clip(np.array(rgb) * (0.85 + 0.3 * rng.random((len(P), 1))), 0, 255).astype(np.uint8)
+    ref = rng.integers(0, 6, len(P))
+    return P, col, ref
+
+
+def _stack(*parts):
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
+def test_touching_boxes_of_different_colour_stay_apart():
+    a = _box_points((5.0, -0.45, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=1)
+    b = _box_points((5.0, 0.45, 0.45), (0.9, 0.9, 0.9), (40, 60, 200), seed=2)  # touching at y = 0
+    P, col, ref = _stack(a, b)
+    obs, stats = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    assert len(obs) == 2, [o.center for o in obs]
+    ys = sorted(o.center[1] for o in obs)
+    assert ys[0] == pytest.approx(-0.45, abs=0.15) and ys[1] == pytest.approx(0.45, abs=0.15)
+    for o in obs:  # the unseen back is completed: centres at the true depth, not on the front face
+        assert o.center[0] == pytest.approx(5.0, abs=0.2)
+    assert stats["dense_clusters"] == 2
+
+
+def test_hovering_box_keeps_its_gap_and_grounded_box_stands():
+    hover = _box_points((6.0, 0.0, 0.6 + 0.35), (0.7, 0.7, 0.7), (230, 200, 40), seed=3)  # bottom at 0.6 m
+    ground = _box_points((6.0, 2.0, 0.4), (0.8, 0.8, 0.8), (60, 170, 60), seed=4)
+    P, col, ref = _stack(hover, ground)
+    obs, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    assert len(obs) == 2
+    h = min(obs, key=lambda o: abs(o.center[1]))
+    g = max(obs, key=lambda o: abs(o.center[1]))
+    assert h.center[2] - h.size[2] / 2 == pytest.approx(0.6, abs=0.08)  # not snapped to the floor
+    assert g.center[2] - g.size[2] / 2 == pytest.approx(0.0, abs=0.01)
+
+
+def test_single_view_points_and_floor_noise_are_not_obstacles():
+    rng = np.random.default_rng(5)
+    one_view = _box_points((5.0, 0.0, 0.5), (1.0, 1.0, 1.0), (200, 40, 40), seed=6)
+    P, col, _ = one_view
+    ref = np.zeros(len(P), int)  # one depth map only: no multi-view agreement
+    floor = np.c_[rng.random((4000, 2)) * 6, rng.normal(0, 0.02, 4000)]
+    obs, _ = find_dense_obstacles(np.r_[P, floor], np.r_[col, np.full((4000, 3), 120, np.uint8)],
+                                  np.r_[ref, rng.integers(0, 6, 4000)], CAMS_XY, [])
+    assert obs == []
+
+
+def test_merged_dense_cluster_gives_way_to_separate_sparse_boxes():
+    def fit(c, s):
+        return ObstacleFit(c, s, 0.0, 0.9, 50, (100, 60, 30), np.zeros(0, int))
+
+    dense = [fit((5.0, 0.0, 0.5), (1.0, 2.2, 1.0)), fit((8.0, 3.0, 0.5), (0.8, 0.8, 1.0))]
+    sparse = [fit((5.0, -0.6, 0.5), (0.8, 0.8, 1.0)), fit((5.0, 0.6, 0.5), (0.8, 0.8, 1.0)),
+              fit((8.1, 3.0, 0.5), (0.6, 0.6, 1.0)), fit((2.0, -3.0, 0.5), (0.5, 0.5, 1.0))]
+    out = combine(dense, sparse)
+    centres = sorted(tuple(round(v, 1) for v in o.center[:2]) for o in out)
+    # the merged pair is replaced by its two sparse boxes; the well-seen dense box absorbs its
+    # sparse duplicate; the sparse-only box is kept
+    assert centres == [(2.0, -3.0), (5.0, -0.6), (5.0, 0.6), (8.0, 3.0)]
+
+
+# ---- plane sweep on a ray-cast clip: weakly textured boxes, sideways camera ---------------------
+
+def _look_at(C, target):
+    f = target - C
+    f = f / np.linalg.norm(f)
+    r = np.cross(f, [0, 0, 1.0])
+    r /= np.linalg.norm(r)
+    R = np.stack([r, np.cross(f, r), f])
+    return R, -R @ C
+
+
+BOXES = [((5.0, -1.0, 0.4), (0.8, 0.8, 0.8), (200, 50, 50)),
+         ((5.0, -0.2, 0.4), (0.8, 0.8, 0.8), (50, 80, 200)),  # touches the red box
+         ((6.5, 1.2, 0.6 + 0.35), (0.7, 0.7, 0.7), (230, 200, 40))]  # hovering 0.6 m above the floor
+
+
+def _raycast(R, t, K, size):
+    w, h = size
+    uu, vv = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    d = np.stack([uu.ravel(), vv.ravel(), np.ones(w * h)], 1) @ np.linalg.inv(K).T @ R
+    C = -R.T @ t
+    best = np.full(len(d), np.inf)
+    col = np.tile(np.array([140.0, 190, 235]), (len(d), 1))
+
+    def shade(p, base, cell, seed):
+        q = np.floor(p / cell).astype(np.int64)
+        hsh = (q[..., 0] * 73856093) ^ (q[..., 1] * 19349663) ^ (q[..., 2] * 83492791) ^ seed
+        return np.clip(base[None] * (0.8 + 0.3 * ((hsh % 1000) / 1000.0))[:, None], 0, 255)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tf = -C[2] / d[:, 2]
+        tw = (10.0 - C[0]) / d[:, 0]
+    m = (tf > 0) & (tf < best)
+    best[m] = tf[m]
+    col[m] = shade(C + tf[m, None] * d[m], np.array([120.0, 110, 90]), 0.1, 1)
+    m = (tw > 0) & (tw < best)
+    best[m] = tw[m]
+    col[m] = shade(C + tw[m, None] * d[m], np.array([200.0, 190, 170]), 0.12, 2)
+    for c, s, rgb in BOXES:
+        lo, hi = np.array(c) - np.array(s) / 2, np.array(c) + np.array(s) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1, t2 = (lo - C) / d, (hi - C) / d
+        tn, tx = np.nanmax(np.minimum(t1, t2), 1), np.nanmin(np.maximum(t1, t2), 1)
+        m = (tn <= tx) & (tn > 0) & (tn < best)
+        best[m] = tn[m]
+        col[m] = shade(C + tn[m, None] * d[m] + 1e-4, np.array(rgb, float), 0.1, 3)  # coarse, weak texture
+    return col.reshape(h, w, 3).astype(np.uint8)
+
+
+def test_plane_sweep_puts_points_on_weakly_textured_boxes():
+    size = (320, 180)
+    K = np.array([[0.9 * 320, 0, 160], [0, 0.9 * 320, 90], [0, 0, 1.0]])
+    poses = [_look_at(np.array([0.0, -1.2 + 2.4 * a, 1.6]), np.array([6.0, 0.0, 0.5])) for a in np.linspace(0, 1, 9)]
+    imgs = [_raycast(R, t, K, size) for R, t in poses]
+    R = np.array([p[0] for p in poses])
+    t = np.array([p[1] for p in poses])
+    rng = np.random.default_rng(0)
+    sparse = np.c_[rng.uniform(2, 10, (200, 2)) * [1, 0.5], rng.uniform(0, 1.5, 200)]  # bounds the sweep
+    d = densify(imgs, R, t, K, sparse)
+    assert d.n_refs >= 4 and len(d.points) > 2000
+    C = -np.einsum("nji,nj->ni", R, t)
+    obs, _ = find_dense_obstacles(d.points, d.colors, d.ref, C, [])
+    for c, s, _ in BOXES:
+        best = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - c))
+        assert np.linalg.norm(np.array(best.center) - c) < 0.3, (c, best.center, best.size)
+    hover = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[2][0]))
+    assert hover.center[2] - hover.size[2] / 2 > 0.4  # floats: the floating check can see it
+    red = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[0][0]))
+    blue = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[1][0]))
+    assert red is not blue  # touching, different colours: two obstacles
