@@ -238,13 +238,16 @@ def test_director_flow(server, browser, tmp_path):
     _save(page, "director.png", full_page=True)
 
     # click the first visible marker: the video jumps to that violation's first frame
+    # (prefer one that names video frames; agent findings carry simulated time, clamped to the clip)
     vis = [i for i in range(markers.count()) if markers.nth(i).is_visible()]
     assert vis, "no violation marker is on screen"
+    by_id = {x["id"]: x for x in report["violations"]}
+    vis.sort(key=lambda i: not by_id[markers.nth(i).get_attribute("data-violation")]["frames"])
     m = markers.nth(vis[0])
-    vid = m.get_attribute("data-violation")
-    v = next(x for x in report["violations"] if x["id"] == vid)
+    v = by_id[m.get_attribute("data-violation")]
     analysis = json.loads(urllib.request.urlopen(f"{server}/api/runs/{run_id}/files/iter-01/analysis.json").read())
     expected = v["frames"][0] / analysis["video"]["fps"] if v["frames"] else v["time"]
+    expected = min(expected, page.evaluate("() => document.querySelector('#video').duration") - 0.01)
     m.click()
     page.wait_for_function(
         "(t) => Math.abs(document.querySelector('#video').currentTime - t) < 0.05 && document.querySelector('#video').paused",

@@ -432,7 +432,8 @@ def _blocks_view(scene: Scene, xy: np.ndarray, radius: float) -> bool:
         u = d / L
         along = float(np.dot(xy - e, u))
         if 0 < along < L - 1.0:
-            perp = abs(float(np.cross(u, xy - e)))
+            r = xy - e
+            perp = abs(float(u[0] * r[1] - u[1] * r[0]))  # 2-D cross product
             if perp < radius + 0.4:
                 return True
     return False
