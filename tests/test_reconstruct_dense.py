@@ -3,9 +3,6 @@ two touching), and the voxel clustering on synthetic points (colour split, float
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import av
 import numpy as np
 import pytest
 

@@ -80,7 +80,7 @@ def densify(
     if n < 2 or len(sparse_points) < 10:
         return empty
     h0, w0 = images[0].shape[:2]
-    w, h = int(round(w0 * SCALE)), int(round(h0 * SCALE))
+    w, h = round(w0 * SCALE), round(h0 * SCALE)
     Ks = K.copy().astype(float)
     Ks[:2] *= SCALE
     Kinv = np.linalg.inv(Ks)

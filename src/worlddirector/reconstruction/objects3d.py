@@ -51,7 +51,7 @@ def find_dense_obstacles(
 ) -> tuple[list[ObstacleFit], dict]:
     """Obstacle boxes from dense world points (``ref``: the reference view of each point).
     Returns the boxes and a few counts for ``world.stats``."""
-    stats = {"dense_points": int(len(points))}
+    stats = {"dense_points": len(points)}
     if len(points) == 0:
         return [], stats
     z = points[:, 2]
@@ -62,7 +62,7 @@ def find_dense_obstacles(
         d = points[:, :2] @ np.array(w.normal) + w.offset
         keep &= d > 0.2  # on the wall or behind it: explained by the wall
     P, col, rf = points[keep], colors[keep], ref[keep]
-    stats["dense_above_floor"] = int(len(P))
+    stats["dense_above_floor"] = len(P)
     if len(P) < 20:
         return [], stats
     lab = _lab(col)
@@ -84,7 +84,6 @@ def find_dense_obstacles(
     if len(gidx) < MIN_VOXELS:
         return [], stats
     gkey = uk[gidx]
-    pos = {int(k): i for i, k in enumerate(gkey)}
     gx = gkey // (dims[1] * dims[2])
     gy = (gkey // dims[2]) % dims[1]
     gz = gkey % dims[2]
@@ -107,7 +106,6 @@ def find_dense_obstacles(
                 same = np.linalg.norm((glab[a] - glab[b]) * wl, axis=1) < MAX_COLOR_DIST
                 rows.append(a[same])
                 cols.append(b[same])
-    del pos
     r = np.concatenate(rows) if rows else np.zeros(0, int)
     c = np.concatenate(cols) if cols else np.zeros(0, int)
     n = len(gidx)
