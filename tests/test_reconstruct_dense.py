@@ -151,3 +151,13 @@ def test_plane_sweep_puts_points_on_weakly_textured_boxes():
     red = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[0][0]))
     blue = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[1][0]))
     assert red is not blue  # touching, different colours: two obstacles
+
+
+def test_canopy_resting_on_its_trunk_is_one_object():
+    trunk = _box_points((6.0, 0.0, 0.75), (0.3, 0.3, 1.5), (110, 70, 40), seed=7)
+    canopy = _box_points((6.0, 0.0, 1.5 + 0.8), (1.6, 1.6, 1.6), (40, 150, 50), seed=8)
+    P, col, ref = _stack(trunk, canopy)
+    obs, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    assert len(obs) == 1
+    assert obs[0].center[2] - obs[0].size[2] / 2 == pytest.approx(0.0, abs=0.01)  # stands on the floor
+    assert obs[0].size[2] == pytest.approx(3.1, abs=0.2)

@@ -32,6 +32,7 @@ MAX_COLOR_DIST = 10.0  # CIELAB units (lightness weighted 0.5); 6-18 measured, 1
 MIN_VOXELS = 6
 FOOTPRINT_ABOVE = 0.0
 CORE_DEGREE = 3
+STACK_GAP = 0.2  # m between a raised cluster's bottom and the top of the one below it
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -131,14 +132,44 @@ def find_dense_obstacles(
     vox_of_good[gidx] = lab_v
     comp_of_point = vox_of_good[inv]
     sizes = np.bincount(lab_v[lab_v >= 0], minlength=ncomp)
-    out: list[ObstacleFit] = []
+    def fit(mask: np.ndarray, nvox: int) -> ObstacleFit | None:
+        return fit_box(P[mask], col[mask], cams, max_footprint=max_footprint, snap_fraction=0.2, snap_min=0.2,
+                       n_support=nvox, support_scale=40.0, footprint_above=FOOTPRINT_ABOVE)
+
+    parts: list[tuple[np.ndarray, int, ObstacleFit]] = []
     for k in np.flatnonzero(sizes >= MIN_VOXELS):
         m = comp_of_point == k
-        fit = fit_box(P[m], col[m], cams, max_footprint=max_footprint, snap_fraction=0.2, snap_min=0.2,
-                      n_support=int(sizes[k]), support_scale=40.0,
-                      footprint_above=FOOTPRINT_ABOVE)
-        if fit is not None:
-            out.append(fit)
+        f = fit(m, int(sizes[k]))
+        if f is not None:
+            parts.append((m, int(sizes[k]), f))
+    # A raised cluster resting on another one (canopy on a trunk, lamp head on its pole, a table
+    # top on its legs: different colours, one object) joins it; a cluster with a gap below and
+    # nothing under it stays raised, which is what a hovering object looks like.
+    parts.sort(key=lambda p: -(p[2].center[2] - p[2].size[2] / 2))  # highest bottoms first
+    merged = True
+    while merged:
+        merged = False
+        for i, (mi, ni, fi) in enumerate(parts):
+            bottom = fi.center[2] - fi.size[2] / 2
+            if bottom < 0.05:
+                continue
+            for j, (mj, nj, fj) in enumerate(parts):
+                if j == i:
+                    continue
+                top_j = fj.center[2] + fj.size[2] / 2
+                if abs(bottom - top_j) > STACK_GAP or top_j > fi.center[2]:
+                    continue
+                if not (_inside(fj, fi, 0.1) or _inside(fi, fj, 0.1)):
+                    continue
+                f = fit(mi | mj, ni + nj)
+                if f is None:
+                    continue
+                parts = [p for k2, p in enumerate(parts) if k2 not in (i, j)] + [(mi | mj, ni + nj, f)]
+                merged = True
+                break
+            if merged:
+                break
+    out = [p[2] for p in parts]
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
     return out, stats
