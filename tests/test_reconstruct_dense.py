@@ -35,7 +35,7 @@ def test_touching_boxes_of_different_colour_stay_apart():
     a = _box_points((5.0, -0.45, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=1)
     b = _box_points((5.0, 0.45, 0.45), (0.9, 0.9, 0.9), (40, 60, 200), seed=2)  # touching at y = 0
     P, col, ref = _stack(a, b)
-    obs, stats = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    obs, stats, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
     assert len(obs) == 2, [o.center for o in obs]
     ys = sorted(o.center[1] for o in obs)
     assert ys[0] == pytest.approx(-0.45, abs=0.15) and ys[1] == pytest.approx(0.45, abs=0.15)
@@ -48,7 +48,7 @@ def test_hovering_box_keeps_its_gap_and_grounded_box_stands():
     hover = _box_points((6.0, 0.0, 0.6 + 0.35), (0.7, 0.7, 0.7), (230, 200, 40), seed=3)  # bottom at 0.6 m
     ground = _box_points((6.0, 2.0, 0.4), (0.8, 0.8, 0.8), (60, 170, 60), seed=4)
     P, col, ref = _stack(hover, ground)
-    obs, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    obs, _, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
     assert len(obs) == 2
     h = min(obs, key=lambda o: abs(o.center[1]))
     g = max(obs, key=lambda o: abs(o.center[1]))
@@ -62,7 +62,7 @@ def test_single_view_points_and_floor_noise_are_not_obstacles():
     P, col, _ = one_view
     ref = np.zeros(len(P), int)  # one depth map only: no multi-view agreement
     floor = np.c_[rng.random((4000, 2)) * 6, rng.normal(0, 0.02, 4000)]
-    obs, _ = find_dense_obstacles(np.r_[P, floor], np.r_[col, np.full((4000, 3), 120, np.uint8)],
+    obs, _, _ = find_dense_obstacles(np.r_[P, floor], np.r_[col, np.full((4000, 3), 120, np.uint8)],
                                   np.r_[ref, rng.integers(0, 6, 4000)], CAMS_XY, [])
     assert obs == []
 
@@ -142,7 +142,7 @@ def test_plane_sweep_puts_points_on_weakly_textured_boxes():
     d = densify(imgs, R, t, K, sparse)
     assert d.n_refs >= 4 and len(d.points) > 2000
     C = -np.einsum("nji,nj->ni", R, t)
-    obs, _ = find_dense_obstacles(d.points, d.colors, d.ref, C, [])
+    obs, _, _ = find_dense_obstacles(d.points, d.colors, d.ref, C, [])
     for c, s, _ in BOXES:
         best = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - c))
         assert np.linalg.norm(np.array(best.center) - c) < 0.3, (c, best.center, best.size)
@@ -157,7 +157,7 @@ def test_canopy_resting_on_its_trunk_is_one_object():
     trunk = _box_points((6.0, 0.0, 0.75), (0.3, 0.3, 1.5), (110, 70, 40), seed=7)
     canopy = _box_points((6.0, 0.0, 1.5 + 0.8), (1.6, 1.6, 1.6), (40, 150, 50), seed=8)
     P, col, ref = _stack(trunk, canopy)
-    obs, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    obs, _, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
     assert len(obs) == 1
     assert obs[0].center[2] - obs[0].size[2] / 2 == pytest.approx(0.0, abs=0.01)  # stands on the floor
     assert obs[0].size[2] == pytest.approx(3.1, abs=0.2)

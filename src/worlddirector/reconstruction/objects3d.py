@@ -49,12 +49,15 @@ def find_dense_obstacles(
     floor_margin: float = 0.08,
     max_height: float = 4.0,
     max_footprint: float = 4.0,
-) -> tuple[list[ObstacleFit], dict]:
+) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
     """Obstacle boxes from dense world points (``ref``: the reference view of each point).
-    Returns the boxes and a few counts for ``world.stats``."""
+    Returns the boxes, a few counts for ``world.stats``, and the centroids and colours of the
+    multi-view-consistent voxels (written to ``points.ply``: they show the simulation what stands
+    under a raised box)."""
     stats = {"dense_points": len(points)}
+    none = (np.zeros((0, 3)), np.zeros((0, 3), np.uint8))
     if len(points) == 0:
-        return [], stats
+        return [], stats, none
     z = points[:, 2]
     # depth noise grows with distance: the floor band widens with it
     dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
@@ -65,7 +68,7 @@ def find_dense_obstacles(
     P, col, rf = points[keep], colors[keep], ref[keep]
     stats["dense_above_floor"] = len(P)
     if len(P) < 20:
-        return [], stats
+        return [], stats, none
     lab = _lab(col)
     q = np.floor(P / VOXEL).astype(np.int64)
     q -= q.min(0)
@@ -82,8 +85,13 @@ def find_dense_obstacles(
     good = (nref >= MIN_REFS) & (cnt >= MIN_VOXEL_POINTS)
     stats["dense_voxels"] = int(good.sum())
     gidx = np.flatnonzero(good)
+    xyz_sum = np.zeros((len(uk), 3))
+    np.add.at(xyz_sum, inv, P)
+    rgb_sum = np.zeros((len(uk), 3))
+    np.add.at(rgb_sum, inv, col.astype(float))
+    vox = (xyz_sum[gidx] / cnt[gidx, None], (rgb_sum[gidx] / cnt[gidx, None]).astype(np.uint8))
     if len(gidx) < MIN_VOXELS:
-        return [], stats
+        return [], stats, vox
     gkey = uk[gidx]
     gx = gkey // (dims[1] * dims[2])
     gy = (gkey // dims[2]) % dims[1]
@@ -172,7 +180,7 @@ def find_dense_obstacles(
     out = [p[2] for p in parts]
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
-    return out, stats
+    return out, stats, vox
 
 
 def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:

@@ -231,7 +231,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     t = time.perf_counter()
     fid = {f: i for i, f in enumerate(dv.frame_ids)}
     dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
-    dense_obst, dstats = O3.find_dense_obstacles(dense.points, dense.colors, dense.ref, al.C, walls)
+    dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles(dense.points, dense.colors, dense.ref, al.C, walls)
     obst = O3.combine(dense_obst, sparse_obst)
     stats.update(dstats)
     stats.update({"dense_reference_views": dense.n_refs, "sparse_obstacles": len(sparse_obst)})
@@ -259,7 +259,10 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     mv_labels = O.match_labels([lt.color for lt in lifted], named)
 
     pts_keep = al.reliable
-    P, Ccol = al.points[pts_keep], al.colors[pts_keep]
+    # sparse SfM points plus the centroids of multi-view-consistent dense voxels above the floor
+    P = np.r_[al.points[pts_keep], vox_p]
+    Ccol = np.r_[al.colors[pts_keep], vox_c].astype(np.uint8)
+    stats["dense_voxel_points"] = len(vox_p)
     floor_xy = al.points[al.floor_mask][:, :2]
     xy = np.r_[floor_xy, al.C[:, :2]] if len(floor_xy) else al.C[:, :2]
     lo, hi = np.percentile(xy, 1, axis=0), np.percentile(xy, 99, axis=0)
