@@ -271,6 +271,29 @@ def events_from_blobs(
                         )
                     )
                     break
+        # a vanish (appear) whose colour turns up (leaves) at another unexplained change of the
+        # same moment: the other half of a jump, too weak to be judged on its own
+        judged_blobs = {id(x[0]) for x in judged}
+        for i, (bv, kv, tv, cv, _, _) in enumerate(judged):
+            if i in used or kv not in ("vanish", "appear"):
+                continue
+            hit = _partner(bv, kv, cv, [x for x in bs if id(x) not in judged_blobs], lab_small, p)
+            if hit is None:
+                continue
+            b2, dist = hit
+            used.add(i)
+            dst = b2.box if kv == "vanish" else bv.box
+            out.append(
+                RawEvent(
+                    "teleport",
+                    p + 1,
+                    tuple(map(float, dst)),
+                    dist,
+                    f"an object {'vanished' if kv == 'vanish' else 'appeared'} and its colour "
+                    f"{'appeared' if kv == 'vanish' else 'left'} {dist:.0f} px (flow-res) away in the same frame",
+                    tv.id if tv is not None else None,
+                )
+            )
         # an object that appears while a track of the same colour and size ends elsewhere in the
         # same moment is that object, jumped (its old place may show no separate blob)
         for i, (b, kind, t, col, mag, ev) in enumerate(judged):
@@ -307,6 +330,27 @@ def events_from_blobs(
                 )
             )
     return out
+
+
+PARTNER_JUMP = 10.0
+
+
+def _partner(b: Blob, kind: str, colour: np.ndarray, others: list[Blob], lab_small: np.ndarray, p: int):
+    """For a vanish: another transient blob of pair ``p`` that becomes more object-like (objectness
+    up by ``PARTNER_JUMP``) with a colour within ``MATCH_COLOR`` of the vanished object's; for an
+    appear, one that loses that colour. Returns (blob, centre distance) or None."""
+    best = None
+    for b2 in others:
+        dist = float(np.linalg.norm(_centre(np.array(b2.box, float)) - _centre(np.array(b.box, float))))
+        if dist <= 2.0 or b2.area < 0.3 * b.area or b2.area > 3.0 * b.area:
+            continue
+        o0, c0 = _objectness(lab_small[p], b2.mask)
+        o1, c1 = _objectness(lab_small[p + 1], b2.mask)
+        jump, col = (o1 - o0, c1) if kind == "vanish" else (o0 - o1, c0)
+        if jump >= PARTNER_JUMP and float(np.linalg.norm(col - colour)) < MATCH_COLOR:
+            if best is None or dist > best[1]:
+                best = (b2, dist)
+    return best
 
 
 CAM_SCALE_DEADBAND = 0.004
@@ -554,6 +598,25 @@ def events_from_tracks(
     return [e for e in out if e.type != "teleport" or _supported(e, blobs, tracks)]
 
 
+def _drop_occlusions(evs: list[RawEvent]) -> list[RawEvent]:
+    """An object that pops in hides what stands behind it (and one that pops out reveals it): an
+    appear and a vanish at the same moment where one box lies mostly (≥ 60 %) inside the other,
+    at least twice as large, are one event, the larger one."""
+    drop = set()
+    for i, a in enumerate(evs):
+        for j, b in enumerate(evs):
+            if i == j or {a.type, b.type} != {"appear", "vanish"} or abs(a.pos - b.pos) > 1:
+                continue
+            ba, bb = np.array(a.box, float), np.array(b.box, float)
+            area_a = max(1.0, (ba[2] - ba[0]) * (ba[3] - ba[1]))
+            area_b = max(1.0, (bb[2] - bb[0]) * (bb[3] - bb[1]))
+            ix = max(0.0, min(ba[2], bb[2]) - max(ba[0], bb[0]))
+            iy = max(0.0, min(ba[3], bb[3]) - max(ba[1], bb[1]))
+            if area_a >= 2.0 * area_b and ix * iy >= 0.6 * area_b:
+                drop.add(j)
+    return [e for k, e in enumerate(evs) if k not in drop]
+
+
 def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
     """Drop duplicates (same type within ``tol`` frames, nearby boxes), and appear/vanish events
     that are the two halves of a teleport found at the same moment."""
@@ -563,13 +626,14 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
         cx = float(np.linalg.norm(_centre(ba) - _centre(bb)))
         return cx < max(8.0, slack * (ba[2] - ba[0] + bb[2] - bb[0]))
 
+    evs = _drop_occlusions(evs)
     # an appear and a vanish at the same moment are one object that jumped (pop-in and pop-out of
     # different objects in the same frame is far rarer than a teleport the colour test missed)
     apps = [e for e in evs if e.type == "appear"]
     vans = [e for e in evs if e.type == "vanish"]
     for a in apps:
         for v in vans:
-            if abs(a.pos - v.pos) <= 1 and a.track is not None and v.track is not None and a.track != v.track:
+            if abs(a.pos - v.pos) <= 1 and (a.track is None or v.track is None or a.track != v.track):
                 dist = float(np.linalg.norm(_centre(np.array(a.box)) - _centre(np.array(v.box))))
                 evs.append(
                     RawEvent(
