@@ -161,3 +161,14 @@ def test_canopy_resting_on_its_trunk_is_one_object():
     assert len(obs) == 1
     assert obs[0].center[2] - obs[0].size[2] / 2 == pytest.approx(0.0, abs=0.01)  # stands on the floor
     assert obs[0].size[2] == pytest.approx(3.1, abs=0.2)
+
+
+def test_differently_lit_faces_of_one_pillar_are_one_obstacle():
+    rng = np.random.default_rng(9)
+    lit = _box_points((7.0, 0.0, 1.5), (0.7, 0.7, 3.0), (200, 200, 195), seed=10)
+    # the shadowed side: a narrower sliver of the same pillar, much darker
+    shade = np.c_[7.0 + rng.uniform(-0.2, 0.2, 2000), np.full(2000, 0.35), rng.uniform(0, 3.0, 2000)]
+    P, col, ref = _stack(lit, (shade, np.full((2000, 3), 40, np.uint8), rng.integers(0, 6, 2000)))
+    obs, _, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
+    assert len(obs) == 1
+    assert obs[0].center[:2] == pytest.approx((7.0, 0.0), abs=0.25)

@@ -159,15 +159,13 @@ def find_dense_obstacles(
         merged = False
         for i, (mi, ni, fi) in enumerate(parts):
             bottom = fi.center[2] - fi.size[2] / 2
-            if bottom < 0.05:
-                continue
             for j, (mj, nj, fj) in enumerate(parts):
                 if j == i:
                     continue
                 top_j = fj.center[2] + fj.size[2] / 2
-                if abs(bottom - top_j) > STACK_GAP or top_j > fi.center[2]:
-                    continue
-                if not (_inside(fj, fi, 0.1) or _inside(fi, fj, 0.1)):
+                stacked = (bottom >= 0.05 and abs(bottom - top_j) <= STACK_GAP and top_j <= fi.center[2]
+                           and (_inside(fj, fi, 0.1) or _inside(fi, fj, 0.1)))
+                if not (stacked or _nested(fi, fj)):
                     continue
                 f = fit(mi | mj, ni + nj)
                 if f is None:
@@ -181,6 +179,16 @@ def find_dense_obstacles(
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
     return out, stats, vox
+
+
+def _nested(a: ObstacleFit, b: ObstacleFit) -> bool:
+    """One box's centre inside the other's footprint, their height ranges overlapping: differently
+    lit faces of one object (a pillar's bright and shadowed sides) split by colour, not two objects
+    (two interpenetrating objects overlap partly, their centres apart)."""
+    small, big = (a, b) if a.size[0] * a.size[1] <= b.size[0] * b.size[1] else (b, a)
+    lo = max(a.center[2] - a.size[2] / 2, b.center[2] - b.size[2] / 2)
+    hi = min(a.center[2] + a.size[2] / 2, b.center[2] + b.size[2] / 2)
+    return hi > lo and _inside(small, big, 0.1)
 
 
 def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:
