@@ -31,6 +31,12 @@ def test_pops_in_the_last_frames_and_teleports_at_the_border_are_dropped():
     assert [(e.type, e.pos) for e in kept] == [("vanish", 40), ("teleport", 50)]
 
 
+def test_events_at_a_shot_cut_are_dropped():
+    evs = [_ev("teleport", 87, (60, 40, 80, 60), track=5), _ev("teleport", 50, (60, 40, 80, 60), track=2)]
+    kept = drop_unverifiable(evs, 96, (90, 160), cuts=[87])
+    assert [e.pos for e in kept] == [50]
+
+
 def test_appear_and_vanish_at_one_moment_are_a_teleport_even_without_tracks():
     out = merge_events([_ev("vanish", 35, (20, 40, 30, 60)), _ev("appear", 35, (100, 40, 110, 60))])
     assert [e.type for e in out] == ["teleport"]

@@ -668,7 +668,9 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
     return out
 
 
-def drop_unverifiable(evs: list[RawEvent], n: int, frame_shape: tuple[int, int]) -> list[RawEvent]:
+def drop_unverifiable(
+    evs: list[RawEvent], n: int, frame_shape: tuple[int, int], cuts: list[int] | tuple[int, ...] = ()
+) -> list[RawEvent]:
     """Drop events the pixels cannot confirm (measured on the analysis bench, 140 clips).
 
     * appear/vanish in the last ``CONFIRM`` analysed frames: whether the change persists (the
@@ -676,12 +678,17 @@ def drop_unverifiable(evs: list[RawEvent], n: int, frame_shape: tuple[int, int])
       were 4 of 16 false vanishes and no true one;
     * teleports whose box touches the frame border: an object leaving on one side and another
       entering, or a box cut by the border, looks like a jump; 9 of 23 false teleports and no
-      true one.
+      true one;
+    * any event within one frame of a shot cut: every track of the new shot starts there, so
+      "a track ended and a same-coloured one began elsewhere" is the cut, not a jump (3 false
+      teleports on the bench, at cuts the shot detector kept).
     """
     h, w = frame_shape
     out = []
     for e in evs:
         x0, y0, x1, y1 = e.box
+        if any(abs(e.pos - c) <= 1 for c in cuts):
+            continue
         if e.type in ("appear", "vanish") and e.pos > n - 1 - CONFIRM:
             continue
         if e.type == "teleport" and (x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1):

@@ -178,6 +178,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         ),
         dec.n,
         (fh, fw),
+        cuts,
     )
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
