@@ -50,14 +50,7 @@ def _root(
 
 def _load_commands() -> None:
     for name in COMMAND_MODULES:
-        modname = f"worlddirector.cli.{name}"
-        try:
-            mod = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:  # a part not built yet in this checkout
-            if exc.name == modname:
-                continue
-            raise
-        mod.register(app, bench_app)
+        importlib.import_module(f"worlddirector.cli.{name}").register(app, bench_app)
 
 
 def main() -> None:
