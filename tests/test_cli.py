@@ -30,5 +30,5 @@ def test_every_part_registers_its_commands():
     for cmd in ("generate", "analyze", "reconstruct", "simulate", "direct", "batch", "serve", "providers", "world", "bench"):
         assert cmd in r.stdout
     r = _run("bench", "--help")
-    for b in ("generate", "analysis", "reconstruction", "simulation", "loop", "world"):
+    for b in ("generate", "analysis", "reconstruction", "simulation", "av-sync", "loop", "world"):
         assert b in r.stdout

@@ -71,11 +71,15 @@ def summarize(res: dict) -> list[list[object]]:
     ]
 
 
-if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 12
-    sec = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
-    w = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+def run(seeds: int = 12, seconds: float = 4.0, work: Path | None = None) -> None:
+    """Print the av_desync check's table on the mixed bench scenes and on bouncing-object scenes."""
     for name, label in (("analysis_prompts.txt", "mixed scenes (bench analysis prompts)"),
                         ("av_desync_prompts.txt", "bouncing-object scenes")):
-        res = evaluate(n, sec, w, name)
-        table(f"av_desync check, {label}: {n} seeds, {sec:g} s 640x360 clips", ["measure", "value"], summarize(res))
+        res = evaluate(seeds, seconds, work, name)
+        table(f"av_desync check, {label}: {seeds} seeds, {seconds:g} s 640x360 clips", ["measure", "value"],
+              summarize(res))
+
+
+if __name__ == "__main__":
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else 12, float(sys.argv[2]) if len(sys.argv) > 2 else 4.0,
+        Path(sys.argv[3]) if len(sys.argv) > 3 else None)

@@ -60,6 +60,18 @@ def bench_cmd(
         raise typer.Exit(1)
 
 
+def bench_av_cmd(
+    seeds: int = typer.Option(12, "--seeds", min=1, help="Seeds per prompt set (each: a clean and a desynced clip)."),
+    seconds: float = typer.Option(4.0, "--clip-seconds", help="Length of each generated clip."),
+    work: Path = typer.Option(None, "--work", help="Clip cache (default: the analysis bench's)."),
+) -> None:
+    """The av_desync check vs ground truth: desynced clips flagged, false alarms on clean clips, offset error."""
+    from worlddirector.bench.av_desync import run
+
+    run(seeds, seconds, work)
+
+
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("simulate")(simulate_cmd)
     bench_app.command("simulation")(bench_cmd)
+    bench_app.command("av-sync")(bench_av_cmd)
