@@ -5,10 +5,7 @@ Owned by ``worlddirector.simulation``. Positions are in the world frame (Z up, m
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,18 +58,6 @@ class AgentReport(Artifact):
     replay: Replay
     stats: dict[str, Any] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
-
-    def save(self, path: str | Path) -> Path:
-        """Compact JSON, otherwise exactly :meth:`Artifact.save` (atomic, mode 0644): the 30 Hz
-        replay of a busy world is hundreds of thousands of numbers, and one per line would more
-        than double the file."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / self.FILENAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(self.model_dump_json())
-        os.chmod(tmp, 0o644)  # as Artifact.save: readable by people and servers
-        os.replace(tmp, path)
-        return path
+    # the 30 Hz replay of a busy world is hundreds of thousands of numbers: one per line would
+    # more than double the file
+    JSON_INDENT: ClassVar[int | None] = None

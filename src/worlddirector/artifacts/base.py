@@ -26,6 +26,7 @@ class Artifact(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     FILENAME: ClassVar[str] = ""
+    JSON_INDENT: ClassVar[int | None] = 1  # None: compact, for artifacts with very long arrays
 
     def save(self, path: str | Path) -> Path:
         """Write atomically (temp file + rename) so a crash never leaves half a file."""
@@ -33,7 +34,7 @@ class Artifact(BaseModel):
         if path.is_dir():
             path = path / self.FILENAME
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = self.model_dump_json(indent=1)
+        data = self.model_dump_json(indent=self.JSON_INDENT)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             f.write(data)
