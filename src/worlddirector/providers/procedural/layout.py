@@ -40,7 +40,7 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
 RUN_STRIDE = 1.6
 """A run's stride is this much longer than a walk's (people: ~1.5 m walking, ~2.4 m running at
 3 m/s), so running cadence stays near the real ~3 steps/s instead of 4+."""
-STEP_JITTER = 0.04
+STEP_JITTER = 0.06
 """Step-to-step variation of the step duration (fraction, 1 sigma): real gait varies by a few per
 cent, so a footstep train is not strictly periodic (and cannot be matched one step off)."""
 
@@ -71,6 +71,29 @@ def _gait(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float) -> t
     return gait, strikes
 
 
+BOUNCE_T, BOUNCE_H = 0.8, 0.9
+"""A bouncing thing's nominal time between landings (s) and apex height (m)."""
+BOUNCE_JITTER = 0.06
+"""Bounce-to-bounce variation of that time (fraction, 1 sigma): a real ball on real ground never
+bounces strictly periodically; the apex height follows the flight time (h ~ T^2, ballistic)."""
+
+
+def _bounces(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, rest: float) -> tuple[np.ndarray, list[float]]:
+    """Height per frame of a bouncing object and the (fractional) frames of its landings."""
+    rng = np.random.default_rng([int(scene.seed) & 0xFFFFFFFF, zlib.crc32(o.id.encode()), 1])
+    t_land = t[0] - ((t[0] + s0 * 0.1) % BOUNCE_T)  # the last landing at or before t[0]
+    lands = [t_land]
+    while lands[-1] <= t[-1]:
+        lands.append(lands[-1] + BOUNCE_T * float(np.clip(1 + BOUNCE_JITTER * rng.standard_normal(), 0.8, 1.2)))
+    la = np.asarray(lands)
+    k = np.clip(np.searchsorted(la, t, side="right") - 1, 0, len(la) - 2)
+    dur = la[k + 1] - la[k]
+    u = (t - la[k]) / dur
+    z = rest + BOUNCE_H * (dur / BOUNCE_T) ** 2 * np.sin(np.pi * u)
+    frames = [float((tk - t[0]) * scene.fps) for tk in la[1:] if t[0] < tk <= t[-1]]
+    return z, frames
+
+
 # ---- movers ------------------------------------------------------------------------------------------
 
 
@@ -84,13 +107,9 @@ def _lane_object_motion(scene: Scene, o: SceneObject, t: np.ndarray, lane: dict,
         alt = lane.get("alt", 2.5)
         z = alt + 0.15 * np.sin(2 * np.pi * t / 1.7 + s0)
     elif o.motion == "bounce":
-        tb, hb = 0.8, 0.9
-        z = size[2] / 2 + hb * np.abs(np.sin(np.pi * (t + s0 * 0.1) / tb))
-        # the ball touches the floor when (t + s0/10) / tb is a whole number: that exact (fractional)
-        # frame is the impact, so the sound lands where the bounce's lowest point is, not on the next frame
-        k0, k1 = np.floor((t[0] + s0 * 0.1) / tb), np.floor((t[-1] + s0 * 0.1) / tb)
-        for k in np.arange(k0 + 1, k1 + 1):
-            o.events.append(("impact", float((k * tb - s0 * 0.1 - t[0]) * scene.fps)))
+        z, lands = _bounces(scene, o, t, s0, size[2] / 2)
+        # each landing at its exact (fractional) frame: the sound lands on the bounce's lowest point
+        o.events.extend(("impact", f) for f in lands)
     o.pos[:, 0], o.pos[:, 1], o.pos[:, 2] = x, y, z
     o.yaw[:] = np.unwrap(h)
     o.anim["dist"] = s.copy()
