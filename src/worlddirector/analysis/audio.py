@@ -44,6 +44,7 @@ MIN_EVENTS = 3
 MATCH_SIGMA = 0.5
 ALIAS_FRAMES = 3
 CONF_MIN = 0.15
+TIE_FRAC = 0.8
 
 
 def load_audio(path, sr: int = SR) -> np.ndarray | None:
@@ -104,7 +105,7 @@ def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarra
     scale = 1.0 if gray is None else gray.shape[2] / fl.shape[2]
     events = landing_events(tracks, scale)
     if gray is not None:
-        events += gait_events(gray, tracks, scale, fps)
+        events += gait_events(gray, tracks, scale, fps, skip={e["track"] for e in events})
     if MOTION_ONSETS and len(motion.magnitude) > 8:
         sub = fl[:, ::3, ::3]
         mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
@@ -175,7 +176,11 @@ def estimate_offset(ev: np.ndarray, on: np.ndarray, fps: float) -> dict:
     frame = 1.0 / fps
     lags = np.arange(-MAX_LAG, MAX_LAG + 1e-9, frame / 4)
     sc = _lag_scores(ev, on, lags, MATCH_SIGMA * frame)
-    b = int(np.argmax(sc - 1e-6 * np.abs(lags)))  # ties to the smaller |lag|
+    # near-ties (another alignment of a nearly periodic train, within TIE_FRAC of the best) go to
+    # the smaller |lag|: with the evidence even, a small desync is the likelier one
+    peaks = [i for i in range(len(sc)) if sc[i] >= TIE_FRAC * sc.max()
+             and (i == 0 or sc[i] >= sc[i - 1]) and (i == len(sc) - 1 or sc[i] >= sc[i + 1])]
+    b = min(peaks, key=lambda i: (abs(lags[i]), -sc[i])) if peaks else int(np.argmax(sc))
     lag = float(lags[b])
     pairs = _pairs(ev, on, lag, frame)
     if pairs:

@@ -25,8 +25,19 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-POSE_SIZE = (20, 20)
+POSE_SIZE = (20, 40)
 """Leg patch size (w, h) in pixels: legs of a 30-100 px tall walker resampled to a fixed grid."""
+BANDS = 4
+HALF_W = 0.75
+GRAD = False
+MODE = "pose"
+PHASE_TOL = np.pi / 3
+"""Largest phase difference (rad) between the pose and motion views of one gait: they peak at the
+same moments up to noise; half a step apart is pi."""
+"""The patch's rows are split in this many bands; the gait is looked for in each (and in pairs)."""
+LEG_REACH = 1.5
+"""How far below the track's box (in box heights) the legs may reach: a torso box is about 0.4 of
+a person's height, the legs another 0.5."""
 POSE_HALF = 12
 """Half window (frames) of the median 'average pose': about a gait cycle at 24 fps (0.5 s)."""
 STEP_MIN, STEP_MAX = 0.18, 0.75
@@ -34,7 +45,7 @@ STEP_MIN, STEP_MAX = 0.18, 0.75
 BOX_SIGMA = 5.0
 """Smoothing (frames) of the box path the leg patch follows: longer than the gait's effect on the
 box (legs change its extent every step) so that it follows the body, not the legs."""
-PERIODIC_MIN = 0.25
+PERIODIC_MIN = 0.2
 """Autocorrelation at the step period a pose signal needs to count as a gait (noise stays < 0.2)."""
 MIN_TRACK = 16
 """Frames a track needs to show a gait: at least two steps of the slowest walker (2 x 0.6 s)."""
@@ -79,8 +90,12 @@ def _peak_offset(y0: float, y1: float, y2: float) -> float:
     return float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
 
 
-def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """Distance of each frame's leg patch to the local median patch (see module docstring)."""
+def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str | None = None) -> np.ndarray:
+    """Per band of rows, the distance of each frame's patch to the local mean patch: (BANDS, N).
+
+    The patch spans from the middle of the box to ``LEG_REACH`` box heights below its bottom: the
+    tracker often boxes only a walker's torso (one colour), and the legs are then below the box.
+    """
     cx = _smooth((boxes[:, 0] + boxes[:, 2]) / 2, BOX_SIGMA)
     bot = _smooth(boxes[:, 3], BOX_SIGMA)
     w = np.median(boxes[:, 2] - boxes[:, 0])
@@ -88,13 +103,15 @@ def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> np.ndar
     pw, ph = POSE_SIZE
     patches = np.zeros((len(pos), ph, pw), np.float32)
     for i, p in enumerate(pos):
-        x0, x1 = cx[i] - 0.75 * w, cx[i] + 0.75 * w
-        y0, y1 = bot[i] - 0.5 * h, bot[i] + 0.4 * h
+        x0, x1 = cx[i] - HALF_W * w, cx[i] + HALF_W * w
+        y0, y1 = bot[i] - 0.5 * h, bot[i] + LEG_REACH * h
         src = np.float32([[x0, y0], [x1, y0], [x0, y1]])
         dst = np.float32([[0, 0], [pw, 0], [0, ph]])
         m = cv2.getAffineTransform(src, dst)
-        c = cv2.warpAffine(gray[p], m, (pw, ph), flags=cv2.INTER_AREA if w > 2 * pw else cv2.INTER_LINEAR,
+        c = cv2.warpAffine(gray[p], m, (pw, ph), flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        if GRAD:
+            c = np.abs(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3))
         c -= c.mean()
         patches[i] = c / (c.std() + 4.0)
     # the local average pose: a running mean over +-POSE_HALF frames (cumulative sums: cheap)
@@ -102,13 +119,50 @@ def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> np.ndar
     idx = np.arange(len(pos))
     lo, hi = np.maximum(0, idx - POSE_HALF), np.minimum(len(pos), idx + POSE_HALF + 1)
     mean = (cs[hi] - cs[lo]) / (hi - lo)[:, None, None]
-    return np.abs(patches - mean).mean(axis=(1, 2)).astype(float)
+    if (mode or MODE) == "motion":
+        # legs stop at the strikes: minus the frame-to-frame change, centred on the frame
+        d = np.zeros_like(patches)
+        d[1:-1] = patches[2:] - patches[:-2]
+        d[0], d[-1] = d[1], d[-2]
+        rows = -np.abs(d).mean(axis=2)
+        return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+    rows = np.abs(patches - mean).mean(axis=2)  # (N, ph)
+    return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
 
 
-def gait_events(gray: np.ndarray, tracks, scale: float, fps: float) -> list[dict]:
-    """Heel strikes of every track that shows a gait, as ``{pos, time_pos, kind, track, strength}``."""
+def _periodicity(sig: np.ndarray, fps: float) -> tuple[int, float, np.ndarray] | None:
+    """(step period in frames, autocorrelation there, detrended signal) or None without a gait."""
+    r = sig - _smooth(sig, POSE_HALF / 2)
+    r = r - r.mean()
+    ac = np.correlate(r, r, mode="full")[len(r) - 1:]
+    ac = ac / (ac[0] + 1e-9)
+    lo, hi = max(2, int(STEP_MIN * fps)), min(len(r) // 2, int(np.ceil(STEP_MAX * fps)))
+    if hi <= lo + 1:
+        return None
+    lag = lo + int(np.argmax(ac[lo:hi + 1]))
+    if ac[lag] < PERIODIC_MIN or lag <= lo or lag >= hi or ac[lag] <= ac[lag - 1] or ac[lag] <= ac[lag + 1]:
+        return None  # no gait: weak, or no true peak inside the step range
+    return lag, ac, r
+
+
+def _gabor(r: np.ndarray, per: float) -> np.ndarray | None:
+    """``r`` band-passed at period ``per`` (complex; phase 0 where the periodic part peaks)."""
+    n = np.arange(-int(1.5 * per), int(1.5 * per) + 1)
+    if len(n) >= len(r):
+        return None
+    g = np.exp(-0.5 * (n / (0.6 * per)) ** 2) * np.exp(2j * np.pi * n / per)
+    return np.convolve(r, g, mode="same")
+
+
+def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | frozenset = frozenset()) -> list[dict]:
+    """Heel strikes of every track that shows a gait, as ``{pos, time_pos, kind, track, strength}``.
+
+    ``skip``: ids of tracks already explained otherwise (a bouncing ball is periodic too).
+    """
     events = []
     for t in tracks:
+        if t.id in skip:
+            continue
         for seg in _segments(t.dets):
             if len(seg) < MIN_TRACK:
                 continue
@@ -116,31 +170,46 @@ def gait_events(gray: np.ndarray, tracks, scale: float, fps: float) -> list[dict
             if pos[-1] >= len(gray):
                 continue
             boxes = np.array([d.box for d in seg], float) * scale
-            if np.median(boxes[:, 3] - boxes[:, 1]) < 8:
+            if np.median(boxes[:, 3] - boxes[:, 1]) < 6:
                 continue  # too small to see legs
-            sig = pose_signal(gray, boxes, pos)
-            r = sig - _smooth(sig, POSE_HALF / 2)
-            r = r - r.mean()
-            ac = np.correlate(r, r, mode="full")[len(r) - 1:]
-            ac = ac / (ac[0] + 1e-9)
-            lo, hi = max(2, int(STEP_MIN * fps)), min(len(r) // 2, int(np.ceil(STEP_MAX * fps)))
-            if hi <= lo:
+            # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
+            # and minus the motion (legs still at the strikes). The legs are in one band of rows or
+            # two adjacent ones; a band counts only where both views find the same step period AND
+            # peak together. (Where the feet are, the pose also peaks at mid-stance, when the feet
+            # are lowest, half a step off the strikes; the motion there has twice the step rate.)
+            pose = pose_signal(gray, boxes, pos, "pose")
+            mot = pose_signal(gray, boxes, pos, "motion")
+
+            def cands(x):
+                return [x[b] for b in range(BANDS)] + [x[b] + x[b + 1] for b in range(BANDS - 1)]
+
+            choice = None
+            for sp, sm in zip(cands(pose), cands(mot)):
+                fp, fm = _periodicity(sp, fps), _periodicity(sm, fps)
+                if fp is None or fm is None:
+                    continue
+                if abs(fp[0] - fm[0]) > max(1.0, 0.12 * min(fp[0], fm[0])):
+                    continue  # the two disagree on the step
+                lag = fp[0] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[0]
+                r = fp[2] / (np.std(fp[2]) + 1e-9) + fm[2] / (np.std(fm[2]) + 1e-9)
+                cp, cm = _gabor(fp[2], lag), _gabor(fm[2], lag)
+                if cp is None or abs(np.angle(np.vdot(cm, cp))) > PHASE_TOL:
+                    continue  # periodic, but not peaking together: not the legs' swing
+                score = fp[1][fp[0]] + fm[1][fm[0]]
+                if choice is None or score > choice[0]:
+                    ac = fp[1] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[1]
+                    choice = (score, lag, ac, r)
+            if choice is None:
                 continue
-            lag = lo + int(np.argmax(ac[lo:hi + 1]))
-            if ac[lag] < PERIODIC_MIN or lag <= lo or lag >= hi or ac[lag] <= ac[lag - 1] or ac[lag] <= ac[lag + 1]:
-                continue  # no gait: weak, or no true peak inside the step range
+            _, lag, ac, r = choice
             # refine the period to a fraction of a frame, then read the strikes off the phase of the
             # signal band-passed at that period (a Gabor filter, ~1.2 periods wide): one per step,
             # robust to the noise of single frames, and sub-frame by construction
             per = lag + (_peak_offset(ac[lag - 1], ac[lag], ac[lag + 1]) if lag + 1 < len(ac) else 0.0)
-            n = np.arange(-int(1.5 * per), int(1.5 * per) + 1)
-            if len(n) >= len(r):
+            c = _gabor(r, per)
+            if c is None:
                 continue  # shorter than the filter: too few steps to time
-            g = np.exp(-0.5 * (n / (0.6 * per)) ** 2) * np.exp(2j * np.pi * n / per)
-            c = np.convolve(r, g, mode="same")
             amp = np.abs(c)
-            if np.median(amp) < GAIT_AMP:
-                continue  # periodic but faint: compression noise or a flickering texture, not legs
             ph = np.unwrap(np.angle(c))
             # the cosine part peaks where the phase is a multiple of 2 pi (kernel centred, so no lag)
             m0, m1 = int(np.ceil(ph[0] / (2 * np.pi))), int(np.floor(ph[-1] / (2 * np.pi)))
@@ -167,10 +236,15 @@ def landing_events(tracks, scale: float) -> list[dict]:
                 continue
             pos = np.array([d.pos for d in seg])
             y = np.array([d.box[3] for d in seg], float) * scale
-            for k in range(2, len(y) - 2):
+            top = np.array([d.box[1] for d in seg], float) * scale
+            for k in range(3, len(y) - 2):
                 down = y[k] - y[k - 2]
                 if down < 2 * IMPACT_SPEED or y[k] < y[k - 1] or y[k] < y[k + 1]:
                     continue
+                if not (y[k - 3] <= y[k - 2] <= y[k - 1]):
+                    continue  # not a steady fall into the contact: box jitter
+                if top[k] - top[k - 2] < 0.5 * down:
+                    continue  # only the bottom edge moved (segmentation), not the whole object
                 if y[k + 2] > y[k] - 0.1 * IMPACT_SPEED and y[k + 1] >= y[k]:
                     continue  # no stop or rebound: still falling
                 # intersect the line through (k-2, k-1) with the one through (k+1, k+2)
