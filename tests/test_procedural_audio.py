@@ -145,7 +145,7 @@ def test_bounce_landings_are_at_the_lowest_point_and_irregular():
     assert len(lands) >= 5
     z = ball.pos[:, 2]
     for f in lands:
-        k = int(round(f))
+        k = round(f)
         if 1 <= k < len(z) - 1:
             assert z[k] <= min(z[k - 1], z[k + 1]) + 0.05
             assert z[k] - z.min() < 0.15
