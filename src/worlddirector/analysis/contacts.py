@@ -241,8 +241,8 @@ def landing_events(tracks, scale: float) -> list[dict]:
                 down = y[k] - y[k - 2]
                 if down < 2 * IMPACT_SPEED or y[k] < y[k - 1] or y[k] < y[k + 1]:
                     continue
-                if not (y[k - 3] <= y[k - 2] <= y[k - 1]):
-                    continue  # not a steady fall into the contact: box jitter
+                if np.diff(y[k - 3:k + 1]).min() < 0.5 * IMPACT_SPEED:
+                    continue  # not a steady fall over 3 frames into the contact: a box edge jumping
                 if top[k] - top[k - 2] < 0.5 * down:
                     continue  # only the bottom edge moved (segmentation), not the whole object
                 if y[k + 2] > y[k] - 0.1 * IMPACT_SPEED and y[k + 1] >= y[k]:
