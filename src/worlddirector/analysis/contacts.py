@@ -48,6 +48,8 @@ box (legs change its extent every step) so that it follows the body, not the leg
 PERIODIC_MIN = 0.2
 """Autocorrelation at the step period a pose signal needs to count as a gait (noise stays < 0.2)."""
 MIN_TRACK = 16
+STITCH_GAP = 3
+"""Frames a walker may be lost for between two track segments that are stitched together."""
 """Frames a track needs to show a gait: at least two steps of the slowest walker (2 x 0.6 s)."""
 AMP_MIN = 0.5
 """A step counts where the gait filter's amplitude is at least this fraction of its median along
@@ -154,76 +156,113 @@ def _gabor(r: np.ndarray, per: float) -> np.ndarray | None:
     return np.convolve(r, g, mode="same")
 
 
+def _chains(tracks, skip) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Track segments stitched across short gaps into continuous box paths (id, frames, boxes).
+
+    The colour tracker often loses a walker for a frame or two, or restarts it under a new id
+    (legs and shadows change its colour cluster). A segment continues one that ended at most
+    ``STITCH_GAP`` frames before it when its first box is near where the earlier one was heading
+    (within 0.75 box size) and about as tall (0.6-1.6x); boxes in the gap are interpolated.
+    """
+    segs = [(t.id, s) for t in tracks if t.id not in skip for s in _segments(t.dets)]
+    segs.sort(key=lambda x: x[1][0].pos)
+    chains: list[list] = []
+    for tid, seg in segs:
+        b0 = seg[0].box
+        best, best_d = None, None
+        for ch in chains:
+            last = ch[-1][1][-1]
+            gap = seg[0].pos - last.pos
+            if not 1 <= gap <= STITCH_GAP + 1:
+                continue
+            prev = ch[-1][1][-2] if len(ch[-1][1]) > 1 else last
+            v = (last.box - prev.box) / max(1, last.pos - prev.pos)
+            pred = last.box + v * gap
+            c0, c1 = (b0[:2] + b0[2:]) / 2, (pred[:2] + pred[2:]) / 2
+            size = max(last.box[2] - last.box[0], last.box[3] - last.box[1])
+            d = float(np.hypot(*(c0 - c1)))
+            hr = (b0[3] - b0[1]) / max(1e-6, last.box[3] - last.box[1])
+            if d <= 0.75 * size and 0.6 <= hr <= 1.6 and (best_d is None or d < best_d):
+                best, best_d = ch, d
+        if best is None:
+            chains.append([(tid, seg)])
+        else:
+            best.append((tid, seg))
+    out = []
+    for ch in chains:
+        dets = [d for _, seg in ch for d in seg]
+        pos = np.array([d.pos for d in dets])
+        boxes = np.array([d.box for d in dets], float)
+        full = np.arange(pos[0], pos[-1] + 1)
+        fb = np.stack([np.interp(full, pos, boxes[:, j]) for j in range(4)], axis=1)
+        out.append((ch[0][0], full, fb))
+    return out
+
+
 def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | frozenset = frozenset()) -> list[dict]:
     """Heel strikes of every track that shows a gait, as ``{pos, time_pos, kind, track, strength}``.
 
     ``skip``: ids of tracks already explained otherwise (a bouncing ball is periodic too).
     """
     events = []
-    for t in tracks:
-        if t.id in skip:
+    for tid, pos, boxes in _chains(tracks, skip):
+        if len(pos) < MIN_TRACK or pos[-1] >= len(gray):
             continue
-        for seg in _segments(t.dets):
-            if len(seg) < MIN_TRACK:
-                continue
-            pos = np.array([d.pos for d in seg])
-            if pos[-1] >= len(gray):
-                continue
-            boxes = np.array([d.box for d in seg], float) * scale
-            if np.median(boxes[:, 3] - boxes[:, 1]) < 6:
-                continue  # too small to see legs
-            # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
-            # and minus the motion (legs still at the strikes). The legs are in one band of rows or
-            # two adjacent ones; a band counts only where both views find the same step period AND
-            # peak together. (Where the feet are, the pose also peaks at mid-stance, when the feet
-            # are lowest, half a step off the strikes; the motion there has twice the step rate.)
-            pose = pose_signal(gray, boxes, pos, "pose")
-            mot = pose_signal(gray, boxes, pos, "motion")
+        boxes = boxes * scale
+        if np.median(boxes[:, 3] - boxes[:, 1]) < 6:
+            continue  # too small to see legs
+        # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
+        # and minus the motion (legs still at the strikes). The legs are in one band of rows or
+        # two adjacent ones; a band counts only where both views find the same step period AND
+        # peak together. (Where the feet are, the pose also peaks at mid-stance, when the feet
+        # are lowest, half a step off the strikes; the motion there has twice the step rate.)
+        pose = pose_signal(gray, boxes, pos, "pose")
+        mot = pose_signal(gray, boxes, pos, "motion")
 
-            def cands(x):
-                return [x[b] for b in range(BANDS)] + [x[b] + x[b + 1] for b in range(BANDS - 1)]
+        def cands(x):
+            return [x[b] for b in range(BANDS)] + [x[b] + x[b + 1] for b in range(BANDS - 1)]
 
-            choice = None
-            for sp, sm in zip(cands(pose), cands(mot)):
-                fp, fm = _periodicity(sp, fps), _periodicity(sm, fps)
-                if fp is None or fm is None:
-                    continue
-                if abs(fp[0] - fm[0]) > max(1.0, 0.12 * min(fp[0], fm[0])):
-                    continue  # the two disagree on the step
-                lag = fp[0] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[0]
-                r = fp[2] / (np.std(fp[2]) + 1e-9) + fm[2] / (np.std(fm[2]) + 1e-9)
-                cp, cm = _gabor(fp[2], lag), _gabor(fm[2], lag)
-                if cp is None or abs(np.angle(np.vdot(cm, cp))) > PHASE_TOL:
-                    continue  # periodic, but not peaking together: not the legs' swing
-                score = fp[1][fp[0]] + fm[1][fm[0]]
-                if choice is None or score > choice[0]:
-                    ac = fp[1] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[1]
-                    choice = (score, lag, ac, r)
-            if choice is None:
+        choice = None
+        for sp, sm in zip(cands(pose), cands(mot)):
+            fp, fm = _periodicity(sp, fps), _periodicity(sm, fps)
+            if fp is None or fm is None:
                 continue
-            _, lag, ac, r = choice
-            # refine the period to a fraction of a frame, then read the strikes off the phase of the
-            # signal band-passed at that period (a Gabor filter, ~1.2 periods wide): one per step,
-            # robust to the noise of single frames, and sub-frame by construction
-            per = lag + (_peak_offset(ac[lag - 1], ac[lag], ac[lag + 1]) if lag + 1 < len(ac) else 0.0)
-            c = _gabor(r, per)
-            if c is None:
-                continue  # shorter than the filter: too few steps to time
-            amp = np.abs(c)
-            ph = np.unwrap(np.angle(c))
-            # the cosine part peaks where the phase is a multiple of 2 pi (kernel centred, so no lag)
-            m0, m1 = int(np.ceil(ph[0] / (2 * np.pi))), int(np.floor(ph[-1] / (2 * np.pi)))
-            edge = int(0.5 * per)  # the filter needs half a period of signal on each side
-            for m in range(m0, m1 + 1):
-                k = int(np.searchsorted(ph, 2 * np.pi * m))
-                if k <= edge or k >= len(ph) - edge:
-                    continue
-                f = float(k - 1 + (2 * np.pi * m - ph[k - 1]) / max(ph[k] - ph[k - 1], 1e-9))
-                a = float(np.interp(f, np.arange(len(amp)), amp))
-                if a < AMP_MIN * float(np.median(amp)):
-                    continue
-                events.append({"pos": int(pos[round(f)]), "time_pos": float(pos[0] + f), "kind": "footfall",
-                               "track": t.id, "strength": a, "period": per / fps, "periodicity": float(ac[lag])})
+            if abs(fp[0] - fm[0]) > max(1.0, 0.12 * min(fp[0], fm[0])):
+                continue  # the two disagree on the step
+            lag = fp[0] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[0]
+            r = fp[2] / (np.std(fp[2]) + 1e-9) + fm[2] / (np.std(fm[2]) + 1e-9)
+            cp, cm = _gabor(fp[2], lag), _gabor(fm[2], lag)
+            if cp is None or abs(np.angle(np.vdot(cm, cp))) > PHASE_TOL:
+                continue  # periodic, but not peaking together: not the legs' swing
+            score = fp[1][fp[0]] + fm[1][fm[0]]
+            if choice is None or score > choice[0]:
+                ac = fp[1] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[1]
+                choice = (score, lag, ac, r)
+        if choice is None:
+            continue
+        _, lag, ac, r = choice
+        # refine the period to a fraction of a frame, then read the strikes off the phase of the
+        # signal band-passed at that period (a Gabor filter, ~1.2 periods wide): one per step,
+        # robust to the noise of single frames, and sub-frame by construction
+        per = lag + (_peak_offset(ac[lag - 1], ac[lag], ac[lag + 1]) if lag + 1 < len(ac) else 0.0)
+        c = _gabor(r, per)
+        if c is None:
+            continue  # shorter than the filter: too few steps to time
+        amp = np.abs(c)
+        ph = np.unwrap(np.angle(c))
+        # the cosine part peaks where the phase is a multiple of 2 pi (kernel centred, so no lag)
+        m0, m1 = int(np.ceil(ph[0] / (2 * np.pi))), int(np.floor(ph[-1] / (2 * np.pi)))
+        edge = int(0.5 * per)  # the filter needs half a period of signal on each side
+        for m in range(m0, m1 + 1):
+            k = int(np.searchsorted(ph, 2 * np.pi * m))
+            if k <= edge or k >= len(ph) - edge:
+                continue
+            f = float(k - 1 + (2 * np.pi * m - ph[k - 1]) / max(ph[k] - ph[k - 1], 1e-9))
+            a = float(np.interp(f, np.arange(len(amp)), amp))
+            if a < AMP_MIN * float(np.median(amp)):
+                continue
+            events.append({"pos": int(pos[round(f)]), "time_pos": float(pos[0] + f), "kind": "footfall",
+                           "track": tid, "strength": a, "period": per / fps, "periodicity": float(ac[lag])})
     return events
 
 
