@@ -46,7 +46,8 @@ BOX_SIGMA = 5.0
 """Smoothing (frames) of the box path the leg patch follows: longer than the gait's effect on the
 box (legs change its extent every step) so that it follows the body, not the legs."""
 PERIODIC_MIN = 0.2
-"""Autocorrelation at the step period a pose signal needs to count as a gait (noise stays < 0.2)."""
+"""Autocorrelation at the step period (and at the stride, two steps) a view needs to count as a gait;
+both views must pass, agree on the period and peak together, so each can be lenient."""
 MIN_TRACK = 16
 STITCH_GAP = 3
 """Frames a walker may be lost for between two track segments that are stitched together."""
@@ -144,6 +145,8 @@ def _periodicity(sig: np.ndarray, fps: float) -> tuple[int, float, np.ndarray] |
     lag = lo + int(np.argmax(ac[lo:hi + 1]))
     if ac[lag] < PERIODIC_MIN or lag <= lo or lag >= hi or ac[lag] <= ac[lag - 1] or ac[lag] <= ac[lag + 1]:
         return None  # no gait: weak, or no true peak inside the step range
+    if 2 * lag + 1 < len(ac) and ac[2 * lag - 1:2 * lag + 2].max() < PERIODIC_MIN:
+        return None  # a gait repeats at the stride (two steps) too; a chance bump does not
     return lag, ac, r
 
 
