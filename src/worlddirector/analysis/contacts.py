@@ -46,6 +46,9 @@ BOX_SIGMA = 5.0
 """Smoothing (frames) of the box path the leg patch follows: longer than the gait's effect on the
 box (legs change its extent every step) so that it follows the body, not the legs."""
 PERIODIC_MIN = 0.2
+COHERENCE_MIN = 0.7
+"""How steadily (|mean of unit phasors|-like, 0..1) the motion view keeps its phase against the pose
+view along the track: a walker's legs stop at every strike; noise keeps no phase."""
 """Autocorrelation at the step period (and at the stride, two steps) a view needs to count as a gait;
 both views must pass, agree on the period and peak together, so each can be lenient."""
 MIN_TRACK = 16
@@ -216,9 +219,10 @@ def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | 
             continue  # too small to see legs
         # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
         # and minus the motion (legs still at the strikes). The legs are in one band of rows or
-        # two adjacent ones; a band counts only where both views find the same step period AND
-        # peak together. (Where the feet are, the pose also peaks at mid-stance, when the feet
-        # are lowest, half a step off the strikes; the motion there has twice the step rate.)
+        # two adjacent ones. A band counts where the pose is periodic at a step (and a stride)
+        # and the motion, band-passed at that step, keeps a steady phase that peaks with the
+        # pose's. (Where the feet are, the pose also peaks at mid-stance, when the feet are
+        # lowest, half a step off the strikes; the motion is noisier, so it only has to agree.)
         pose = pose_signal(gray, boxes, pos, "pose")
         mot = pose_signal(gray, boxes, pos, "motion")
 
@@ -227,20 +231,22 @@ def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | 
 
         choice = None
         for sp, sm in zip(cands(pose), cands(mot)):
-            fp, fm = _periodicity(sp, fps), _periodicity(sm, fps)
-            if fp is None or fm is None:
+            fp = _periodicity(sp, fps)
+            if fp is None:
                 continue
-            if abs(fp[0] - fm[0]) > max(1.0, 0.12 * min(fp[0], fm[0])):
-                continue  # the two disagree on the step
-            lag = fp[0] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[0]
-            r = fp[2] / (np.std(fp[2]) + 1e-9) + fm[2] / (np.std(fm[2]) + 1e-9)
-            cp, cm = _gabor(fp[2], lag), _gabor(fm[2], lag)
-            if cp is None or abs(np.angle(np.vdot(cm, cp))) > PHASE_TOL:
-                continue  # periodic, but not peaking together: not the legs' swing
-            score = fp[1][fp[0]] + fm[1][fm[0]]
+            lag = fp[0]
+            rm = sm - _smooth(sm, POSE_HALF / 2)
+            cp, cm = _gabor(fp[2], lag), _gabor(rm - rm.mean(), lag)
+            if cp is None:
+                continue
+            z = np.vdot(cm, cp)
+            coherence = abs(z) / (np.linalg.norm(cm) * np.linalg.norm(cp) + 1e-12)
+            if abs(np.angle(z)) > PHASE_TOL or coherence < COHERENCE_MIN:
+                continue  # the legs' motion does not stop where the pose peaks: not the swing's extremes
+            score = fp[1][lag]
             if choice is None or score > choice[0]:
-                ac = fp[1] if fp[1][fp[0]] >= fm[1][fm[0]] else fm[1]
-                choice = (score, lag, ac, r)
+                r = fp[2] / (np.std(fp[2]) + 1e-9) + (rm - rm.mean()) / (np.std(rm) + 1e-9)
+                choice = (score, lag, fp[1], r)
         if choice is None:
             continue
         _, lag, ac, r = choice
