@@ -101,7 +101,53 @@ def test_footsteps_follow_the_walk_cycle(tmp_path):
     generate_clip("a person walks across a field, static camera", out, defects="none", **KW)
     gt = GroundTruth.load(out)
     steps = [e.time for e in gt.audio_events if e.kind == "footstep"]
-    # walking at 1.3 m/s with a 1.5 m stride: a foot lands every ~0.58 s
+    # walking at 1.3 m/s with a 1.5 m stride: a foot lands every ~0.58 s, give or take a few per cent
     assert len(steps) >= 3
     gaps = np.diff(steps)
     assert np.all(np.abs(gaps - 1.5 / 2 / 1.3) < 0.1)
+
+
+def _scene(prompt: str, seed: int = 5, seconds: float = 6.0):
+    from worlddirector.providers.procedural.parse import parse_prompt
+    from worlddirector.providers.procedural.scene import build_scene
+
+    return build_scene(parse_prompt(prompt), prompt, seed, seconds, (320, 180), 24)
+
+
+def test_footsteps_at_heel_strike_and_not_periodic():
+    sc = _scene("a person walks across a field, static camera")
+    walker = next(o for o in sc.objects if o.kind == "person")
+    steps = [f for kind, f in walker.events if kind == "footstep"]
+    assert len(steps) >= 8
+    gait = walker.anim["gait"]
+    for f in steps:
+        # the legs swing as amp * sin(gait + phase): widest apart where sin = +-1
+        g = np.interp(f, np.arange(len(gait)), gait)
+        assert abs(abs(np.sin(g)) - 1) < 1e-3, (f, g)
+    gaps = np.diff(steps) / sc.fps
+    assert 0.5 < np.median(gaps) < 0.65
+    assert np.std(gaps) / np.mean(gaps) > 0.01  # natural step-to-step variation, not a metronome
+    assert np.ptp(gaps) < 0.3 * np.mean(gaps)
+
+
+def test_running_cadence_is_realistic():
+    sc = _scene("a person runs across a field, static camera")
+    runner = next(o for o in sc.objects if o.kind == "person")
+    steps = [f for kind, f in runner.events if kind == "footstep"]
+    rate = 1.0 / np.median(np.diff(steps) / sc.fps)
+    assert 2.3 < rate < 3.6  # steps per second: people run at ~2.5-3.3
+
+
+def test_bounce_landings_are_at_the_lowest_point_and_irregular():
+    sc = _scene(PROMPT)
+    ball = next(o for o in sc.objects if o.kind == "ball")
+    lands = [f for kind, f in ball.events if kind == "impact"]
+    assert len(lands) >= 5
+    z = ball.pos[:, 2]
+    for f in lands:
+        k = round(f)
+        if 1 <= k < len(z) - 1:
+            assert z[k] <= min(z[k - 1], z[k + 1]) + 0.05
+            assert z[k] - z.min() < 0.15
+    gaps = np.diff(lands)
+    assert np.std(gaps) / np.mean(gaps) > 0.02  # not strictly periodic: a lag of one bounce is not a match

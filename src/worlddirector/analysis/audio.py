@@ -30,13 +30,21 @@ import av
 import numpy as np
 from scipy.signal import stft
 
+from worlddirector.analysis.contacts import gait_events, landing_events
+
 SR = 16000
 ONSET_K = 6.0
 MIN_GAP = 0.06
-IMPACT_SPEED = 0.6
 SPIKE_RATIO = 3.0
+MOTION_ONSETS = False
+MERGE_FRAMES = 1.0
 SYNC_FRAMES = 2
 MAX_LAG = 0.5
+MIN_EVENTS = 3
+MATCH_SIGMA = 0.5
+ALIAS_FRAMES = 3
+CONF_MIN = 0.15
+TIE_FRAC = 1.0
 
 
 def load_audio(path, sr: int = SR) -> np.ndarray | None:
@@ -78,73 +86,27 @@ def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, f
     gap = int(MIN_GAP / (hop / sr))
     for i in range(1, len(flux) - 1):
         if flux[i] > thr and flux[i] >= flux[i - 1] and flux[i] >= flux[i + 1] and i - last >= gap:
-            # the STFT frame is centred nperseg/2 after its start: report the frame's start time,
-            # which is where an attack enters the window
-            times.append(i * hop / sr)
+            # flux frame i compares the windows starting at (i-1) and i hops; an attack's flux peaks
+            # when it sits mid-window, so the onset is the window's centre (measured: reporting the
+            # window start put onsets 10 ms early on the generator's clips)
+            times.append(i * hop / sr + 0.5 * nper / sr)
             strength.append(float(flux[i]))
             last = i
     return np.asarray(times), np.asarray(strength), hop / sr
 
 
-def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
-    """Candidate sound-making moments from tracks and motion (see module docstring)."""
-    events: list[dict] = []
+def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarray | None = None) -> list[dict]:
+    """Candidate sound-making moments (see module docstring), each with a sub-frame ``time``.
+
+    ``gray``: the analysis frames (N, h, w); footfalls need them (the flow grid is too coarse for
+    legs), so without them only landings and motion onsets are found.
+    """
     fl = motion.flow
-    for t in tracks:
-        d = t.dets
-        if len(d) < 6:
-            continue
-        pos = np.array([x.pos for x in d])
-        bottom = np.array([x.box[3] for x in d], float)
-        vy = np.diff(bottom)
-        for k in range(2, len(d) - 1):
-            if pos[k + 1] - pos[k - 2] != 3:
-                continue
-            falling = vy[k - 2] + vy[k - 1]
-            if falling > 2 * IMPACT_SPEED and vy[k] <= 0.1 * abs(vy[k - 1]) and bottom[k] >= bottom[k - 1]:
-                events.append(
-                    {"pos": int(pos[k]), "kind": "impact", "track": t.id, "strength": float(falling)}
-                )
-        if any(e["track"] == t.id and e["kind"] == "impact" for e in events):
-            continue  # a bouncing thing is not walking
-        # gait: motion of the lower half relative to the whole box (legs swing, the torso does not)
-        rel, rel_up = [], []
-        for x in d:
-            if x.pos >= len(fl):
-                rel.append(np.nan)
-                rel_up.append(np.nan)
-                continue
-            x0, y0, x1, y1 = x.box.astype(int)
-            x0, y0 = max(0, x0), max(0, y0)
-            x1, y1 = min(fl.shape[2], x1), min(fl.shape[1], y1)
-            if x1 - x0 < 2 or y1 - y0 < 4:
-                rel.append(np.nan)
-                rel_up.append(np.nan)
-                continue
-            f = fl[x.pos, y0:y1, x0:x1]
-            body = np.median(f.reshape(-1, 2), axis=0)
-            low = f[(y1 - y0) // 2 :]
-            rel.append(float(np.mean(np.linalg.norm(low - body, axis=2))))
-            rel_up.append(float(np.mean(np.linalg.norm(f[: (y1 - y0) // 2] - body, axis=2))))
-        rel = np.asarray(rel)
-        ok = ~np.isnan(rel)
-        if ok.sum() < 16 or np.nanmax(rel) < 0.3 or np.nanmean(rel) < 1.5 * np.nanmean(np.asarray(rel_up)):
-            continue
-        r = np.where(ok, rel, np.nanmedian(rel))
-        r = r - r.mean()
-        ac = np.correlate(r, r, mode="full")[len(r) - 1 :]
-        ac /= ac[0] + 1e-9
-        lag_lo, lag_hi = max(3, int(0.2 * fps)), min(len(r) // 2, int(1.0 * fps))
-        if lag_hi <= lag_lo or ac[lag_lo:lag_hi].max() < 0.3:
-            continue
-        sm = np.convolve(r, np.ones(3) / 3, mode="same")
-        for k in range(1, len(sm) - 1):
-            if sm[k] < sm[k - 1] and sm[k] <= sm[k + 1] and sm[k] < -0.2 * np.std(sm):
-                events.append(
-                    {"pos": int(pos[k]), "kind": "footfall", "track": t.id, "strength": float(-sm[k])}
-                )
-    # global motion onsets
-    if len(motion.magnitude) > 8:
+    scale = 1.0 if gray is None else gray.shape[2] / fl.shape[2]
+    events = landing_events(tracks, scale)
+    if gray is not None:
+        events += gait_events(gray, tracks, scale, fps, skip={e["track"] for e in events})
+    if MOTION_ONSETS and len(motion.magnitude) > 8:
         sub = fl[:, ::3, ::3]
         mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
         for i in range(1, len(mags)):
@@ -154,28 +116,79 @@ def visual_events(tracks, motion, fps: float, positions_to_time) -> list[dict]:
                 and mags[i] > 1.0
                 and mags[i - 1] <= SPIKE_RATIO * max(local, 0.3)
             ):
-                events.append(
-                    {"pos": i + 1, "kind": "motion_onset", "track": None, "strength": float(mags[i])}
-                )
-    events.sort(key=lambda e: e["pos"])
-    out = []
-    for e in events:  # one event per frame neighbourhood
-        if out and e["pos"] - out[-1]["pos"] <= 1:
+                events.append({"pos": i + 1, "time_pos": float(i + 1), "kind": "motion_onset", "track": None,
+                               "strength": float(mags[i])})
+    events.sort(key=lambda e: e["time_pos"])
+    out: list[dict] = []
+    for e in events:  # one event per moment: a bouncing ball is both periodic and a landing
+        if out and e["time_pos"] - out[-1]["time_pos"] <= MERGE_FRAMES:
+            if e["kind"] == "impact" and out[-1]["kind"] != "impact":
+                out[-1] = e
             continue
-        e["time"] = float(positions_to_time(e["pos"]))
         out.append(e)
+    for e in out:
+        k = int(np.floor(e["time_pos"]))
+        frac = e["time_pos"] - k
+        t0 = float(positions_to_time(k))
+        t1 = float(positions_to_time(k + 1)) if frac > 0 else t0
+        if t1 <= t0:
+            t1 = t0 + 1.0 / fps
+        e["time"] = t0 + frac * (t1 - t0)
     return out
 
 
-def _pairs(ev: np.ndarray, on: np.ndarray, lag: float, tol: float) -> list[tuple[float, float]]:
-    used = set()
-    pairs = []
-    for v in ev:
-        k = int(np.argmin(np.abs(on - (v + lag)))) if len(on) else -1
-        if k >= 0 and k not in used and abs(on[k] - (v + lag)) <= tol:
-            used.add(k)
-            pairs.append((v, on[k]))
-    return pairs
+def _pairs(ev: np.ndarray, on: np.ndarray, lag: float, tol: float, used: set | None = None) -> list[tuple[int, int]]:
+    """One-to-one (event index, onset index) pairs with ``|onset - (event + lag)| <= tol``, closest first."""
+    used = set() if used is None else used
+    cand = []
+    for i, v in enumerate(ev):
+        for j in np.nonzero(np.abs(on - (v + lag)) <= tol)[0]:
+            cand.append((abs(on[j] - (v + lag)), i, int(j)))
+    cand.sort()
+    done_ev: set[int] = set()
+    out = []
+    for _, i, j in cand:
+        if i in done_ev or j in used:
+            continue
+        done_ev.add(i)
+        used.add(j)
+        out.append((i, j))
+    return out
+
+
+def _lag_scores(ev: np.ndarray, on: np.ndarray, lags: np.ndarray, sigma: float) -> np.ndarray:
+    """Soft train agreement per lag: sum over visual events of a Gaussian of the distance to the
+    nearest onset (1 = an onset exactly there)."""
+    d = on[None, None, :] - ev[None, :, None] - lags[:, None, None]
+    near = np.min(np.abs(d), axis=2)
+    return np.exp(-0.5 * (near / sigma) ** 2).sum(axis=1)
+
+
+def estimate_offset(ev: np.ndarray, on: np.ndarray, fps: float) -> dict:
+    """Match the visual event train with the onset train over lags of +-``MAX_LAG`` s.
+
+    Score per lag (steps of a quarter frame): the soft agreement of :func:`_lag_scores`
+    (``MATCH_SIGMA`` = half a frame: the events' timing error). The best lag is refined to the
+    median residual of the events paired there (within one frame). Confidence = how much better it
+    is than the best lag at least ``ALIAS_FRAMES`` away (another alignment of a periodic train),
+    as ``1 - second / best``.
+    """
+    frame = 1.0 / fps
+    lags = np.arange(-MAX_LAG, MAX_LAG + 1e-9, frame / 4)
+    sc = _lag_scores(ev, on, lags, MATCH_SIGMA * frame)
+    # ties go to the smaller |lag| (with TIE_FRAC < 1 near-ties would too; 0.8-0.9 was tried and
+    # picked the other alignment of a nearly periodic train more often than it saved one)
+    peaks = [i for i in range(len(sc)) if sc[i] >= TIE_FRAC * sc.max()
+             and (i == 0 or sc[i] >= sc[i - 1]) and (i == len(sc) - 1 or sc[i] >= sc[i + 1])]
+    b = min(peaks, key=lambda i: (abs(lags[i]), -sc[i])) if peaks else int(np.argmax(sc))
+    lag = float(lags[b])
+    pairs = _pairs(ev, on, lag, frame)
+    if pairs:
+        lag += float(np.median([on[j] - ev[i] - lag for i, j in pairs]))
+    far = np.abs(lags - lags[b]) >= ALIAS_FRAMES * frame
+    second = float(sc[far].max()) if far.any() else 0.0
+    conf = 0.0 if sc[b] <= 0 else max(0.0, 1.0 - second / float(sc[b]))
+    return {"lag": lag, "score": float(sc[b]), "n_pairs": len(pairs), "confidence": conf}
 
 
 def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
@@ -189,35 +202,51 @@ def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> 
     samples = load_audio(video_path)
     if samples is None or len(samples) < SR // 10:
         return None, {"note": "audio track could not be decoded", "audio_onsets": [], "visual_events": []}
-    on_t, on_s, _ = onsets(samples)
+    on_t = onsets(samples)[0]
+    return sync_from_times(on_t, vis_events, fps)
+
+
+def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
+    """``av_sync`` from audio onset times and visual events (see module docstring)."""
+    on_t = np.sort(np.asarray(on_t, float))
+    vis_events = sorted(vis_events, key=lambda e: e["time"])
     vis_t = np.array([e["time"] for e in vis_events], float)
     details = {
-        "audio_onsets": [round(float(x), 3) for x in on_t],
-        "visual_events": [{"time": round(e["time"], 3), "kind": e["kind"]} for e in vis_events],
+        "audio_onsets": [round(float(x), 4) for x in on_t],
+        "visual_events": [{"time": round(e["time"], 4), "kind": e["kind"]} for e in vis_events],
         "sync_window_frames": SYNC_FRAMES,
+        "n_visual_events": len(vis_t),
+        "n_audio_onsets": len(on_t),
     }
-    if len(on_t) == 0 or len(vis_t) == 0:
-        details["note"] = ("no audio onsets" if len(on_t) == 0 else "no visual events") + ": nothing to align"
+    if len(on_t) == 0 or len(vis_t) < MIN_EVENTS:
+        details["note"] = ("no audio onsets" if len(on_t) == 0 else
+                           f"{len(vis_t)} visual events (fewer than {MIN_EVENTS})") + ": too little to judge"
         details["av_offset_ms"] = None
+        details["av_offset_frames"] = None
         return None, details
     frame = 1.0 / fps
-    tol = SYNC_FRAMES * frame + 0.5 * frame
-    synced = len(_pairs(vis_t, on_t, 0.0, tol))
+    tol = (SYNC_FRAMES + 0.5) * frame
+    est = estimate_offset(vis_t, on_t, fps)
+    # which sound belongs to which event: first the pairs of the train's best alignment, then,
+    # for events left over, any unused onset near the event itself
+    used: set[int] = set()
+    # a shifted alignment only overrides lag 0 when it is clearly the train's own (not an alias of
+    # a periodic train that lag 0 explains about as well)
+    lag = est["lag"] if est["confidence"] >= CONF_MIN else 0.0
+    main = _pairs(vis_t, on_t, lag, frame if lag else tol, used)
+    synced = sum(abs(on_t[j] - vis_t[i]) <= tol for i, j in main)
+    paired = {i for i, _ in main}
+    rest = np.array([i for i in range(len(vis_t)) if i not in paired], int)
+    if len(rest):
+        synced += len(_pairs(vis_t[rest], on_t, 0.0, tol, used))
     score = synced / len(vis_t)
-    best = (-1, 0.0)
-    for k in range(-int(MAX_LAG * fps), int(MAX_LAG * fps) + 1):
-        lag = k * frame
-        n = len(_pairs(vis_t, on_t, lag, 1.0 * frame))
-        if n > best[0] or (n == best[0] and abs(lag) < abs(best[1])):
-            best = (n, lag)
-    pairs = _pairs(vis_t, on_t, best[1], 1.0 * frame)
-    offset = float(np.median([a - v for v, a in pairs])) if pairs else None
+    at_zero = len(_pairs(vis_t, on_t, 0.0, tol))
     details.update(
-        av_offset_ms=None if offset is None else round(1000 * offset, 1),
-        av_offset_frames=None if offset is None else round(offset * fps, 2),
-        matched_at_offset=best[0],
-        synced_events=synced,
-        n_visual_events=int(len(vis_t)),
-        n_audio_onsets=int(len(on_t)),
+        av_offset_ms=round(1000 * est["lag"], 1) if est["n_pairs"] else None,
+        av_offset_frames=round(est["lag"] * fps, 2) if est["n_pairs"] else None,
+        offset_confidence=round(est["confidence"], 3),
+        matched_at_offset=est["n_pairs"],
+        synced_events=int(synced),
+        near_onset_at_zero_lag=int(at_zero),
     )
     return float(score), details

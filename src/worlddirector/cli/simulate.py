@@ -64,11 +64,13 @@ def bench_av_cmd(
     seeds: int = typer.Option(12, "--seeds", min=1, help="Seeds per prompt set (each: a clean and a desynced clip)."),
     seconds: float = typer.Option(4.0, "--clip-seconds", help="Length of each generated clip."),
     work: Path = typer.Option(None, "--work", help="Clip cache (default: the analysis bench's)."),
+    seed_start: int = typer.Option(0, "--seed-start", min=0, help="First seed (tune on one range, report on another)."),
+    reanalyse: bool = typer.Option(False, "--reanalyse", help="Analyse cached clips again (after analysis changes)."),
 ) -> None:
     """The av_desync check vs ground truth: desynced clips flagged, false alarms on clean clips, offset error."""
     from worlddirector.bench.av_desync import run
 
-    run(seeds, seconds, work)
+    run(seeds, seconds, work, seed_start, reanalyse)
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

@@ -1,12 +1,14 @@
 """The soundtrack: an ambient bed per setting plus event sounds synthesised from the scene's physics.
 
-Events come from the animation itself (see :mod:`.layout`): a ``footstep`` on every walk-cycle
-foot contact, an ``impact`` whenever a falling, bouncing or launched object lands, a ``launch`` when
+Events come from the animation itself (see :mod:`.layout`): a ``footstep`` at every heel strike
+of the walk cycle (the legs at their widest spread; steps vary in length by a few per cent, as real
+gait does), an ``impact`` whenever a falling, bouncing or launched object lands, a ``launch`` when
 a catapult arm fires, and continuous ``engine`` / ``rolling`` sounds for driving and rolling things.
 Each sound is attenuated by its distance to the camera and panned by its side of the image.
 
-Ground truth: ``audio_events`` lists every discrete sound at the time it is *heard* in the track
-(seconds). Emulated audio failures:
+Event times are the physical moments, not rounded to video frames (a heel strike or a landing
+happens between frames). Ground truth: ``audio_events`` lists every discrete sound at the time it
+is *heard* in the track (seconds). Emulated audio failures:
 
 * ``av_desync``: every event sound is shifted by ``magnitude`` seconds (0.15–0.40 s, either sign;
   positive = the sound comes late); ``frames`` = the first and last shifted event's video frame,
@@ -109,16 +111,17 @@ def mix_soundtrack(scene: Scene, types: list[str], rng: np.random.Generator
     records: list[Defect] = []
     if "av_desync" in types and discrete:
         offset = float(rng.uniform(0.15, 0.4)) * float(rng.choice([-1, 1]))
-        frames = [e[0] for e in discrete]
+        frames = [round(e[0]) for e in discrete]
         records.append(Defect(type="av_desync", object_id=None, frames=(min(frames), max(frames)),
                               magnitude=round(offset, 4),
                               note=f"all event sounds shifted by {offset:+.3f} s ({offset * scene.fps:+.1f} frames)"))
     out_events: list[AudioEvent] = []
     t_all = np.arange(n) / SR
     for frame, kind, o in events:
-        if not o.visible[min(frame, n_video - 1)]:
+        i = min(max(round(frame), 0), n_video - 1)  # physical events may fall between frames
+        if not o.visible[i]:
             continue
-        gain, pan = _gain_pan(scene, o.pos[min(frame, n_video - 1)], frame)
+        gain, pan = _gain_pan(scene, o.pos[i], i)
         lr = np.array([np.sqrt(0.5 * (1 - pan)), np.sqrt(0.5 * (1 + pan))])
         if kind in DISCRETE:
             t_ev = frame / scene.fps + offset

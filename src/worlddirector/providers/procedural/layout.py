@@ -6,6 +6,8 @@ scene's seeded generator, so the same prompt and seed give the same layout.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from worlddirector.providers.procedural import camera as cam
@@ -35,6 +37,63 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
     return np.convolve(pad, k, mode="valid")
 
 
+RUN_STRIDE = 1.6
+"""A run's stride is this much longer than a walk's (people: ~1.5 m walking, ~2.4 m running at
+3 m/s), so running cadence stays near the real ~3 steps/s instead of 4+."""
+STEP_JITTER = 0.06
+"""Step-to-step variation of the step duration (fraction, 1 sigma): real gait varies by a few per
+cent, so a footstep train is not strictly periodic (and cannot be matched one step off)."""
+
+
+def _gait(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float) -> tuple[np.ndarray, list[float]]:
+    """Gait phase per frame and the (fractional) frames of the heel strikes.
+
+    The legs swing as ``amp * sin(gait + phase)`` (see the kinds' ``swing`` parts), so the feet are
+    furthest apart, where a foot strikes the ground, at ``gait = pi/2 + k pi``. Each step (half a
+    cycle) lasts the nominal ``stride / (2 v)`` times ``1 + STEP_JITTER * N(0, 1)``; the phase is
+    linear within a step. The variation comes from a generator seeded by the scene's seed and the
+    object id, so the layout's own random sequence is unchanged.
+    """
+    stride = STRIDES[o.kind] * (RUN_STRIDE if o.motion == "run" else 1.0)
+    step = stride / (2 * v)
+    rng = np.random.default_rng([int(scene.seed) & 0xFFFFFFFF, zlib.crc32(o.id.encode())])
+    g0 = 2 * np.pi * s0 / stride
+    k0 = np.floor((g0 - np.pi / 2) / np.pi)  # the last strike at or before t[0]
+    t_prev = t[0] - (g0 - (np.pi / 2 + k0 * np.pi)) / np.pi * step
+    times, phases = [t_prev], [np.pi / 2 + k0 * np.pi]
+    while times[-1] <= t[-1] + step:
+        times.append(times[-1] + step * float(np.clip(1 + STEP_JITTER * rng.standard_normal(), 0.85, 1.15)))
+        phases.append(phases[-1] + np.pi)
+    times_a = np.asarray(times)
+    gait = np.interp(t, times_a, np.asarray(phases))
+    fps = scene.fps
+    strikes = [float((tk - t[0]) * fps) for tk in times_a[1:] if t[0] < tk <= t[-1]]
+    return gait, strikes
+
+
+BOUNCE_T, BOUNCE_H = 0.8, 0.9
+"""A bouncing thing's nominal time between landings (s) and apex height (m)."""
+BOUNCE_JITTER = 0.06
+"""Bounce-to-bounce variation of that time (fraction, 1 sigma): a real ball on real ground never
+bounces strictly periodically; the apex height follows the flight time (h ~ T^2, ballistic)."""
+
+
+def _bounces(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, rest: float) -> tuple[np.ndarray, list[float]]:
+    """Height per frame of a bouncing object and the (fractional) frames of its landings."""
+    rng = np.random.default_rng([int(scene.seed) & 0xFFFFFFFF, zlib.crc32(o.id.encode()), 1])
+    t_land = t[0] - ((t[0] + s0 * 0.1) % BOUNCE_T)  # the last landing at or before t[0]
+    lands = [t_land]
+    while lands[-1] <= t[-1]:
+        lands.append(lands[-1] + BOUNCE_T * float(np.clip(1 + BOUNCE_JITTER * rng.standard_normal(), 0.8, 1.2)))
+    la = np.asarray(lands)
+    k = np.clip(np.searchsorted(la, t, side="right") - 1, 0, len(la) - 2)
+    dur = la[k + 1] - la[k]
+    u = (t - la[k]) / dur
+    z = rest + BOUNCE_H * (dur / BOUNCE_T) ** 2 * np.sin(np.pi * u)
+    frames = [float((tk - t[0]) * scene.fps) for tk in la[1:] if t[0] < tk <= t[-1]]
+    return z, frames
+
+
 # ---- movers ------------------------------------------------------------------------------------------
 
 
@@ -48,24 +107,19 @@ def _lane_object_motion(scene: Scene, o: SceneObject, t: np.ndarray, lane: dict,
         alt = lane.get("alt", 2.5)
         z = alt + 0.15 * np.sin(2 * np.pi * t / 1.7 + s0)
     elif o.motion == "bounce":
-        tb, hb = 0.8, 0.9
-        z = size[2] / 2 + hb * np.abs(np.sin(np.pi * (t + s0 * 0.1) / tb))
-        prev = None
-        for i, zz in enumerate(np.floor((t + s0 * 0.1) / tb)):
-            if prev is not None and zz != prev:
-                o.events.append(("impact", i))
-            prev = zz
+        z, lands = _bounces(scene, o, t, s0, size[2] / 2)
+        # each landing at its exact (fractional) frame: the sound lands on the bounce's lowest point
+        o.events.extend(("impact", f) for f in lands)
     o.pos[:, 0], o.pos[:, 1], o.pos[:, 2] = x, y, z
     o.yaw[:] = np.unwrap(h)
     o.anim["dist"] = s.copy()
     if o.kind in STRIDES:
-        gait = 2 * np.pi * s / STRIDES[o.kind]
-        o.anim["gait"] = gait
         if o.motion in ("walk", "run"):
-            steps = np.floor(gait / np.pi)
-            for i in range(1, len(steps)):
-                if steps[i] != steps[i - 1]:
-                    o.events.append(("footstep", i))
+            gait, strikes = _gait(scene, o, t, s0, v)
+            o.anim["gait"] = gait
+            o.events.extend(("footstep", f) for f in strikes)
+        else:
+            o.anim["gait"] = 2 * np.pi * s / STRIDES[o.kind]
     o.anim["spin"] = 40.0 * t
     o.anim["flap"] = 2 * np.pi * 3.5 * t
     if o.motion == "drive":
@@ -249,7 +303,7 @@ def _launch(scene: Scene, rng, t, proj: SceneObject, src: SceneObject | None, x0
     proj.anim["dist"] = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pos[:, :2], axis=0), axis=1))])
     i_land = int(np.searchsorted(t, t_rel + tf))
     if i_land < n:
-        proj.events.append(("impact", i_land))
+        proj.events.append(("impact", float((t_rel + tf - t[0]) * scene.fps)))  # the landing, (fractional) frames
     proj.path = dict(proj.path or {}, launched=True, placed=True)
     end_x = land_x + 1.0
     xa = min(x0, start[0] - 0.5)
@@ -538,7 +592,7 @@ def _fall(scene: Scene, o: SceneObject, t: np.ndarray, rng) -> None:
             if z <= rest:
                 z = rest
                 if abs(v) > 0.6 and bounces < 3:
-                    o.events.append(("impact", i))
+                    o.events.append(("impact", (cur_t + dt - t[0]) * scene.fps))  # the contact, in (fractional) frames
                     v = -v * 0.3
                     bounces += 1
                 else:

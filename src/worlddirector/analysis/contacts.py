@@ -1,0 +1,306 @@
+"""Visual contact events at analysis resolution: footfalls of walkers and landings of falling things.
+
+Why not the flow grid: on the 160 px flow grid a walker's legs are a few pixels and their motion
+about one pixel; the gait is lost in the noise. Here we look at the analysis frames (320 px wide,
+4x the pixels) inside each tracked object's box.
+
+Footfalls (heel strikes). A walker's legs are furthest apart when a foot strikes the ground and
+pass each other (together, under the hips) half a step later. So the *pose* of the lower body is
+furthest from its average pose at the strikes. For each track: the region from the middle of its
+box to a bit below it (the tracker often boxes only the torso, whose colour is uniform) is
+resampled to a fixed ``POSE_SIZE`` patch in a box that follows the track's smoothed path (a body
+moves smoothly; the box's frame-to-frame jitter would otherwise swamp the legs), contrast
+normalised, and compared with the mean patch of the surrounding ``POSE_HALF`` frames (about a
+gait cycle). The distance is periodic for a walker: it is kept only when its autocorrelation
+has a clear peak at a step period of ``STEP_MIN``..``STEP_MAX`` s; the strikes are its local
+maxima (one per step), refined to a fraction of a frame by a parabola through the three samples.
+
+Landings. A falling or bouncing object's box bottom moves down and stops or turns back up: the
+landing is the cusp of the bottom edge's path. Its time is refined by intersecting the straight
+lines through the two frames before and after the lowest sample.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+POSE_SIZE = (20, 40)
+"""Leg patch size (w, h) in pixels: legs of a 30-100 px tall walker resampled to a fixed grid."""
+BANDS = 4
+HALF_W = 0.75
+GRAD = False
+MODE = "pose"
+PHASE_TOL = np.pi / 3
+"""Largest phase difference (rad) between the pose and motion views of one gait: they peak at the
+same moments up to noise; half a step apart is pi."""
+"""The patch's rows are split in this many bands; the gait is looked for in each (and in pairs)."""
+LEG_REACH = 1.5
+"""How far below the track's box (in box heights) the legs may reach: a torso box is about 0.4 of
+a person's height, the legs another 0.5."""
+POSE_HALF = 12
+"""Half window (frames) of the median 'average pose': about a gait cycle at 24 fps (0.5 s)."""
+STEP_MIN, STEP_MAX = 0.18, 0.75
+"""Step durations (s) a walker or runner can have: 0.25-0.6 s for people, shorter for small animals."""
+BOX_SIGMA = 5.0
+"""Smoothing (frames) of the box path the leg patch follows: longer than the gait's effect on the
+box (legs change its extent every step) so that it follows the body, not the legs."""
+PERIODIC_MIN = 0.2
+COHERENCE_MIN = 0.7
+"""How steadily (|mean of unit phasors|-like, 0..1) the motion view keeps its phase against the pose
+view along the track: a walker's legs stop at every strike; noise keeps no phase."""
+"""Autocorrelation at the step period (and at the stride, two steps) a view needs to count as a gait;
+both views must pass, agree on the period and peak together, so each can be lenient."""
+MIN_TRACK = 16
+STITCH_GAP = 3
+"""Frames a walker may be lost for between two track segments that are stitched together."""
+"""Frames a track needs to show a gait: at least two steps of the slowest walker (2 x 0.6 s)."""
+AMP_MIN = 0.5
+"""A step counts where the gait filter's amplitude is at least this fraction of its median along
+the track (the walker is visible and striding there, not occluded or standing)."""
+GAIT_AMP = 0.1
+"""Median gait amplitude (contrast-normalised patch units) a walker needs: striding legs give
+0.2-0.6, static texture and compression noise under 0.05."""
+IMPACT_SPEED = 1.2
+"""Downward speed (analysis px/frame) of a box bottom before it stops for a landing: 1 px of the
+flow grid, clearly more than tracker jitter."""
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    r = int(3 * sigma)
+    if r < 1 or len(x) < 3:
+        return x.astype(float)
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    return np.convolve(np.pad(x.astype(float), (r, r), mode="edge"), k, mode="valid")
+
+
+def _segments(dets) -> list[list]:
+    """Runs of a track's detections on consecutive frames."""
+    segs, cur = [], []
+    for d in dets:
+        if cur and d.pos != cur[-1].pos + 1:
+            segs.append(cur)
+            cur = []
+        cur.append(d)
+    if cur:
+        segs.append(cur)
+    return segs
+
+
+def _peak_offset(y0: float, y1: float, y2: float) -> float:
+    """Sub-sample position of the vertex of the parabola through three samples (-0.5..0.5)."""
+    den = y0 - 2 * y1 + y2
+    if den >= 0:
+        return 0.0
+    return float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
+
+
+def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str | None = None) -> np.ndarray:
+    """Per band of rows, the distance of each frame's patch to the local mean patch: (BANDS, N).
+
+    The patch spans from the middle of the box to ``LEG_REACH`` box heights below its bottom: the
+    tracker often boxes only a walker's torso (one colour), and the legs are then below the box.
+    """
+    cx = _smooth((boxes[:, 0] + boxes[:, 2]) / 2, BOX_SIGMA)
+    bot = _smooth(boxes[:, 3], BOX_SIGMA)
+    w = np.median(boxes[:, 2] - boxes[:, 0])
+    h = np.median(boxes[:, 3] - boxes[:, 1])
+    pw, ph = POSE_SIZE
+    patches = np.zeros((len(pos), ph, pw), np.float32)
+    for i, p in enumerate(pos):
+        x0, x1 = cx[i] - HALF_W * w, cx[i] + HALF_W * w
+        y0, y1 = bot[i] - 0.5 * h, bot[i] + LEG_REACH * h
+        src = np.float32([[x0, y0], [x1, y0], [x0, y1]])
+        dst = np.float32([[0, 0], [pw, 0], [0, ph]])
+        m = cv2.getAffineTransform(src, dst)
+        c = cv2.warpAffine(gray[p], m, (pw, ph), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        if GRAD:
+            c = np.abs(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3))
+        c -= c.mean()
+        patches[i] = c / (c.std() + 4.0)
+    # the local average pose: a running mean over +-POSE_HALF frames (cumulative sums: cheap)
+    cs = np.concatenate([np.zeros((1, ph, pw), np.float32), np.cumsum(patches, axis=0)])
+    idx = np.arange(len(pos))
+    lo, hi = np.maximum(0, idx - POSE_HALF), np.minimum(len(pos), idx + POSE_HALF + 1)
+    mean = (cs[hi] - cs[lo]) / (hi - lo)[:, None, None]
+    if (mode or MODE) == "motion":
+        # legs stop at the strikes: minus the frame-to-frame change, centred on the frame
+        d = np.zeros_like(patches)
+        d[1:-1] = patches[2:] - patches[:-2]
+        d[0], d[-1] = d[1], d[-2]
+        rows = -np.abs(d).mean(axis=2)
+        return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+    rows = np.abs(patches - mean).mean(axis=2)  # (N, ph)
+    return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+
+
+def _periodicity(sig: np.ndarray, fps: float) -> tuple[int, float, np.ndarray] | None:
+    """(step period in frames, autocorrelation there, detrended signal) or None without a gait."""
+    r = sig - _smooth(sig, POSE_HALF / 2)
+    r = r - r.mean()
+    ac = np.correlate(r, r, mode="full")[len(r) - 1:]
+    ac = ac / (ac[0] + 1e-9)
+    lo, hi = max(2, int(STEP_MIN * fps)), min(len(r) // 2, int(np.ceil(STEP_MAX * fps)))
+    if hi <= lo + 1:
+        return None
+    lag = lo + int(np.argmax(ac[lo:hi + 1]))
+    if ac[lag] < PERIODIC_MIN or lag <= lo or lag >= hi or ac[lag] <= ac[lag - 1] or ac[lag] <= ac[lag + 1]:
+        return None  # no gait: weak, or no true peak inside the step range
+    if 2 * lag + 1 < len(ac) and ac[2 * lag - 1:2 * lag + 2].max() < PERIODIC_MIN:
+        return None  # a gait repeats at the stride (two steps) too; a chance bump does not
+    return lag, ac, r
+
+
+def _gabor(r: np.ndarray, per: float) -> np.ndarray | None:
+    """``r`` band-passed at period ``per`` (complex; phase 0 where the periodic part peaks)."""
+    n = np.arange(-int(1.5 * per), int(1.5 * per) + 1)
+    if len(n) >= len(r):
+        return None
+    g = np.exp(-0.5 * (n / (0.6 * per)) ** 2) * np.exp(2j * np.pi * n / per)
+    return np.convolve(r, g, mode="same")
+
+
+def _chains(tracks, skip) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Track segments stitched across short gaps into continuous box paths (id, frames, boxes).
+
+    The colour tracker often loses a walker for a frame or two, or restarts it under a new id
+    (legs and shadows change its colour cluster). A segment continues one that ended at most
+    ``STITCH_GAP`` frames before it when its first box is near where the earlier one was heading
+    (within 0.75 box size) and about as tall (0.6-1.6x); boxes in the gap are interpolated.
+    """
+    segs = [(t.id, s) for t in tracks if t.id not in skip for s in _segments(t.dets)]
+    segs.sort(key=lambda x: x[1][0].pos)
+    chains: list[list] = []
+    for tid, seg in segs:
+        b0 = seg[0].box
+        best, best_d = None, None
+        for ch in chains:
+            last = ch[-1][1][-1]
+            gap = seg[0].pos - last.pos
+            if not 1 <= gap <= STITCH_GAP + 1:
+                continue
+            prev = ch[-1][1][-2] if len(ch[-1][1]) > 1 else last
+            v = (last.box - prev.box) / max(1, last.pos - prev.pos)
+            pred = last.box + v * gap
+            c0, c1 = (b0[:2] + b0[2:]) / 2, (pred[:2] + pred[2:]) / 2
+            size = max(last.box[2] - last.box[0], last.box[3] - last.box[1])
+            d = float(np.hypot(*(c0 - c1)))
+            hr = (b0[3] - b0[1]) / max(1e-6, last.box[3] - last.box[1])
+            if d <= 0.75 * size and 0.6 <= hr <= 1.6 and (best_d is None or d < best_d):
+                best, best_d = ch, d
+        if best is None:
+            chains.append([(tid, seg)])
+        else:
+            best.append((tid, seg))
+    out = []
+    for ch in chains:
+        dets = [d for _, seg in ch for d in seg]
+        pos = np.array([d.pos for d in dets])
+        boxes = np.array([d.box for d in dets], float)
+        full = np.arange(pos[0], pos[-1] + 1)
+        fb = np.stack([np.interp(full, pos, boxes[:, j]) for j in range(4)], axis=1)
+        out.append((ch[0][0], full, fb))
+    return out
+
+
+def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | frozenset = frozenset()) -> list[dict]:
+    """Heel strikes of every track that shows a gait, as ``{pos, time_pos, kind, track, strength}``.
+
+    ``skip``: ids of tracks already explained otherwise (a bouncing ball is periodic too).
+    """
+    events = []
+    for tid, pos, boxes in _chains(tracks, skip):
+        if len(pos) < MIN_TRACK or pos[-1] >= len(gray):
+            continue
+        boxes = boxes * scale
+        if np.median(boxes[:, 3] - boxes[:, 1]) < 6:
+            continue  # too small to see legs
+        # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
+        # and minus the motion (legs still at the strikes). The legs are in one band of rows or
+        # two adjacent ones. A band counts where the pose is periodic at a step (and a stride)
+        # and the motion, band-passed at that step, keeps a steady phase that peaks with the
+        # pose's. (Where the feet are, the pose also peaks at mid-stance, when the feet are
+        # lowest, half a step off the strikes; the motion is noisier, so it only has to agree.)
+        pose = pose_signal(gray, boxes, pos, "pose")
+        mot = pose_signal(gray, boxes, pos, "motion")
+
+        def cands(x):
+            return [x[b] for b in range(BANDS)] + [x[b] + x[b + 1] for b in range(BANDS - 1)]
+
+        choice = None
+        for sp, sm in zip(cands(pose), cands(mot)):
+            fp = _periodicity(sp, fps)
+            if fp is None:
+                continue
+            lag = fp[0]
+            rm = sm - _smooth(sm, POSE_HALF / 2)
+            cp, cm = _gabor(fp[2], lag), _gabor(rm - rm.mean(), lag)
+            if cp is None:
+                continue
+            z = np.vdot(cm, cp)
+            coherence = abs(z) / (np.linalg.norm(cm) * np.linalg.norm(cp) + 1e-12)
+            if abs(np.angle(z)) > PHASE_TOL or coherence < COHERENCE_MIN:
+                continue  # the legs' motion does not stop where the pose peaks: not the swing's extremes
+            score = fp[1][lag]
+            if choice is None or score > choice[0]:
+                r = fp[2] / (np.std(fp[2]) + 1e-9) + (rm - rm.mean()) / (np.std(rm) + 1e-9)
+                choice = (score, lag, fp[1], r)
+        if choice is None:
+            continue
+        _, lag, ac, r = choice
+        # refine the period to a fraction of a frame, then read the strikes off the phase of the
+        # signal band-passed at that period (a Gabor filter, ~1.2 periods wide): one per step,
+        # robust to the noise of single frames, and sub-frame by construction
+        per = lag + (_peak_offset(ac[lag - 1], ac[lag], ac[lag + 1]) if lag + 1 < len(ac) else 0.0)
+        c = _gabor(r, per)
+        if c is None:
+            continue  # shorter than the filter: too few steps to time
+        amp = np.abs(c)
+        ph = np.unwrap(np.angle(c))
+        # the cosine part peaks where the phase is a multiple of 2 pi (kernel centred, so no lag)
+        m0, m1 = int(np.ceil(ph[0] / (2 * np.pi))), int(np.floor(ph[-1] / (2 * np.pi)))
+        edge = int(0.5 * per)  # the filter needs half a period of signal on each side
+        for m in range(m0, m1 + 1):
+            k = int(np.searchsorted(ph, 2 * np.pi * m))
+            if k <= edge or k >= len(ph) - edge:
+                continue
+            f = float(k - 1 + (2 * np.pi * m - ph[k - 1]) / max(ph[k] - ph[k - 1], 1e-9))
+            a = float(np.interp(f, np.arange(len(amp)), amp))
+            if a < AMP_MIN * float(np.median(amp)):
+                continue
+            events.append({"pos": int(pos[round(f)]), "time_pos": float(pos[0] + f), "kind": "footfall",
+                           "track": tid, "strength": a, "period": per / fps, "periodicity": float(ac[lag])})
+    return events
+
+
+def landing_events(tracks, scale: float) -> list[dict]:
+    """Landings: cusps of a track's box bottom after a downward run (see module docstring)."""
+    events = []
+    for t in tracks:
+        for seg in _segments(t.dets):
+            if len(seg) < 6:
+                continue
+            pos = np.array([d.pos for d in seg])
+            y = np.array([d.box[3] for d in seg], float) * scale
+            top = np.array([d.box[1] for d in seg], float) * scale
+            for k in range(3, len(y) - 2):
+                down = y[k] - y[k - 2]
+                if down < 2 * IMPACT_SPEED or y[k] < y[k - 1] or y[k] < y[k + 1]:
+                    continue
+                if np.diff(y[k - 3:k + 1]).min() < 0.5 * IMPACT_SPEED:
+                    continue  # not a steady fall over 3 frames into the contact: a box edge jumping
+                if top[k] - top[k - 2] < 0.5 * down:
+                    continue  # only the bottom edge moved (segmentation), not the whole object
+                if y[k + 2] > y[k] - 0.1 * IMPACT_SPEED and y[k + 1] >= y[k]:
+                    continue  # no stop or rebound: still falling
+                # intersect the line through (k-2, k-1) with the one through (k+1, k+2)
+                a1, a2 = y[k - 1] - y[k - 2], y[k + 2] - y[k + 1]
+                tc = float(k)
+                if a1 > 0 and a1 - a2 > 1e-6:
+                    tc = (y[k + 1] - a2 * (k + 1) - y[k - 1] + a1 * (k - 1)) / (a1 - a2)
+                    tc = float(np.clip(tc, k - 1, k + 1))
+                events.append({"pos": int(pos[k]), "time_pos": float(pos[0] + tc), "kind": "impact",
+                               "track": t.id, "strength": float(down)})
+    return events
