@@ -110,10 +110,14 @@ def score(outcomes: list[Outcome]) -> tuple[list[list], dict[str, tuple[float, f
     return rows, pr
 
 
-def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float = 8.0, reuse: bool = True) -> bool:
-    cases = read_cases()
+def run_bench(*, limit: int = 0, work: Path | None = None, clip_seconds: float = 8.0, reuse: bool = True,
+              prompts: str = "simulation_prompts.txt", seed_offset: int = 0) -> bool:
+    cases = read_cases(prompts)
+    if seed_offset:
+        cases = [Case(c.defects, c.seed + seed_offset, c.prompt) for c in cases]
     if limit:
         cases = cases[:limit]
+    console.print(f"clip set: {prompts} (seed offset {seed_offset}), {len(cases)} clips")
     tmp = None
     if work is None:
         tmp = tempfile.TemporaryDirectory(prefix="wd-bench-sim-")

@@ -153,10 +153,13 @@ def simulate(
     # 5-6. tracked motion and video continuity
     t = time.perf_counter()
     if not guessed:
-        violations += tracked_interpenetration(world, res.boxes, walls)
+        violations += tracked_interpenetration(world, res.boxes, walls,
+                                               {t.id: t for t in analysis.tracks} if analysis is not None else None)
     violations += implausible_motion(world)
     if analysis is not None:
-        violations += continuity(analysis, world, cams)
+        dropped: list[str] = []
+        violations += continuity(analysis, world, cams, dropped)
+        stats["continuity_not_reported"] = dropped[:50]  # analysis events too weak to report, and why
         violations += av_desync(analysis, world, cams, stats)
     else:
         stats["skipped_checks"].append("pop_in/pop_out/teleport/size_drift/flicker: no analysis.json in the run directory")

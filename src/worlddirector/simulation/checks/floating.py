@@ -14,7 +14,7 @@ from worlddirector.simulation.checks import violation
 from worlddirector.simulation.placement import Cameras, compress_frames
 from worlddirector.simulation.settle import SettleResult
 
-DROP_TOL = 0.12  # m: bases this close to the floor are fitting noise
+DROP_TOL = 0.35  # m: grounded boxes' fitted bases sit up to ~0.3 m high (measured, docs/simulation.md); a seen hover is more
 REL_DROP_TOL = 0.1  # of the box's height: bigger boxes are fitted less tightly
 TILT_DEG = 20.0
 SLIDE_TOL = 0.25  # m
