@@ -485,3 +485,19 @@ def test_weak_continuity_events_are_not_reported(tmp_path):
     assert "region@80,50" in dropped and "region@40,40" in dropped
     assert "3 objects pop at once" in dropped
     assert "t8 frame 30: object covers" in dropped
+
+
+def test_only_a_gap_the_cameras_saw_through_can_float():
+    """Reconstruction's ``support``: a raised box with no free space seen under it has a hidden base."""
+    from worlddirector.simulation.checks.floating import floating_and_unstable
+    from worlddirector.simulation.geometry import Box
+    from worlddirector.simulation.placement import Cameras
+    from worlddirector.simulation.settle import settle
+
+    boxes = [Box("seen_gap", "obstacle", (-1.5, 1, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate", support="free_below"),
+             Box("hidden_base", "obstacle", (1.5, 1, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate", support="floor_assumed"),
+             Box("unassessed", "obstacle", (0.0, 2.5, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate")]
+    res = settle(boxes, [], seconds=1.0)
+    found = floating_and_unstable(res, Cameras(make_world()))
+    assert [v.object_id for v in found if v.type == "floating"] == ["seen_gap", "unassessed"]
+    assert "floor through the gap" in found[0].evidence

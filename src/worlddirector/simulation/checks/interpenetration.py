@@ -37,9 +37,10 @@ WHOLE_AREA = 0.8  # of the track's median box area elsewhere: below it, the obje
 
 
 def completed(b: Box) -> bool:
-    """Reconstruction completes a box seen from one side into an exactly square footprint, grown
-    away from the cameras (``reconstruction/layout.py``); a fitted footprint is never exactly square."""
-    return b.kind == "obstacle" and abs(b.size[0] - b.size[1]) < 1e-6 * max(b.size[0], 1.0)
+    """Reconstruction marks boxes whose footprint is partly a guess (``completed``); older worlds
+    did not, but completed a box seen from one side into an exactly square footprint, grown away
+    from the cameras (``reconstruction/layout.py``); a fitted footprint is never exactly square."""
+    return b.kind == "obstacle" and (b.completed or abs(b.size[0] - b.size[1]) < 1e-6 * max(b.size[0], 1.0))
 
 
 def depth_threshold(a: Box, b: Box) -> float:
