@@ -6,9 +6,10 @@ An object entering or leaving through the edge of the picture, or at the first/l
 not popping, and one cut by the picture's edge changes visible size without drifting: those
 events are dropped. A pop or a jump is only reported on strong evidence (:func:`_strength`):
 
-* ``pop_out``: the event's track is seen for ``CONFIRM_FRAMES`` frames before it and never after
-  (a track that goes on after its "vanish" did not vanish); ``pop_in``: seen for
-  ``CONFIRM_FRAMES`` frames from it on and never before;
+* ``pop_out``: the event's track is seen for ``PERSIST_SECONDS`` before it and never after
+  (a track that goes on after its "vanish" did not vanish; one that lived less than a second is a
+  fragment the tracker lost, not an object that was there); ``pop_in``: seen for
+  ``PERSIST_SECONDS`` from it on and never before;
 * ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
   between two anonymous regions is not an object that moved);
 * an event with no track (a ``region@x,y``) counts only when the analysis found the object
@@ -46,6 +47,7 @@ MIN_FLICKER_LEVELS = 10.0  # grey levels of brightness jump (of 255), when the a
 CONFIRM_FRAMES = 3  # an object must be seen this long on its side of a pop / before a jump (not a one-frame glitch)
 MIN_AREA = 0.004  # of the picture (~30x30 px at 640x360): smaller colour blobs are texture as often as objects
 WEAK_EVIDENCE = "lone unexplained change"  # analysis's last resort: a moment without an object or a direction
+PERSIST_SECONDS = 1.0  # a popped object stays (in) / had been there (out) at least this long; shorter tracks are fragments
 DEDUPE_FRAMES = 2  # the same track's events this close are one happening
 MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of each other
 _BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
@@ -104,7 +106,7 @@ def _area_fraction(track: Track | None, pt: TrackPoint | None, evidence: str, w:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]) / (w * h)
 
 
-def _strength(vtype: str, ev, track: Track | None, step: int) -> str | None:
+def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str | None:
     """Why this event is not strong enough to report (None: it is)."""
     if track is None:
         if vtype == "teleport":
@@ -119,13 +121,14 @@ def _strength(vtype: str, ev, track: Track | None, step: int) -> str | None:
         after = sum(1 for p in track.points if p.frame > ev.frame)
         if after:
             return f"track goes on for {after} frame(s) after it vanished"
-        return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before it vanished"
+        lived = (ev.frame - track.points[0].frame) / fps
+        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s before it vanished (a fragment)"
     if vtype == "pop_in":
         early = sum(1 for p in track.points if p.frame < ev.frame - step)
         if early:
             return f"track was already seen {early} frame(s) before it appeared"
-        after = sum(1 for p in track.points if p.frame >= ev.frame)
-        return None if after >= CONFIRM_FRAMES else f"track seen only {after} frame(s) after it appeared"
+        lived = (track.points[-1].frame - ev.frame) / fps
+        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s after it appeared (a fragment)"
     return None
 
 
@@ -157,7 +160,7 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         if vtype in ("pop_in", "pop_out", "teleport"):
             if vtype == "teleport" and (ev.frame <= CLIP_EDGE_FRAMES or ev.frame >= last - CLIP_EDGE_FRAMES):
                 continue  # a jump needs frames on both sides to be told from a tracking glitch
-            why = _strength(vtype, ev, track, step)
+            why = _strength(vtype, ev, track, step, fps)
             area = _area_fraction(track, pt, ev.evidence, w, h)
             if why is None and vtype != "teleport":
                 crowd = {tid for f, tid in pops if abs(f - ev.frame) <= 1}

@@ -8,7 +8,10 @@ Two sources of evidence:
 * **in motion**: a tracked object's reconstructed trajectory carries its centre through an obstacle
   or a wall (in one side, out the other) over several consecutive video frames, while its picture
   stays whole (a track whose box shrinks there is being hidden *behind* the obstacle, and
-  floor-contact lifting then puts it inside).
+  floor-contact lifting then puts it inside). Trajectories lifted by floor contact
+  (``lifted_by`` starting with ``floor_contact``) are not used: the lift assumes the bottom of the
+  track's box touches the floor, and where that bottom lies on an obstacle's image it is as likely
+  the obstacle's edge hiding the object's feet (passing behind) as the feet inside it.
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ def tracked_interpenetration(world: World, obstacles: list[Box], walls: list[Box
     for m in world.moving_objects:
         if len(m.trajectory) < TRACK_MIN_FRAMES or min(m.size[0], m.size[1]) < TRACK_MIN_SIZE:
             continue
+        if m.lifted_by.startswith("floor_contact"):
+            continue  # no depth of its own: behind and through look the same
         pos = np.array([p.position for p in m.trajectory], dtype=float)
         bottom = pos[:, 2] - m.size[2] / 2
         top = pos[:, 2] + m.size[2] / 2
