@@ -93,6 +93,8 @@ def simulate(
         if pts is None:
             stats["skipped_checks"].append("support columns: points.ply missing or unreadable")
         for i, sup in find_supports(obstacles, pts).items():
+            if obstacles[i].support == "free_below":
+                continue  # reconstruction saw the floor through the gap: stray points there are not a stem
             presumed[obstacles[i].id] = (f"{sup.n_points} points under it reach down to {sup.lowest:.2f} m "
                                          "(a pole, trunk or legs the boxes do not show)")
         for b in obstacles:
