@@ -26,7 +26,7 @@ from worlddirector.simulation.geometry import Box
 from worlddirector.simulation.placement import Cameras, compress_frames
 from worlddirector.simulation.settle import Overlap
 
-MIN_DEPTH = 0.15  # m: found obstacles' centres are off by ~0.16 m (reconstruction bench), so shallower overlaps are placement noise
+MIN_DEPTH = 0.25  # m: found obstacles' centres are each off by ~0.16 m (reconstruction bench): their overlap by up to ~sqrt(2) x 0.16
 REL_DEPTH = 0.12  # of the thinner box's smallest dimension
 MIN_CONFIDENCE = 0.3
 MIN_WALL_DEPTH = 0.15  # m
