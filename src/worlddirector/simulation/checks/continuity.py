@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from worlddirector.artifacts.agent_report import Violation
 from worlddirector.artifacts.analysis import Analysis, Track, TrackPoint
 from worlddirector.artifacts.world import World
@@ -93,17 +95,20 @@ def _on_floor(world: World, p) -> bool:
     return (f.extent_min[0] - pad <= p[0] <= f.extent_max[0] + pad) and (f.extent_min[1] - pad <= p[1] <= f.extent_max[1] + pad)
 
 
-def _area_fraction(track: Track | None, pt: TrackPoint | None, evidence: str, w: float, h: float) -> float | None:
-    """Share of the picture the event's object covers: its track box, else the box the analysis
-    quotes in its evidence (``box [x0, y0, x1, y1]``), else unknown."""
-    box = pt.box if pt is not None else None
-    if box is None:
-        m = _BOX.search(evidence or "")
-        if m:
-            box = tuple(float(m.group(k)) for k in range(1, 5))
-    if box is None or w <= 0 or h <= 0:
+def _area_fraction(track: Track | None, evidence: str, w: float, h: float) -> float | None:
+    """Share of the picture the event's object covers: the box the analysis measured at the event
+    (quoted in its evidence as ``box [x0, y0, x1, y1]``), else its track's median box (one frame's
+    box is often a partial detection as the object enters); None when neither is known."""
+    if w <= 0 or h <= 0:
         return None
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]) / (w * h)
+    m = _BOX.search(evidence or "")
+    if m:
+        x0, y0, x1, y1 = (float(m.group(k)) for k in range(1, 5))
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h)
+    if track is not None and track.points:
+        return float(np.median([max(0.0, p.box[2] - p.box[0]) * max(0.0, p.box[3] - p.box[1])
+                                for p in track.points])) / (w * h)
+    return None
 
 
 def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str | None:
@@ -161,7 +166,7 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
             if vtype == "teleport" and (ev.frame <= CLIP_EDGE_FRAMES or ev.frame >= last - CLIP_EDGE_FRAMES):
                 continue  # a jump needs frames on both sides to be told from a tracking glitch
             why = _strength(vtype, ev, track, step, fps)
-            area = _area_fraction(track, pt, ev.evidence, w, h)
+            area = _area_fraction(track, ev.evidence, w, h)
             if why is None and vtype != "teleport":
                 crowd = {tid for f, tid in pops if abs(f - ev.frame) <= 1}
                 if len(crowd) > MAX_SIMULTANEOUS:
