@@ -156,7 +156,7 @@ def simulate(
     t = time.perf_counter()
     if not guessed:
         violations += tracked_interpenetration(world, res.boxes, walls,
-                                               {t.id: t for t in analysis.tracks} if analysis is not None else None)
+                                               {tr.id: tr for tr in analysis.tracks} if analysis is not None else None)
     violations += implausible_motion(world)
     if analysis is not None:
         dropped: list[str] = []

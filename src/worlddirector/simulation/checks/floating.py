@@ -3,8 +3,9 @@
 ``floating``: an obstacle released under gravity fell more than ``DROP_TOL`` (its base hovered
 over nothing). When reconstruction assessed what holds the box up (world.json ``support``), only
 a box with ``free_below`` -- the cameras saw the floor through the gap under it -- can float: a
-raised base with no free space seen below is a hidden base (``floor_assumed``), not a hover. ``unstable_object``: one that did not fall but tipped more than ``TILT_DEG`` or
-slid more than ``SLIDE_TOL`` on its own.
+raised base with no free space seen below is a hidden base (``floor_assumed``), not a hover.
+``unstable_object``: one that did not fall but tipped more than ``TILT_DEG`` or slid more than
+``SLIDE_TOL`` on its own.
 """
 
 from __future__ import annotations
