@@ -102,6 +102,12 @@ def test_small_fitting_gap_is_tolerated(tmp_path):
     assert of_type(run(tmp_path, world), "floating") == []
 
 
+def test_a_base_fitted_a_quarter_metre_high_is_noise_but_a_clear_hover_is_floating(tmp_path):
+    # grounded boxes' fitted bases sit up to ~0.3 m high; a hover a viewer sees is more than that
+    world = make_world([box("low", (1, 1, 0.65), (0.8, 0.8, 0.8)), box("hover", (-1, 1, 0.9), (0.8, 0.8, 0.8))])
+    assert [v.object_id for v in of_type(run(tmp_path, world), "floating")] == ["hover"]
+
+
 def test_overhanging_box_tips_and_is_unstable(tmp_path):
     # a long plank resting on a post by one end: its centre of mass is far past the support
     world = make_world([box("post", (0, 1, 0.5), (0.3, 0.3, 1.0), label="pillar"),
@@ -150,13 +156,16 @@ def test_tracked_object_moving_through_an_obstacle(tmp_path):
     # in and back out the same side: a misplaced track, not a pass through
     bounce = [TrajectoryPoint(frame=f, time=f / 24, position=(-2 + 0.08 * min(f, 50 - f), 0.1, 0.4)) for f in range(40)]
     clean = [TrajectoryPoint(frame=f, time=f / 24, position=(-3 + 0.15 * f, -2.0, 0.4)) for f in range(40)]
+    tri = "triangulated"  # positions with measured depth
     world = make_world([box("block", (0, 0, 0.5), (1.0, 1.0, 1.0))], moving=[
-        MovingObject(id="m1", track_id="t1", size=(0.5, 0.5, 0.8), trajectory=traj),
-        MovingObject(id="m2", track_id="t2", size=(0.5, 0.5, 0.8), trajectory=clean),
-        MovingObject(id="m3", track_id="t3", size=(0.5, 0.5, 0.8), trajectory=bounce),
+        MovingObject(id="m1", track_id="t1", size=(0.5, 0.5, 0.8), trajectory=traj, lifted_by=tri),
+        MovingObject(id="m2", track_id="t2", size=(0.5, 0.5, 0.8), trajectory=clean, lifted_by=tri),
+        MovingObject(id="m3", track_id="t3", size=(0.5, 0.5, 0.8), trajectory=bounce, lifted_by=tri),
+        # the same pass lifted by floor contact: passing behind the block would look exactly like this
+        MovingObject(id="m4", track_id="t4", size=(0.5, 0.5, 0.8), trajectory=traj),
     ])
     rep = run(tmp_path, world)
-    ip = [v for v in of_type(rep, "interpenetration") if v.object_id in ("m1", "m2", "m3")]
+    ip = [v for v in of_type(rep, "interpenetration") if v.object_id in ("m1", "m2", "m3", "m4")]
     assert [v.object_id for v in ip] == ["m1"]
     assert "obstacle block" in ip[0].evidence and ip[0].frames
     assert abs(ip[0].position[0]) < 0.6
@@ -437,3 +446,61 @@ def test_a_ripple_of_a_few_grey_levels_is_not_a_flicker(tmp_path):
     fl = of_type(rep, "flicker")
     assert [x.frames for x in fl] == [[12, 13, 14]]
     assert "31.0 grey levels" in fl[0].evidence
+
+
+def test_weak_continuity_events_are_not_reported(tmp_path):
+    """Only events with strong evidence become pops and jumps (see checks/continuity.py)."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    mid = (300, 200, 340, 300)
+    tracks = [
+        Track(id="t1", points=[tp(f, mid) for f in range(48)]),  # seen all along: its "vanish" is contradicted
+        Track(id="t2", points=[tp(f, (100, 220, 160, 300)) for f in range(30)]),  # a real vanish at 29
+        Track(id="t5", points=[tp(f, (500, 200, 540, 260)) for f in range(20, 48)]),
+        Track(id="t6", points=[tp(f, (420, 200, 460, 260)) for f in range(20, 48)]),
+        Track(id="t7", points=[tp(f, (200, 100, 240, 160)) for f in range(20, 48)]),
+        Track(id="t8", points=[tp(f, (300, 100, 306, 106)) for f in range(20, 48)]),  # a 6x6 px blob
+    ]
+    events = [
+        TrackEvent(type="vanish", track_id="t1", frame=24, magnitude=1.0, evidence="lone unexplained change; box [1, 2, 3, 4]"),
+        TrackEvent(type="vanish", track_id="t2", frame=29, magnitude=1.0, evidence="track t2 ends"),
+        TrackEvent(type="appear", track_id="region@80,50", frame=15, magnitude=1.0,
+                   evidence="lone unexplained change; edge energy 30 -> 90; box [320, 200, 400, 280]"),
+        TrackEvent(type="teleport", track_id="region@40,40", frame=16, magnitude=1.0,
+                   evidence="object jumped 40 px; colour matches; box [160, 160, 200, 220]"),
+        # three objects "appearing" in one frame: a picture-wide change
+        TrackEvent(type="appear", track_id="t5", frame=20, magnitude=1.0),
+        TrackEvent(type="appear", track_id="t6", frame=20, magnitude=1.0),
+        TrackEvent(type="appear", track_id="t7", frame=21, magnitude=1.0),
+        TrackEvent(type="teleport", track_id="t8", frame=30, magnitude=1.0),
+    ]
+    a = Analysis(
+        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
+    )
+    rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "pop_out")] == ["t2"]
+    assert of_type(rep, "pop_in") == []
+    assert of_type(rep, "teleport") == []
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "t1 frame 24: track goes on" in dropped
+    assert "region@80,50" in dropped and "region@40,40" in dropped
+    assert "3 objects pop at once" in dropped
+    assert "t8 frame 30: object covers" in dropped
+
+
+def test_only_a_gap_the_cameras_saw_through_can_float():
+    """Reconstruction's ``support``: a raised box with no free space seen under it has a hidden base."""
+    from worlddirector.simulation.checks.floating import floating_and_unstable
+    from worlddirector.simulation.geometry import Box
+    from worlddirector.simulation.placement import Cameras
+    from worlddirector.simulation.settle import settle
+
+    boxes = [Box("seen_gap", "obstacle", (-1.5, 1, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate", support="free_below"),
+             Box("hidden_base", "obstacle", (1.5, 1, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate", support="floor_assumed"),
+             Box("unassessed", "obstacle", (0.0, 2.5, 1.0), (0.6, 0.6, 0.6), 0.0, 0.9, "crate")]
+    res = settle(boxes, [], seconds=1.0)
+    found = floating_and_unstable(res, Cameras(make_world()))
+    assert [v.object_id for v in found if v.type == "floating"] == ["seen_gap", "unassessed"]
+    assert "floor through the gap" in found[0].evidence

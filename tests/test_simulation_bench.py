@@ -35,3 +35,12 @@ def test_bench_prompt_set_has_enough_defect_and_clean_clips():
     for typ in ("floating", "interpenetration", "pop_in", "pop_out", "teleport", "flicker"):
         assert sum(typ in c.defects.split(",") for c in defect) >= 5
     assert len({c.seed for c in cases}) == len(cases)
+
+
+def test_dev_split_is_as_large_and_shares_no_seed_or_prompt_with_the_held_out_set():
+    held, dev = read_cases(), read_cases("simulation_prompts_dev.txt")
+    assert sum(c.defects != "none" for c in dev) >= 30 and sum(c.defects == "none" for c in dev) >= 10
+    for typ in ("floating", "interpenetration", "pop_in", "pop_out", "teleport", "flicker"):
+        assert sum(typ in c.defects.split(",") for c in dev) >= 8
+    assert not {c.seed for c in held} & {c.seed for c in dev}
+    assert not {c.prompt for c in held} & {c.prompt for c in dev}

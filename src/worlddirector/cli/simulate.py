@@ -51,11 +51,15 @@ def bench_cmd(
     work: Path = typer.Option(None, "--work", help="Keep clips, worlds and reports here (default: a temp dir)."),
     seconds: float = typer.Option(8.0, "--clip-seconds", help="Length of each generated clip."),
     reuse: bool = typer.Option(True, "--reuse/--no-reuse", help="Reuse stages already present in --work."),
+    prompts: str = typer.Option("simulation_prompts.txt", "--prompts",
+                                help="Clip list in benchmarks/: simulation_prompts.txt (held out) or "
+                                     "simulation_prompts_dev.txt (the split the checks were tuned on)."),
+    seed_offset: int = typer.Option(0, "--seed-offset", help="Add this to every clip's seed (another clip set)."),
 ) -> None:
     """Clip-level precision/recall per violation type vs ground truth, false findings on clean clips, speed."""
     from worlddirector.bench.simulation import run_bench
 
-    ok = run_bench(limit=limit, work=work, clip_seconds=seconds, reuse=reuse)
+    ok = run_bench(limit=limit, work=work, clip_seconds=seconds, reuse=reuse, prompts=prompts, seed_offset=seed_offset)
     if not ok:
         raise typer.Exit(1)
 

@@ -28,6 +28,10 @@ class Box:
     yaw: float
     confidence: float
     label: str | None = None
+    # what reconstruction says holds it up (world.json ``support``): floor_contact, floor_assumed,
+    # free_below (the cameras saw the floor through a gap under it), or None (not assessed)
+    support: str | None = None
+    completed: bool = False  # part of the footprint is reconstruction's guess
 
     @property
     def bottom(self) -> float:
@@ -59,7 +63,8 @@ class Box:
 
 def obstacle_boxes(world: World) -> list[Box]:
     return [
-        Box(o.id, "obstacle", tuple(o.center), tuple(o.size), o.yaw, o.confidence, o.label)
+        Box(o.id, "obstacle", tuple(o.center), tuple(o.size), o.yaw, o.confidence, o.label,
+            getattr(o, "support", None), bool(getattr(o, "completed", False)))
         for o in world.obstacles
     ]
 

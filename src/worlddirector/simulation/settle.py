@@ -10,7 +10,7 @@ mutual contact is then switched off so the solver does not fling them apart and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def _lift_sunken(obstacles: list[Box]) -> tuple[list[Box], dict[int, float]]:
         if b.bottom < 0.0:
             dz = -b.bottom  # a base below the floor is reconstruction noise: rest it on the floor
             lifted[i] = dz
-            b = Box(b.id, b.kind, (b.center[0], b.center[1], b.center[2] + dz), b.size, b.yaw, b.confidence, b.label)
+            b = replace(b, center=(b.center[0], b.center[1], b.center[2] + dz))
         out.append(b)
     return out, lifted
 

@@ -93,6 +93,8 @@ def simulate(
         if pts is None:
             stats["skipped_checks"].append("support columns: points.ply missing or unreadable")
         for i, sup in find_supports(obstacles, pts).items():
+            if obstacles[i].support == "free_below":
+                continue  # reconstruction saw the floor through the gap: stray points there are not a stem
             presumed[obstacles[i].id] = (f"{sup.n_points} points under it reach down to {sup.lowest:.2f} m "
                                          "(a pole, trunk or legs the boxes do not show)")
         for b in obstacles:
@@ -153,10 +155,13 @@ def simulate(
     # 5-6. tracked motion and video continuity
     t = time.perf_counter()
     if not guessed:
-        violations += tracked_interpenetration(world, res.boxes, walls)
+        violations += tracked_interpenetration(world, res.boxes, walls,
+                                               {tr.id: tr for tr in analysis.tracks} if analysis is not None else None)
     violations += implausible_motion(world)
     if analysis is not None:
-        violations += continuity(analysis, world, cams)
+        dropped: list[str] = []
+        violations += continuity(analysis, world, cams, dropped)
+        stats["continuity_not_reported"] = dropped[:50]  # analysis events too weak to report, and why
         violations += av_desync(analysis, world, cams, stats)
     else:
         stats["skipped_checks"].append("pop_in/pop_out/teleport/size_drift/flicker: no analysis.json in the run directory")

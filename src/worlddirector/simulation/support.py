@@ -14,7 +14,7 @@ of a thin-stemmed thing; those are reported in ``stats.presumed_supported`` and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -131,4 +131,4 @@ def stem_prior(b: Box) -> str | None:
 def extend_to_floor(b: Box) -> Box:
     """The same box grown down to the floor (its unseen support made solid)."""
     top = b.top
-    return Box(b.id, b.kind, (b.center[0], b.center[1], top / 2), (b.size[0], b.size[1], top), b.yaw, b.confidence, b.label)
+    return replace(b, center=(b.center[0], b.center[1], top / 2), size=(b.size[0], b.size[1], top))

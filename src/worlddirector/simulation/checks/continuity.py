@@ -4,13 +4,35 @@ frames).
 
 An object entering or leaving through the edge of the picture, or at the first/last frames, is
 not popping, and one cut by the picture's edge changes visible size without drifting: those
-events are dropped. Each kept event gets a world position: the tracked
+events are dropped. A pop or a jump is only reported on strong evidence (:func:`_strength`):
+
+* ``pop_out``: the event's track is seen for ``PERSIST_SECONDS`` before it and never after
+  (a track that goes on after its "vanish" did not vanish; one that lived less than a second is a
+  fragment the tracker lost, not an object that was there); ``pop_in``: seen for
+  ``PERSIST_SECONDS`` from it on and never before;
+* ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
+  between two anonymous regions is not an object that moved);
+* an event with no track (a ``region@x,y``) counts only when the analysis found the object
+  itself (an objectness change), not for its last-resort "lone unexplained change", whose
+  direction the analysis says it cannot tell;
+* at most ``MAX_SIMULTANEOUS`` objects pop at one moment (separate objects do not appear or
+  vanish in the same frame by chance; many at once is a picture-wide change: an occluder moving,
+  exposure, a cut the shot detector missed);
+* the object covers at least ``MIN_AREA`` of the picture (smaller colour blobs are texture and
+  tracker noise as often as objects).
+
+Repeated events of one type on one track within ``DEDUPE_FRAMES`` are one finding. Each kept
+event gets a world position: the tracked
 object's reconstructed trajectory at that frame when there is one; else the point where the
 viewing ray through the bottom-centre of its box meets the floor; else (no registered camera)
 the floor point in the middle of the view, and the evidence says so.
 """
 
 from __future__ import annotations
+
+import re
+
+import numpy as np
 
 from worlddirector.artifacts.agent_report import Violation
 from worlddirector.artifacts.analysis import Analysis, Track, TrackPoint
@@ -24,6 +46,13 @@ EDGE_FRAC = 0.02  # box within 2% of the image edge: entering or leaving the pic
 CLIP_EDGE_FRAMES = 2  # appear at the first / vanish at the last frames is not a pop
 FLICKER_GAP = 3  # flicker frames this close belong to one flicker episode
 MIN_FLICKER_LEVELS = 10.0  # grey levels of brightness jump (of 255), when the analysis reports them
+CONFIRM_FRAMES = 3  # an object must be seen this long on its side of a pop / before a jump (not a one-frame glitch)
+MIN_AREA = 0.004  # of the picture (~30x30 px at 640x360): smaller colour blobs are texture as often as objects
+WEAK_EVIDENCE = "lone unexplained change"  # analysis's last resort: a moment without an object or a direction
+PERSIST_SECONDS = 1.0  # a popped object stays (in) / had been there (out) at least this long; shorter tracks are fragments
+DEDUPE_FRAMES = 2  # the same track's events this close are one happening
+MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of each other
+_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
 
 
 def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
@@ -66,13 +95,59 @@ def _on_floor(world: World, p) -> bool:
     return (f.extent_min[0] - pad <= p[0] <= f.extent_max[0] + pad) and (f.extent_min[1] - pad <= p[1] <= f.extent_max[1] + pad)
 
 
-def continuity(analysis: Analysis, world: World, cams: Cameras) -> list[Violation]:
+def _area_fraction(track: Track | None, evidence: str, w: float, h: float) -> float | None:
+    """Share of the picture the event's object covers: the box the analysis measured at the event
+    (quoted in its evidence as ``box [x0, y0, x1, y1]``), else its track's median box (one frame's
+    box is often a partial detection as the object enters); None when neither is known."""
+    if w <= 0 or h <= 0:
+        return None
+    m = _BOX.search(evidence or "")
+    if m:
+        x0, y0, x1, y1 = (float(m.group(k)) for k in range(1, 5))
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h)
+    if track is not None and track.points:
+        return float(np.median([max(0.0, p.box[2] - p.box[0]) * max(0.0, p.box[3] - p.box[1])
+                                for p in track.points])) / (w * h)
+    return None
+
+
+def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str | None:
+    """Why this event is not strong enough to report (None: it is)."""
+    if track is None:
+        if vtype == "teleport":
+            return "a jump needs a tracked object, not a colour match between anonymous regions"
+        if WEAK_EVIDENCE in (ev.evidence or ""):
+            return "untracked lone change: the analysis cannot tell what appeared or vanished"
+        return None
+    before = sum(1 for p in track.points if p.frame < ev.frame)
+    if vtype == "teleport":
+        return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before the jump"
+    if vtype == "pop_out":
+        after = sum(1 for p in track.points if p.frame > ev.frame)
+        if after:
+            return f"track goes on for {after} frame(s) after it vanished"
+        lived = (ev.frame - track.points[0].frame) / fps
+        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s before it vanished (a fragment)"
+    if vtype == "pop_in":
+        early = sum(1 for p in track.points if p.frame < ev.frame - step)
+        if early:
+            return f"track was already seen {early} frame(s) before it appeared"
+        lived = (track.points[-1].frame - ev.frame) / fps
+        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s after it appeared (a fragment)"
+    return None
+
+
+def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[str] | None = None) -> list[Violation]:
+    """Continuity violations; ``dropped`` (if given) collects one line per event not reported and why."""
     fps = analysis.video.fps or 24.0
     w, h = float(analysis.video.width), float(analysis.video.height)
     last = analysis.video.n_frames - 1
     tracks = {t.id: t for t in analysis.tracks}
     cuts = {s.start_frame for s in analysis.shots[1:]}
+    step = max(1, analysis.video.frame_step)
     out = []
+    seen: dict[tuple[str, str], int] = {}
+    pops = [(e.frame, e.track_id) for e in analysis.events if e.type in ("appear", "vanish")]
     for ev in sorted(analysis.events, key=lambda e: (e.frame, e.track_id, e.type)):
         vtype = EVENT_TYPE.get(ev.type)
         if vtype is None:
@@ -87,6 +162,25 @@ def continuity(analysis: Analysis, world: World, cams: Cameras) -> list[Violatio
             continue
         if vtype == "size_drift" and pt is not None and _at_edge(pt, w, h):
             continue  # cut by the frame edge: its visible size changes as it slides in or out of view
+        if vtype in ("pop_in", "pop_out", "teleport"):
+            if vtype == "teleport" and (ev.frame <= CLIP_EDGE_FRAMES or ev.frame >= last - CLIP_EDGE_FRAMES):
+                continue  # a jump needs frames on both sides to be told from a tracking glitch
+            why = _strength(vtype, ev, track, step, fps)
+            area = _area_fraction(track, ev.evidence, w, h)
+            if why is None and vtype != "teleport":
+                crowd = {tid for f, tid in pops if abs(f - ev.frame) <= 1}
+                if len(crowd) > MAX_SIMULTANEOUS:
+                    why = f"{len(crowd)} objects pop at once: a picture-wide change, not one object"
+            if why is None and area is not None and area < MIN_AREA:
+                why = f"object covers {area:.2%} of the picture (< {MIN_AREA:.1%})"
+            if why is not None:
+                if dropped is not None:
+                    dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {why}")
+                continue
+        key = (vtype, ev.track_id)
+        if key in seen and ev.frame - seen[key] <= DEDUPE_FRAMES:
+            continue  # the same happening reported twice
+        seen[key] = ev.frame
         pos, how = _place(world, cams, ev.track_id, pt.box if pt else None, ev.frame, fps)
         label = f" ({track.label})" if track and track.label else ""
         what = {
