@@ -32,7 +32,7 @@ from worlddirector.analysis.tracks import RawTrack, _centre, _iou
 from worlddirector.analysis.transients import Blob
 
 OBJECTNESS_JUMP = 20.0
-NOVEL_LAB = 12.0
+NOVEL_LAB = 6.0
 CONFIRM = 3
 MATCH_COLOR = 30.0
 JUMP_SIZES = 1.0
@@ -114,6 +114,8 @@ def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
     return sorted(starts, key=lambda x: -x[0]), sorted(ends, key=lambda x: -x[0])
 
 
+BOTH_MIN = 12.0  # % novel pixels that still mark an object (the mask also covers where it is not)
+BOTH_RATIO = 0.3  # pops measured 0.0-0.23 (object absent on one side); an in-place jump 0.33
 STRONG_AREA = 0.008  # twice the smallest object the generator pops (0.4 % of the image)
 QUIET_PAIRS = 0.03
 BUSY_PAIRS = 0.15
@@ -149,6 +151,9 @@ def _edge_energy(lab: np.ndarray, mask: np.ndarray) -> float:
     return float(g[mask].mean()) if mask.any() else 0.0
 
 
+FALLBACK_DIR = 8.0  # % novel-pixel change that gives a region a direction (clean noise: 0-5)
+
+
 def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     """Last resort for a lone, large unexplained change with neither track nor colour evidence:
     several separate regions changing at once is one object jumping (teleport); a single region is
@@ -156,22 +161,48 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     The direction is the weakest part of this rule; the moment is what it is sure of."""
     big = [b for b in bs if b.area >= 0.25 * max(x.area for x in bs)]
     if len(big) >= 2:
-        a, b = sorted(big, key=lambda x: -x.area)[:2]
-        return [
-            (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
-            (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
-        ]
+        # each region's own direction (objectness before -> after); only a region that loses an
+        # object together with one that gains one is a jump. A pop's shadow, contact patch or the
+        # thing it covers is a second region that does not change direction that way.
+        dirs = []
+        for b in big:
+            o0, _ = _objectness(lab_small[p], b.mask)
+            o1, _ = _objectness(lab_small[p + 1], b.mask)
+            dirs.append(o1 - o0)
+        pos = [i for i, d in enumerate(dirs) if d >= FALLBACK_DIR]
+        neg = [i for i, d in enumerate(dirs) if d <= -FALLBACK_DIR]
+        if pos and neg:
+            a = big[max(pos, key=lambda i: big[i].area)]
+            b = big[max(neg, key=lambda i: big[i].area)]
+            return [
+                (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
+                (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
+            ]
+        if pos or neg:
+            i = max(pos + neg, key=lambda i: abs(dirs[i]) * big[i].area)
+            kind = "appear" if dirs[i] > 0 else "vanish"
+            return [(big[i], kind, None, np.zeros(3), abs(dirs[i]), f"lone unexplained change; objectness {dirs[i]:+.0f}")]
     b = max(bs, key=lambda x: x.area)
+    o0, _ = _objectness(lab_small[p], b.mask)
+    o1, _ = _objectness(lab_small[p + 1], b.mask)
     e0, e1 = _edge_energy(lab_small[p], b.mask), _edge_energy(lab_small[p + 1], b.mask)
-    kind = "appear" if e1 > e0 else "vanish"
+    lo, hi = min(o0, o1), max(o0, o1)
+    if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi:
+        # an object stands out there before AND after the change: the same thing, moved (a jump
+        # in place, boxes overlapping), not a pop
+        return [(b, "jump", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
+    if abs(o1 - o0) >= FALLBACK_DIR:
+        kind = "appear" if o1 > o0 else "vanish"
+    else:  # no colour evidence either way: an object's outline and texture add edges
+        kind = "appear" if e1 > e0 else "vanish"
     return [
         (
             b,
             kind,
             None,
             np.zeros(3),
-            abs(e1 - e0),
-            f"lone unexplained change; edge energy {e0:.0f} -> {e1:.0f}",
+            abs(o1 - o0),
+            f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}, edge energy {e0:.0f} -> {e1:.0f}",
         )
     ]
 
@@ -231,20 +262,36 @@ def events_from_blobs(
                 continue
             o0, c0 = _objectness(lab_small[p], b.mask)
             o1, c1 = _objectness(lab_small[p + 1], b.mask)
-            later = min(n - 1, p + 1 + CONFIRM)
-            earlier = max(0, p - CONFIRM)
-            o_late, _ = _objectness(lab_small[later], b.mask)
-            o_early, _ = _objectness(lab_small[earlier], b.mask)
-            if o1 - o0 > OBJECTNESS_JUMP and o_late - o0 > 0.6 * (o1 - o0) and o1 - o_early > 0.6 * (o1 - o0):
-                judged.append(
-                    (b, "appear", None, c1, o1 - o0, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
+            # persistence: the side WITHOUT the object is checked CONFIRM frames away (still empty);
+            # the side WITH it one frame away (a moving object leaves a fixed mask within a few frames)
+            o_late, _ = _objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)
+            o_early, _ = _objectness(lab_small[max(0, p - CONFIRM)], b.mask)
+            o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
+            o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
+            jump = o1 - o0
+            if jump > OBJECTNESS_JUMP and o_next - o0 > 0.6 * jump and o1 - o_early > 0.6 * jump:
+                kind = "appear"
+            elif -jump > OBJECTNESS_JUMP and o0 - o_late > 0.6 * -jump and o_prev - o1 > 0.6 * -jump:
+                kind = "vanish"
+            else:
+                continue
+            lo, hi = min(o0, o1), max(o0, o1)
+            if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR:
+                # the object is there before AND after, same colour, but the picture changed where
+                # flow cannot explain it: it jumped (typically along the view, boxes overlapping)
+                out.append(
+                    RawEvent(
+                        "teleport",
+                        p + 1,
+                        tuple(map(float, b.box)),
+                        float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
+                        f"object present before and after an unexplained change (objectness {o0:.0f} -> "
+                        f"{o1:.0f}, same colour): jumped in place",
+                    )
                 )
-            elif (
-                o0 - o1 > OBJECTNESS_JUMP and o0 - o_late > 0.6 * (o0 - o1) and o_early - o1 > 0.6 * (o0 - o1)
-            ):
-                judged.append(
-                    (b, "vanish", None, c0, o0 - o1, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
-                )
+                continue
+            col = c1 if kind == "appear" else c0
+            judged.append((b, kind, None, col, abs(jump), f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
         if not judged and isolated.get(p):
             judged.extend(_strong_fallback(bs, lab_small, p))
         used = set()
@@ -326,7 +373,12 @@ def events_from_blobs(
                 continue
             out.append(
                 RawEvent(
-                    kind, p + 1, tuple(map(float, b.box)), float(mag), ev, t.id if t is not None else None
+                    "teleport" if kind == "jump" else kind,
+                    p + 1,
+                    tuple(map(float, b.box)),
+                    float(mag),
+                    ev,
+                    t.id if t is not None else None,
                 )
             )
     return out
