@@ -151,6 +151,52 @@ def _edge_energy(lab: np.ndarray, mask: np.ndarray) -> float:
     return float(g[mask].mean()) if mask.any() else 0.0
 
 
+JUMP_FLOW_PX = 3.0  # px at flow res (~2 % of the width): beyond any walker's per-frame step
+JUMP_FLOW_RATIO = 3.0  # and 3x the residual the same pixels have in the pairs around
+JUMP_FLOW_MIN_PX = 10  # source pixels of the object's colour (at 160x90)
+JUMP_FLOW_LAB = 20.0  # Lab distance to the appearing object's colour
+
+
+def _residual_flow(motion, q: int) -> np.ndarray:
+    """|flow - camera flow| of pair ``q`` (the camera flow from the pair homography)."""
+    f = motion.flow[q]
+    h, w = f.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    pts = np.stack([gx, gy], -1).reshape(-1, 1, 2).astype(np.float64)
+    cam = cv2.perspectiveTransform(pts, motion.homography[q].astype(np.float64)).reshape(h, w, 2)
+    cam = cam - np.stack([gx, gy], -1)
+    return np.linalg.norm(f - cam.astype(np.float32), axis=2)
+
+
+def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> float | None:
+    """For an appear at pair ``p``: pixels OUTSIDE the blob, of the appearing object's colour in
+    frame ``p``, whose flow makes a one-off long jump (residual > ``JUMP_FLOW_PX`` and
+    ``JUMP_FLOW_RATIO`` x the surrounding pairs') landing in or next to the blob. Returns the
+    jump length (px at flow res) or None."""
+    m = len(motion.flow)
+    if colour is None or not np.any(colour) or p < 1 or p >= m - 1:
+        return None
+    r = _residual_flow(motion, p)
+    k5 = np.ones((5, 5), np.uint8)
+    ref = np.maximum.reduce(
+        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    )
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
+    col = np.linalg.norm(lab_small[p].astype(np.float32) - np.asarray(colour, np.float32), axis=2)
+    src = (r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & ~near_blob & (col < JUMP_FLOW_LAB)
+    if src.sum() < JUMP_FLOW_MIN_PX:
+        return None
+    ys, xs = np.nonzero(src)
+    f = motion.flow[p][ys, xs]
+    h, w = near_blob.shape
+    tx = np.clip(np.round(xs + f[:, 0]).astype(int), 0, w - 1)
+    ty = np.clip(np.round(ys + f[:, 1]).astype(int), 0, h - 1)
+    landed = near_blob[ty, tx]
+    if landed.sum() < JUMP_FLOW_MIN_PX:
+        return None
+    return float(np.median(np.linalg.norm(f[landed], axis=1)))
+
+
 FALLBACK_DIR = 8.0  # % novel-pixel change that gives a region a direction (clean noise: 0-5)
 
 
@@ -208,7 +254,7 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
 
 
 def events_from_blobs(
-    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
     """Classify each transient blob as appear / vanish / teleport (or nothing).
 
@@ -341,6 +387,28 @@ def events_from_blobs(
                     tv.id if tv is not None else None,
                 )
             )
+        # an appear fed by a one-off long flow displacement from a same-coloured place: the flow
+        # followed the object's jump (so its old place left no blob), only its new, larger or
+        # differently lit view is unexplained
+        if motion is not None:
+            for i, (b, kind, t, col, mag, ev) in enumerate(judged):
+                if i in used or kind != "appear":
+                    continue
+                src = _flow_carried(b, col, motion, lab_small, p)
+                if src is None:
+                    continue
+                used.add(i)
+                out.append(
+                    RawEvent(
+                        "teleport",
+                        p + 1,
+                        tuple(map(float, b.box)),
+                        src,
+                        f"object jumped {src:.0f} px (flow-res): a one-off flow displacement from a "
+                        "same-coloured place into an unexplained change",
+                        t.id if t is not None else None,
+                    )
+                )
         # an object that appears while a track of the same colour and size ends elsewhere in the
         # same moment is that object, jumped (its old place may show no separate blob)
         for i, (b, kind, t, col, mag, ev) in enumerate(judged):

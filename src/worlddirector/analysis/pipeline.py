@@ -140,7 +140,7 @@ def find_events(
     raw_tracks = track_objects(rgb_small, motion, shots) if n >= 2 else []
     raw_events = drop_unverifiable(
         merge_events(
-            events_from_blobs(blobs, lab_small, raw_tracks)
+            events_from_blobs(blobs, lab_small, raw_tracks, motion)
             + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
         ),
         n,
