@@ -198,6 +198,7 @@ def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> flo
 
 
 FALLBACK_DIR = 8.0  # % novel-pixel change that gives a region a direction (clean noise: 0-5)
+FALLBACK_MIN_OBJ = 3.0  # % novel pixels on at least one side: below it no object is there to pop
 
 
 def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
@@ -239,7 +240,9 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
         return [(b, "jump", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
     if abs(o1 - o0) >= FALLBACK_DIR:
         kind = "appear" if o1 > o0 else "vanish"
-    else:  # no colour evidence either way: an object's outline and texture add edges
+    elif hi < FALLBACK_MIN_OBJ:
+        return []  # nothing under the change stands out from its surroundings in either frame
+    else:  # weak colour evidence either way: an object's outline and texture add edges
         kind = "appear" if e1 > e0 else "vanish"
     return [
         (
