@@ -168,6 +168,21 @@ def _residual_flow(motion, q: int) -> np.ndarray:
     return np.linalg.norm(f - cam.astype(np.float32), axis=2)
 
 
+def _flow_jump_at(b: Blob, motion, p: int) -> bool:
+    """At least ``JUMP_FLOW_MIN_PX`` pixels in or next to the blob whose flow makes a one-off long
+    jump at pair ``p`` (residual > ``JUMP_FLOW_PX`` and ``JUMP_FLOW_RATIO`` x the pairs around)."""
+    m = len(motion.flow)
+    if p < 1 or p >= m - 1:
+        return False
+    k5 = np.ones((5, 5), np.uint8)
+    r = _residual_flow(motion, p)
+    ref = np.maximum.reduce(
+        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    )
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
+    return int(((r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & near_blob).sum()) >= JUMP_FLOW_MIN_PX
+
+
 def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> float | None:
     """For an appear at pair ``p``: pixels OUTSIDE the blob, of the appearing object's colour in
     frame ``p``, whose flow makes a one-off long jump (residual > ``JUMP_FLOW_PX`` and
@@ -323,6 +338,28 @@ def events_from_blobs(
             elif -jump > OBJECTNESS_JUMP and o0 - o_late > 0.6 * -jump and o_prev - o1 > 0.6 * -jump:
                 kind = "vanish"
             else:
+                lo, hi = min(o0, o1), max(o0, o1)
+                if (
+                    motion is not None
+                    and b.area >= STRONG_AREA * b.mask.size
+                    and lo >= BOTH_MIN
+                    and lo >= BOTH_RATIO * hi
+                    and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
+                    and _flow_jump_at(b, motion, p)
+                ):
+                    # an object there before and after, the picture changed unexplained AND the
+                    # flow made a one-off long jump there: the object jumped (a walker's own
+                    # motion changes neither objectness nor the flow this abruptly)
+                    out.append(
+                        RawEvent(
+                            "teleport",
+                            p + 1,
+                            tuple(map(float, b.box)),
+                            float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
+                            f"object present before and after an unexplained change with a one-off flow "
+                            f"jump (objectness {o0:.0f} -> {o1:.0f})",
+                        )
+                    )
                 continue
             lo, hi = min(o0, o1), max(o0, o1)
             if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR:
