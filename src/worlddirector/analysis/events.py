@@ -256,7 +256,9 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     if abs(o1 - o0) >= FALLBACK_DIR:
         kind = "appear" if o1 > o0 else "vanish"
     elif hi < FALLBACK_MIN_OBJ:
-        return []  # nothing under the change stands out from its surroundings in either frame
+        # nothing under the change stands out from its surroundings in either frame: no object to
+        # call popped; kept as an unclassified "change" (not an event; path_realism counts it)
+        return [(b, "change", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
     else:  # weak colour evidence either way: an object's outline and texture add edges
         kind = "appear" if e1 > e0 else "vanish"
     return [

@@ -128,7 +128,9 @@ def find_events(
     rgb_small: np.ndarray, motion, shots: list[tuple[int, int]], cuts: list[int], flicker_pos: list[int]
 ) -> tuple[list[RawTrack], list, list[RawEvent]]:
     """Tracks, transient blobs and the appear/vanish/teleport/resize events (flow resolution,
-    analysed-frame positions) from the shared decode/flow intermediates."""
+    analysed-frame positions) from the shared decode/flow intermediates. Events of type
+    ``"change"`` are lone unexplained changes with no object to name: not written as events,
+    counted by ``path_realism`` as half a discontinuity."""
     n, fh, fw = rgb_small.shape[:3]
     skip_pairs = set()
     for c in cuts:
@@ -210,6 +212,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
     )
+    n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
+    raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)
     n_van = sum(e.type == "vanish" for e in raw_events)
     n_tel = sum(e.type == "teleport" for e in raw_events)
@@ -217,7 +221,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         len(raw_tracks), n_app, n_van
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
-        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van
+        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)])
