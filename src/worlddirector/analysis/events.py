@@ -137,6 +137,21 @@ def _occlusion(b: Blob, tracks: list[RawTrack]) -> bool:
     return False
 
 
+def _continuing_track(b: Blob, tracks: list[RawTrack]) -> bool:
+    """A track (living ``CONFIRM`` frames) with a detection two frames before the pair and two
+    after it, whose box at the pair holds at least half of the blob's box: the change is on an
+    object that is there before and after."""
+    bb = np.array(b.box, float)
+    for t in tracks:
+        pos = [d.pos for d in t.dets]
+        if len(pos) <= CONFIRM or min(pos) > b.pair - 2 or max(pos) < b.pair + 3:
+            continue
+        for d in t.dets:
+            if abs(d.pos - b.pair) <= 1 and _overlap(bb, tuple(d.box)) >= 0.5:
+                return True
+    return False
+
+
 def _isolated_pairs(by_pair: dict, frame_px: int, n: int) -> dict[int, bool]:
     """Pairs whose unexplained change is big (>= STRONG_AREA of the frame) in a clip where such
     changes are rare (blobs at <= QUIET_PAIRS of the pairs): a lone, large, unexplained change."""
@@ -381,7 +396,15 @@ def events_from_blobs(
             col = c1 if kind == "appear" else c0
             judged.append((b, kind, None, col, abs(jump), f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
         if not judged and isolated.get(p):
-            judged.extend(_strong_fallback(bs, lab_small, p))
+            # the fallback has no object evidence of its own: where two tracked objects overlap,
+            # one passing in front of the other explains the change
+            free = [b for b in bs if not _occlusion(b, tracks)]
+            for x in _strong_fallback(free, lab_small, p) if free else []:
+                if x[1] in ("appear", "vanish") and _continuing_track(x[0], tracks):
+                    # a tracked object at the change that is there before AND after it did not
+                    # pop: the flow failed at its edge
+                    x = (x[0], "change", *x[2:])
+                judged.append(x)
         used = set()
         for i, (bv, kv, tv, cv, _, _) in enumerate(judged):
             if kv != "vanish":
