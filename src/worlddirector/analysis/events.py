@@ -350,9 +350,17 @@ def events_from_blobs(
             o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
             o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
             jump = o1 - o0
-            if jump > OBJECTNESS_JUMP and o_next - o0 > 0.6 * jump and o1 - o_early > 0.6 * jump:
+            if (
+                jump > OBJECTNESS_JUMP
+                and min(o_next, o_late) - o0 > 0.6 * jump
+                and o1 - o_early > 0.6 * jump
+            ):
                 kind = "appear"
-            elif -jump > OBJECTNESS_JUMP and o0 - o_late > 0.6 * -jump and o_prev - o1 > 0.6 * -jump:
+            elif (
+                -jump > OBJECTNESS_JUMP
+                and o0 - o_late > 0.6 * -jump
+                and min(o_prev, o_early) - o1 > 0.6 * -jump
+            ):
                 kind = "vanish"
             else:
                 lo, hi = min(o0, o1), max(o0, o1)
