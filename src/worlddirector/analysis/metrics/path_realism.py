@@ -11,13 +11,11 @@ frame, flow-resolution pixels). Bodies with mass cannot change velocity arbitrar
 r >> 3). Camera path: the per-pair median flow ``t``; ``cam = 1 / (1 + (rms(dd t) / (rms(t) + 0.5)) ** 2)``
 penalises jerky camera motion.
 
-    path_realism = (0.7 * min(track scores) + 0.3 * cam) * EVENT_FACTOR ** (n_teleport + POP_WEIGHT * n_appear_vanish)
+    path_realism = (0.7 * min(track scores) + 0.3 * cam) * EVENT_FACTOR ** (n_teleport + 0.5 * n_appear_vanish)
 
 The events fold in the frame-precise detector (a teleport that a track did not survive leaves no
-track to measure); an unexplained appear or vanish ends or starts a path just as abruptly as a
-jump, and a jump is often classified as one of its halves, so it counts as a whole discontinuity
-(``POP_WEIGHT`` = 1.0; it was 0.5: on bench seeds 20-35 the teleport AUROC rose 0.859 -> 0.879,
-0.75 gave 0.875). With no tracks the object term is 1. ``EVENT_FACTOR`` = 0.5 (was 0.7):
+track to measure); an unexplained appear or vanish is half a discontinuity (a jump is often seen
+as one of the two halves). With no tracks the object term is 1. ``EVENT_FACTOR`` = 0.5 (was 0.7):
 the discrete events separate teleport clips from clean ones better than the smoothness term
 (analysis bench, 20+20 clips: AUROC 0.812 -> 0.858; 0.3 gains nothing more).
 """
@@ -30,7 +28,6 @@ import numpy as np
 from worlddirector.analysis.tracks import RawTrack, _centre
 
 EVENT_FACTOR = 0.5
-POP_WEIGHT = 1.0
 
 
 def track_path_score(t: RawTrack, homographies: np.ndarray) -> tuple[float, float]:
@@ -73,7 +70,7 @@ def path_realism(
     scores = [track_path_score(t, homographies) for t in tracks]
     obj = min((s for s, _ in scores), default=1.0)
     cam, cam_rel = camera_path_score(translation)
-    score = (0.7 * obj + 0.3 * cam) * EVENT_FACTOR ** (n_teleport + POP_WEIGHT * n_pop)
+    score = (0.7 * obj + 0.3 * cam) * EVENT_FACTOR ** (n_teleport + 0.5 * n_pop)
     return float(score), {
         "object_min": round(obj, 4),
         "camera": round(cam, 4),
