@@ -85,3 +85,83 @@ def test_a_local_one_region_change_is_told_apart_from_a_new_view():
     assert frac < 0.3 and share >= 0.9
     frac, share = local_change(compute_motion(_frames(pop=False)), 1)
     assert frac >= 0.3 or share < 0.9
+
+
+# ---- blob classification (issue 4, second follow-up) -------------------------------------------
+
+
+def _scene(n: int = 12) -> np.ndarray:
+    """(n, 90, 160, 3) Lab frames of a textured grey floor (what the ring around a change sees)."""
+    yy, xx = np.mgrid[:90, :160]
+    L = (110 + 12 * np.sin(yy / 3.0) * np.cos(xx / 5.0)).astype(np.uint8)
+    lab = np.stack([L, np.full_like(L, 128), np.full_like(L, 128)], axis=-1)
+    return np.repeat(lab[None], n, axis=0)
+
+
+RED = (60, 180, 160)  # Lab of a saturated red: nothing like the floor
+
+
+def _blob(p: int, box: tuple[int, int, int, int]):
+    from worlddirector.analysis.transients import Blob
+
+    x0, y0, x1, y1 = box
+    mask = np.zeros((90, 160), bool)
+    mask[y0:y1, x0:x1] = True
+    return Blob(pair=p, box=box, area=int(mask.sum()), mean_error=60.0, mask=mask)
+
+
+def test_an_object_on_both_sides_of_a_change_jumped_a_pop_leaves_one_side_empty():
+    from worlddirector.analysis.events import events_from_blobs
+
+    p = 5
+    jump = _scene()
+    jump[: p + 1, 30:70, 60:90] = RED  # near and big up to frame p ...
+    jump[p + 1 :, 36:62, 65:85] = RED  # ... then farther away, smaller, inside its old box
+    pop = _scene()
+    pop[: p + 1, 30:70, 60:90] = RED  # the same object, simply gone from frame p + 1
+    blob = _blob(p, (60, 30, 90, 70))
+    assert [(e.type, e.pos) for e in events_from_blobs([blob], jump)] == [("teleport", p + 1)]
+    assert [(e.type, e.pos) for e in events_from_blobs([blob], pop)] == [("vanish", p + 1)]
+
+
+def test_a_pops_second_region_does_not_make_it_a_teleport():
+    from worlddirector.analysis.events import _strong_fallback
+
+    p = 5
+    lab = _scene()
+    lab[p + 1 :, 30:60, 40:60] = RED  # an object appears ...
+    lab[p + 1 :, 60:66, 40:60, 0] -= 15  # ... and its shadow darkens the floor below it
+    obj, shadow = _blob(p, (40, 30, 60, 60)), _blob(p, (40, 60, 60, 66))
+    assert [k for _, k, *_ in _strong_fallback([obj, shadow], lab, p)] == ["appear"]
+    # an object leaving one region while one of its colour arrives in another: that is a jump
+    lab2 = _scene()
+    lab2[: p + 1, 30:60, 100:120] = RED
+    lab2[p + 1 :, 30:60, 40:60] = RED
+    kinds = sorted(k for _, k, *_ in _strong_fallback([obj, _blob(p, (100, 30, 120, 60))], lab2, p))
+    assert kinds == ["appear", "vanish"]
+
+
+class _Motion:
+    """Flow and camera homographies as analysis computes them (no camera motion here)."""
+
+    def __init__(self, flow: np.ndarray):
+        self.flow = flow
+        self.homography = np.tile(np.eye(3), (len(flow), 1, 1))
+
+
+def test_an_appear_fed_by_a_one_off_long_flow_jump_of_its_colour_is_a_teleport():
+    from worlddirector.analysis.events import _flow_carried
+
+    p = 5
+    lab = _scene()
+    lab[: p + 1, 20:40, 30:44] = RED  # the object before the jump ...
+    lab[p + 1 :, 50:70, 30:44] = RED  # ... and 30 px lower after it
+    flow = np.zeros((11, 90, 160, 2), np.float32)
+    blob = _blob(p, (30, 50, 44, 70))
+    assert _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p) is None  # a pop-in
+    flow[p, 20:40, 30:44, 1] = 30.0  # the flow followed the object to its new place
+    dist = _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p)
+    assert dist is not None and abs(dist - 30.0) < 1.0
+    flow[p - 1, 20:40, 30:44, 1] = 30.0  # the same displacement every pair is motion, not a jump
+    flow[p + 1, 20:40, 30:44, 1] = 30.0
+    assert _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p) is None

@@ -32,7 +32,7 @@ from worlddirector.analysis.tracks import RawTrack, _centre, _iou
 from worlddirector.analysis.transients import Blob
 
 OBJECTNESS_JUMP = 20.0
-NOVEL_LAB = 12.0
+NOVEL_LAB = 6.0
 CONFIRM = 3
 MATCH_COLOR = 30.0
 JUMP_SIZES = 1.0
@@ -114,6 +114,8 @@ def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
     return sorted(starts, key=lambda x: -x[0]), sorted(ends, key=lambda x: -x[0])
 
 
+BOTH_MIN = 12.0  # % novel pixels that still mark an object (the mask also covers where it is not)
+BOTH_RATIO = 0.3  # pops measured 0.0-0.23 (object absent on one side); an in-place jump 0.33
 STRONG_AREA = 0.008  # twice the smallest object the generator pops (0.4 % of the image)
 QUIET_PAIRS = 0.03
 BUSY_PAIRS = 0.15
@@ -135,6 +137,21 @@ def _occlusion(b: Blob, tracks: list[RawTrack]) -> bool:
     return False
 
 
+def _continuing_track(b: Blob, tracks: list[RawTrack]) -> bool:
+    """A track (living ``CONFIRM`` frames) with a detection two frames before the pair and two
+    after it, whose box at the pair holds at least half of the blob's box: the change is on an
+    object that is there before and after."""
+    bb = np.array(b.box, float)
+    for t in tracks:
+        pos = [d.pos for d in t.dets]
+        if len(pos) <= CONFIRM or min(pos) > b.pair - 2 or max(pos) < b.pair + 3:
+            continue
+        for d in t.dets:
+            if abs(d.pos - b.pair) <= 1 and _overlap(bb, tuple(d.box)) >= 0.5:
+                return True
+    return False
+
+
 def _isolated_pairs(by_pair: dict, frame_px: int, n: int) -> dict[int, bool]:
     """Pairs whose unexplained change is big (>= STRONG_AREA of the frame) in a clip where such
     changes are rare (blobs at <= QUIET_PAIRS of the pairs): a lone, large, unexplained change."""
@@ -149,6 +166,71 @@ def _edge_energy(lab: np.ndarray, mask: np.ndarray) -> float:
     return float(g[mask].mean()) if mask.any() else 0.0
 
 
+JUMP_FLOW_PX = 3.0  # px at flow res (~2 % of the width): beyond any walker's per-frame step
+JUMP_FLOW_RATIO = 3.0  # and 3x the residual the same pixels have in the pairs around
+JUMP_FLOW_MIN_PX = 10  # source pixels of the object's colour (at 160x90)
+JUMP_FLOW_LAB = 20.0  # Lab distance to the appearing object's colour
+
+
+def _residual_flow(motion, q: int) -> np.ndarray:
+    """|flow - camera flow| of pair ``q`` (the camera flow from the pair homography)."""
+    f = motion.flow[q]
+    h, w = f.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    pts = np.stack([gx, gy], -1).reshape(-1, 1, 2).astype(np.float64)
+    cam = cv2.perspectiveTransform(pts, motion.homography[q].astype(np.float64)).reshape(h, w, 2)
+    cam = cam - np.stack([gx, gy], -1)
+    return np.linalg.norm(f - cam.astype(np.float32), axis=2)
+
+
+def _flow_jump_at(b: Blob, motion, p: int) -> bool:
+    """At least ``JUMP_FLOW_MIN_PX`` pixels in or next to the blob whose flow makes a one-off long
+    jump at pair ``p`` (residual > ``JUMP_FLOW_PX`` and ``JUMP_FLOW_RATIO`` x the pairs around)."""
+    m = len(motion.flow)
+    if p < 1 or p >= m - 1:
+        return False
+    k5 = np.ones((5, 5), np.uint8)
+    r = _residual_flow(motion, p)
+    ref = np.maximum.reduce(
+        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    )
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
+    return int(((r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & near_blob).sum()) >= JUMP_FLOW_MIN_PX
+
+
+def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> float | None:
+    """For an appear at pair ``p``: pixels OUTSIDE the blob, of the appearing object's colour in
+    frame ``p``, whose flow makes a one-off long jump (residual > ``JUMP_FLOW_PX`` and
+    ``JUMP_FLOW_RATIO`` x the surrounding pairs') landing in or next to the blob. Returns the
+    jump length (px at flow res) or None."""
+    m = len(motion.flow)
+    if colour is None or not np.any(colour) or p < 1 or p >= m - 1:
+        return None
+    r = _residual_flow(motion, p)
+    k5 = np.ones((5, 5), np.uint8)
+    ref = np.maximum.reduce(
+        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    )
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
+    col = np.linalg.norm(lab_small[p].astype(np.float32) - np.asarray(colour, np.float32), axis=2)
+    src = (r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & ~near_blob & (col < JUMP_FLOW_LAB)
+    if src.sum() < JUMP_FLOW_MIN_PX:
+        return None
+    ys, xs = np.nonzero(src)
+    f = motion.flow[p][ys, xs]
+    h, w = near_blob.shape
+    tx = np.clip(np.round(xs + f[:, 0]).astype(int), 0, w - 1)
+    ty = np.clip(np.round(ys + f[:, 1]).astype(int), 0, h - 1)
+    landed = near_blob[ty, tx]
+    if landed.sum() < JUMP_FLOW_MIN_PX:
+        return None
+    return float(np.median(np.linalg.norm(f[landed], axis=1)))
+
+
+FALLBACK_DIR = 8.0  # % novel-pixel change that gives a region a direction (clean noise: 0-5)
+FALLBACK_MIN_OBJ = 3.0  # % novel pixels on at least one side: below it no object is there to pop
+
+
 def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     """Last resort for a lone, large unexplained change with neither track nor colour evidence:
     several separate regions changing at once is one object jumping (teleport); a single region is
@@ -156,28 +238,58 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     The direction is the weakest part of this rule; the moment is what it is sure of."""
     big = [b for b in bs if b.area >= 0.25 * max(x.area for x in bs)]
     if len(big) >= 2:
-        a, b = sorted(big, key=lambda x: -x.area)[:2]
-        return [
-            (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
-            (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
-        ]
+        # each region's own direction (objectness before -> after); only a region that loses an
+        # object together with one that gains one is a jump. A pop's shadow, contact patch or the
+        # thing it covers is a second region that does not change direction that way.
+        dirs = []
+        for b in big:
+            o0, _ = _objectness(lab_small[p], b.mask)
+            o1, _ = _objectness(lab_small[p + 1], b.mask)
+            dirs.append(o1 - o0)
+        pos = [i for i, d in enumerate(dirs) if d >= FALLBACK_DIR]
+        neg = [i for i, d in enumerate(dirs) if d <= -FALLBACK_DIR]
+        if pos and neg:
+            a = big[max(pos, key=lambda i: big[i].area)]
+            b = big[max(neg, key=lambda i: big[i].area)]
+            return [
+                (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
+                (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
+            ]
+        if pos or neg:
+            i = max(pos + neg, key=lambda i: abs(dirs[i]) * big[i].area)
+            kind = "appear" if dirs[i] > 0 else "vanish"
+            return [(big[i], kind, None, np.zeros(3), abs(dirs[i]), f"lone unexplained change; objectness {dirs[i]:+.0f}")]
     b = max(bs, key=lambda x: x.area)
+    o0, _ = _objectness(lab_small[p], b.mask)
+    o1, _ = _objectness(lab_small[p + 1], b.mask)
     e0, e1 = _edge_energy(lab_small[p], b.mask), _edge_energy(lab_small[p + 1], b.mask)
-    kind = "appear" if e1 > e0 else "vanish"
+    lo, hi = min(o0, o1), max(o0, o1)
+    if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi:
+        # an object stands out there before AND after the change: the same thing, moved (a jump
+        # in place, boxes overlapping), not a pop
+        return [(b, "jump", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
+    if abs(o1 - o0) >= FALLBACK_DIR:
+        kind = "appear" if o1 > o0 else "vanish"
+    elif hi < FALLBACK_MIN_OBJ:
+        # nothing under the change stands out from its surroundings in either frame: no object to
+        # call popped; kept as an unclassified "change" (not an event; path_realism counts it)
+        return [(b, "change", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
+    else:  # weak colour evidence either way: an object's outline and texture add edges
+        kind = "appear" if e1 > e0 else "vanish"
     return [
         (
             b,
             kind,
             None,
             np.zeros(3),
-            abs(e1 - e0),
-            f"lone unexplained change; edge energy {e0:.0f} -> {e1:.0f}",
+            abs(o1 - o0),
+            f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}, edge energy {e0:.0f} -> {e1:.0f}",
         )
     ]
 
 
 def events_from_blobs(
-    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
     """Classify each transient blob as appear / vanish / teleport (or nothing).
 
@@ -231,22 +343,76 @@ def events_from_blobs(
                 continue
             o0, c0 = _objectness(lab_small[p], b.mask)
             o1, c1 = _objectness(lab_small[p + 1], b.mask)
-            later = min(n - 1, p + 1 + CONFIRM)
-            earlier = max(0, p - CONFIRM)
-            o_late, _ = _objectness(lab_small[later], b.mask)
-            o_early, _ = _objectness(lab_small[earlier], b.mask)
-            if o1 - o0 > OBJECTNESS_JUMP and o_late - o0 > 0.6 * (o1 - o0) and o1 - o_early > 0.6 * (o1 - o0):
-                judged.append(
-                    (b, "appear", None, c1, o1 - o0, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
-                )
-            elif (
-                o0 - o1 > OBJECTNESS_JUMP and o0 - o_late > 0.6 * (o0 - o1) and o_early - o1 > 0.6 * (o0 - o1)
+            # persistence: the side WITHOUT the object is checked CONFIRM frames away (still empty);
+            # the side WITH it one frame away (a moving object leaves a fixed mask within a few frames)
+            o_late, _ = _objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)
+            o_early, _ = _objectness(lab_small[max(0, p - CONFIRM)], b.mask)
+            o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
+            o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
+            jump = o1 - o0
+            if (
+                jump > OBJECTNESS_JUMP
+                and min(o_next, o_late) - o0 > 0.6 * jump
+                and o1 - o_early > 0.6 * jump
             ):
-                judged.append(
-                    (b, "vanish", None, c0, o0 - o1, f"unexplained change, objectness {o0:.0f} -> {o1:.0f}")
+                kind = "appear"
+            elif (
+                -jump > OBJECTNESS_JUMP
+                and o0 - o_late > 0.6 * -jump
+                and min(o_prev, o_early) - o1 > 0.6 * -jump
+            ):
+                kind = "vanish"
+            else:
+                lo, hi = min(o0, o1), max(o0, o1)
+                if (
+                    motion is not None
+                    and b.area >= STRONG_AREA * b.mask.size
+                    and lo >= BOTH_MIN
+                    and lo >= BOTH_RATIO * hi
+                    and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
+                    and _flow_jump_at(b, motion, p)
+                ):
+                    # an object there before and after, the picture changed unexplained AND the
+                    # flow made a one-off long jump there: the object jumped (a walker's own
+                    # motion changes neither objectness nor the flow this abruptly)
+                    out.append(
+                        RawEvent(
+                            "teleport",
+                            p + 1,
+                            tuple(map(float, b.box)),
+                            float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
+                            f"object present before and after an unexplained change with a one-off flow "
+                            f"jump (objectness {o0:.0f} -> {o1:.0f})",
+                        )
+                    )
+                continue
+            lo, hi = min(o0, o1), max(o0, o1)
+            if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR:
+                # the object is there before AND after, same colour, but the picture changed where
+                # flow cannot explain it: it jumped (typically along the view, boxes overlapping)
+                out.append(
+                    RawEvent(
+                        "teleport",
+                        p + 1,
+                        tuple(map(float, b.box)),
+                        float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
+                        f"object present before and after an unexplained change (objectness {o0:.0f} -> "
+                        f"{o1:.0f}, same colour): jumped in place",
+                    )
                 )
+                continue
+            col = c1 if kind == "appear" else c0
+            judged.append((b, kind, None, col, abs(jump), f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
         if not judged and isolated.get(p):
-            judged.extend(_strong_fallback(bs, lab_small, p))
+            # the fallback has no object evidence of its own: where two tracked objects overlap,
+            # one passing in front of the other explains the change
+            free = [b for b in bs if not _occlusion(b, tracks)]
+            for x in _strong_fallback(free, lab_small, p) if free else []:
+                if x[1] in ("appear", "vanish") and _continuing_track(x[0], tracks):
+                    # a tracked object at the change that is there before AND after it did not
+                    # pop: the flow failed at its edge
+                    x = (x[0], "change", *x[2:])
+                judged.append(x)
         used = set()
         for i, (bv, kv, tv, cv, _, _) in enumerate(judged):
             if kv != "vanish":
@@ -294,6 +460,28 @@ def events_from_blobs(
                     tv.id if tv is not None else None,
                 )
             )
+        # an appear fed by a one-off long flow displacement from a same-coloured place: the flow
+        # followed the object's jump (so its old place left no blob), only its new, larger or
+        # differently lit view is unexplained
+        if motion is not None:
+            for i, (b, kind, t, col, mag, ev) in enumerate(judged):
+                if i in used or kind != "appear":
+                    continue
+                src = _flow_carried(b, col, motion, lab_small, p)
+                if src is None:
+                    continue
+                used.add(i)
+                out.append(
+                    RawEvent(
+                        "teleport",
+                        p + 1,
+                        tuple(map(float, b.box)),
+                        src,
+                        f"object jumped {src:.0f} px (flow-res): a one-off flow displacement from a "
+                        "same-coloured place into an unexplained change",
+                        t.id if t is not None else None,
+                    )
+                )
         # an object that appears while a track of the same colour and size ends elsewhere in the
         # same moment is that object, jumped (its old place may show no separate blob)
         for i, (b, kind, t, col, mag, ev) in enumerate(judged):
@@ -326,7 +514,12 @@ def events_from_blobs(
                 continue
             out.append(
                 RawEvent(
-                    kind, p + 1, tuple(map(float, b.box)), float(mag), ev, t.id if t is not None else None
+                    "teleport" if kind == "jump" else kind,
+                    p + 1,
+                    tuple(map(float, b.box)),
+                    float(mag),
+                    ev,
+                    t.id if t is not None else None,
                 )
             )
     return out

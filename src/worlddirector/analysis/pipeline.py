@@ -124,6 +124,34 @@ def _write_keyframes(
     return out
 
 
+def find_events(
+    rgb_small: np.ndarray, motion, shots: list[tuple[int, int]], cuts: list[int], flicker_pos: list[int]
+) -> tuple[list[RawTrack], list, list[RawEvent]]:
+    """Tracks, transient blobs and the appear/vanish/teleport/resize events (flow resolution,
+    analysed-frame positions) from the shared decode/flow intermediates. Events of type
+    ``"change"`` are lone unexplained changes with no object to name: not written as events,
+    counted by ``path_realism`` as half a discontinuity."""
+    n, fh, fw = rgb_small.shape[:3]
+    skip_pairs = set()
+    for c in cuts:
+        skip_pairs.update({c - 1})
+    for f in flicker_pos:
+        skip_pairs.update({f - 1, f})
+    lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+    blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
+    raw_tracks = track_objects(rgb_small, motion, shots) if n >= 2 else []
+    raw_events = drop_unverifiable(
+        merge_events(
+            events_from_blobs(blobs, lab_small, raw_tracks, motion)
+            + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
+        ),
+        n,
+        (fh, fw),
+        cuts,
+    )
+    return raw_tracks, blobs, raw_events
+
+
 def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> Analysis:
     """Measure ``video`` and write ``out_dir/analysis.json`` and ``out_dir/keyframes/*.jpg``.
 
@@ -163,23 +191,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     flicker_pos, flicker_details = detect_flicker(dec.rgb, cuts)
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
-    skip_pairs = set()
-    for c in cuts:
-        skip_pairs.update({c - 1})
-    for f in flicker_pos:
-        skip_pairs.update({f - 1, f})
-    lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
-    blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if dec.n >= 4 else []
-    raw_tracks = track_objects(rgb_small, motion, shots) if dec.n >= 2 else []
-    raw_events = drop_unverifiable(
-        merge_events(
-            events_from_blobs(blobs, lab_small, raw_tracks)
-            + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
-        ),
-        dec.n,
-        (fh, fw),
-        cuts,
-    )
+    raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}
@@ -200,6 +212,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
     )
+    n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
+    raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)
     n_van = sum(e.type == "vanish" for e in raw_events)
     n_tel = sum(e.type == "teleport" for e in raw_events)
@@ -207,7 +221,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         len(raw_tracks), n_app, n_van
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
-        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van
+        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray)

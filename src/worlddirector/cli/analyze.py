@@ -61,6 +61,9 @@ def analyze_cmd(
 
 def bench_cmd(
     seeds: int = typer.Option(20, "--seeds", min=1, help="Seeds per defect type (and clean)."),
+    seed_start: int = typer.Option(
+        0, "--seed-start", min=0, help="First seed (tune on one range, report on another)."
+    ),
     seconds: float = typer.Option(4.0, "--seconds", min=1.0, help="Clip length for the accuracy part."),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Repeats for the speed measurement."),
     work: Path = typer.Option(
@@ -73,7 +76,9 @@ def bench_cmd(
     """AUROC of each metric per defect type, event precision/recall by frame, and speed vs decode."""
     from worlddirector.bench.analysis import run_bench
 
-    ok = run_bench(seeds=seeds, seconds=seconds, repeats=repeats, work=work, reanalyse=not reuse)
+    ok = run_bench(
+        seeds=seeds, seconds=seconds, repeats=repeats, work=work, reanalyse=not reuse, seed_start=seed_start
+    )
     if not ok:
         raise typer.Exit(1)
 
