@@ -216,6 +216,7 @@ class ObstacleFit:
     observed_bottom: float | None = None  # height of the lowest reconstructed points (2nd percentile), before snapping
     support: str = ""  # floor_contact | floor_assumed | free_below (support.resolve_support)
     free_rays: int = 0  # viewing rays seen passing through the gap under a raised box
+    blocked_rays: int = 0  # viewing rays into that gap that end in it (something is there)
 
 
 def find_obstacles(
