@@ -10,7 +10,8 @@ Dense points are many but individually noisy, so they are pooled in ``VOXEL`` cu
   different colour stay two clusters: the simulation's interpenetration check needs them apart,
   and merging them is what made the sparse clusters miss both centres.
 
-Each component becomes an upright box fitted by ``layout.fit_box`` (minimum-area rectangle with
+Touching pieces of one object (differently lit faces, edges) are joined while their union stays
+one object's size (``_merge_fragments``). Each component becomes an upright box fitted by ``layout.fit_box`` (minimum-area rectangle with
 robust extents, completion of unseen backs). The box bottom is the lowest observed point; it is
 snapped to the floor only when that point is close to it, so an object hovering above the floor
 keeps its gap (the floating check looks for exactly that).
@@ -271,8 +272,9 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
     """Dense boxes, plus the sparse boxes whose centre lies outside every dense footprint (grown by
     ``margin``): sparse SfM points still find strong corners that the plane sweep rejected.
 
-    A dense box holding two or more sparse box centres at least ``split_distance`` apart is two
-    same-coloured neighbours merged into one cluster: the sparse boxes replace it."""
+    A dense box larger than one object (``FRAGMENT_EXTENT``) holding two or more sparse box centres
+    at least ``split_distance`` apart is two same-coloured neighbours merged into one cluster: the
+    sparse boxes replace it."""
     keep_dense: list[ObstacleFit] = []
     replaced: set[int] = set()
     for d in dense:
