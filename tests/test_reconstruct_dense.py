@@ -148,6 +148,16 @@ def test_plane_sweep_puts_points_on_weakly_textured_boxes():
         assert np.linalg.norm(np.array(best.center) - c) < 0.3, (c, best.center, best.size)
     hover = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[2][0]))
     assert hover.center[2] - hover.size[2] / 2 > 0.4  # floats: the floating check can see it
+    # the cameras see the floor through the gap under it: support keeps the gap; the two boxes on
+    # the floor stand on it
+    from worlddirector.reconstruction.support import resolve_support
+
+    res = resolve_support(obs, d.points, C[d.ref], d.ref)
+    hover = min(res, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[2][0]))
+    assert hover.support == "free_below" and hover.center[2] - hover.size[2] / 2 > 0.4
+    for c, _, _ in BOXES[:2]:
+        b = min(res, key=lambda o: np.linalg.norm(np.array(o.center) - c))
+        assert b.support in ("floor_contact", "floor_assumed") and b.center[2] - b.size[2] / 2 == 0.0
     red = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[0][0]))
     blue = min(obs, key=lambda o: np.linalg.norm(np.array(o.center) - BOXES[1][0]))
     assert red is not blue  # touching, different colours: two obstacles

@@ -136,6 +136,9 @@ def test_moving_camera_clip_reconstructs_metric_world(dolly):
                 assert o.center[2] - o.size[2] / 2 == pytest.approx(0.0, abs=0.05)
                 break
     assert found >= 2
+    # every multi-view obstacle says what holds it up (world.json), and what was seen of its base
+    assert world.obstacles and all(o.support in ("floor_contact", "floor_assumed", "free_below") for o in world.obstacles)
+    assert all(o.observed_bottom is not None for o in world.obstacles)
     assert world.n_points > 100 and world.scale_source.startswith("camera height prior")
 
 

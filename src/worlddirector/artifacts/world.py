@@ -48,6 +48,14 @@ class Obstacle(_M):
         False, description="part of the footprint is a guess (unseen back grown away from the cameras, or a square "
         "assumed from an edge-on face): overlaps on that side are not evidence"
     )
+    support: Literal["floor_contact", "floor_assumed", "free_below"] | None = Field(
+        None, description="what holds the box up: floor_contact (its lowest points reach the floor), floor_assumed "
+        "(lowest points higher, but no free space seen below them: the hidden base was extended to the floor), "
+        "free_below (the cameras see the floor through the gap under it: the gap is kept); None: not assessed"
+    )
+    observed_bottom: float | None = Field(
+        None, description="height of the box's lowest reconstructed points above the floor (m), before any snapping"
+    )
 
 
 class TrajectoryPoint(_M):

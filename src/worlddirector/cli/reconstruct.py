@@ -45,6 +45,8 @@ def reconstruct_cmd(
 
 def bench_cmd(
     seeds: int = typer.Option(2, "--seeds", min=1, help="Seeds per prompt."),
+    seed_start: int = typer.Option(0, "--seed-start", min=0,
+                                   help="First seed: tune on one seed range, report another."),
     limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N prompts (0: all)."),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Repeats for the wall-time measurement."),
     work: Path = typer.Option(None, "--work", help="Keep clips and worlds here (default: a temp dir)."),
@@ -52,7 +54,7 @@ def bench_cmd(
     """Accuracy vs ground truth (ATE, floor normal, obstacle recall/centre error) and wall time."""
     from worlddirector.bench.reconstruction import run_bench
 
-    ok = run_bench(seeds=seeds, limit=limit, repeats=repeats, work=work)
+    ok = run_bench(seeds=seeds, limit=limit, repeats=repeats, work=work, seed_start=seed_start)
     if not ok:
         raise typer.Exit(1)
 

@@ -213,6 +213,10 @@ class ObstacleFit:
     color: tuple[int, int, int]
     points_idx: np.ndarray
     completed: bool = False  # footprint partly guessed (unseen back, or square from an edge-on face)
+    observed_bottom: float | None = None  # height of the lowest reconstructed points (2nd percentile), before snapping
+    support: str = ""  # floor_contact | floor_assumed | free_below (support.resolve_support)
+    free_rays: int = 0  # viewing rays seen passing through the gap under a raised box
+    blocked_rays: int = 0  # viewing rays into that gap that end in it (something is there)
 
 
 def find_obstacles(
@@ -379,7 +383,7 @@ def fit_box(
         completed = True
     Q = Qall
     top = float(np.percentile(Q[:, 2], 98))
-    bottom = float(np.percentile(Q[:, 2], 2))
+    bottom = observed_bottom = float(np.percentile(Q[:, 2], 2))
     if bottom < max(snap_min, snap_fraction * (top - bottom)):
         bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
     elif top - bottom < 0.25:
@@ -392,4 +396,5 @@ def fit_box(
         center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
         yaw=float(a), confidence=round(conf, 3), n_points=len(Q),
         color=(int(col[0]), int(col[1]), int(col[2])), points_idx=np.zeros(0, int), completed=completed,
+        observed_bottom=observed_bottom,
     )

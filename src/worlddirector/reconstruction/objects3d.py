@@ -10,7 +10,8 @@ Dense points are many but individually noisy, so they are pooled in ``VOXEL`` cu
   different colour stay two clusters: the simulation's interpenetration check needs them apart,
   and merging them is what made the sparse clusters miss both centres.
 
-Each component becomes an upright box fitted by ``layout.fit_box`` (minimum-area rectangle with
+Touching pieces of one object (differently lit faces, edges) are joined while their union stays
+one object's size (``_merge_fragments``). Each component becomes an upright box fitted by ``layout.fit_box`` (minimum-area rectangle with
 robust extents, completion of unseen backs). The box bottom is the lowest observed point; it is
 snapped to the floor only when that point is close to it, so an object hovering above the floor
 keeps its gap (the floating check looks for exactly that).
@@ -33,6 +34,8 @@ MIN_VOXELS = 6
 FOOTPRINT_ABOVE = 0.0
 CORE_DEGREE = 3
 STACK_GAP = 0.2  # m between a raised cluster's bottom and the top of the one below it
+FRAGMENT_GAP = 0.15  # m between the footprints of two pieces of one object (one voxel plus noise)
+FRAGMENT_EXTENT = 1.2  # m: a merged piece may not grow beyond one furniture-sized object (crates, barrels, pillars ~0.6-1 m)
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -175,10 +178,76 @@ def find_dense_obstacles(
                 break
             if merged:
                 break
+    parts = _merge_fragments(parts, P, fit)
     out = [p[2] for p in parts]
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
     return out, stats, vox
+
+
+def _plan_extent(Q: np.ndarray) -> float:
+    """Longest side of the robust (5-95 %) minimum-area rectangle around points ``Q``."""
+    xy = Q[:, :2].astype(np.float32)
+    _, _, ang = cv2.minAreaRect(xy)
+    a = np.radians(ang)
+    ext = []
+    for ax in (np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])):
+        u = Q[:, :2] @ ax
+        lo, hi = np.percentile(u, [5, 95])
+        ext.append(hi - lo)
+    return float(max(ext))
+
+
+def _gap(a: ObstacleFit, b: ObstacleFit) -> float:
+    """Plan-view gap between two boxes' footprints (axis-aligned bound of each rotated box; 0 when they touch)."""
+    def bounds(o: ObstacleFit) -> tuple[np.ndarray, np.ndarray]:
+        c, s = abs(np.cos(o.yaw)), abs(np.sin(o.yaw))
+        hx = (c * o.size[0] + s * o.size[1]) / 2
+        hy = (s * o.size[0] + c * o.size[1]) / 2
+        return np.array([o.center[0] - hx, o.center[1] - hy]), np.array([o.center[0] + hx, o.center[1] + hy])
+
+    (alo, ahi), (blo, bhi) = bounds(a), bounds(b)
+    d = np.maximum(0.0, np.maximum(blo - ahi, alo - bhi))
+    return float(np.hypot(d[0], d[1]))
+
+
+def _merge_fragments(parts, P: np.ndarray, fit):
+    """Join fragments of one object: clusters whose footprints touch (within ``FRAGMENT_GAP``), whose
+    height ranges overlap, and whose union is still one object's size (``FRAGMENT_EXTENT``).
+
+    An object's faces are lit differently and its edges blend with the background, so the
+    colour-linked voxels of one crate or pillar often come out as 2-5 pieces, each a face or an
+    edge; each piece's box centre then lies 0.3-0.7 m from the object's. Two neighbouring objects
+    are rarely both this close and this small together."""
+    merged = True
+    while merged:
+        merged = False
+        order = sorted(range(len(parts)), key=lambda k: -parts[k][1])
+        for i in order:
+            mi, ni, fi = parts[i]
+            best = None
+            for j in order:
+                if j == i:
+                    continue
+                mj, nj, fj = parts[j]
+                lo = max(fi.center[2] - fi.size[2] / 2, fj.center[2] - fj.size[2] / 2)
+                hi = min(fi.center[2] + fi.size[2] / 2, fj.center[2] + fj.size[2] / 2)
+                if hi <= lo or _gap(fi, fj) > FRAGMENT_GAP:
+                    continue
+                if _plan_extent(P[mi | mj]) > FRAGMENT_EXTENT:
+                    continue
+                best = j
+                break
+            if best is None:
+                continue
+            mj, nj, _ = parts[best]
+            f = fit(mi | mj, ni + nj)
+            if f is None:
+                continue
+            parts = [p for k, p in enumerate(parts) if k not in (i, best)] + [(mi | mj, ni + nj, f)]
+            merged = True
+            break
+    return parts
 
 
 def _nested(a: ObstacleFit, b: ObstacleFit) -> bool:
@@ -203,13 +272,16 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
     """Dense boxes, plus the sparse boxes whose centre lies outside every dense footprint (grown by
     ``margin``): sparse SfM points still find strong corners that the plane sweep rejected.
 
-    A dense box holding two or more sparse box centres at least ``split_distance`` apart is two
-    same-coloured neighbours merged into one cluster: the sparse boxes replace it."""
+    A dense box larger than one object (``FRAGMENT_EXTENT``) holding two or more sparse box centres
+    at least ``split_distance`` apart is two same-coloured neighbours merged into one cluster: the
+    sparse boxes replace it."""
     keep_dense: list[ObstacleFit] = []
     replaced: set[int] = set()
     for d in dense:
         inner = [i for i, s in enumerate(sparse) if _inside(s, d, 0.0)]
-        far_apart = any(np.hypot(sparse[i].center[0] - sparse[j].center[0], sparse[i].center[1] - sparse[j].center[1])
+        # a box no larger than one object (what fragment merging may build) is one object whose
+        # sparse points fell into two clusters, not two neighbours
+        far_apart = max(d.size[0], d.size[1]) > FRAGMENT_EXTENT + 0.1 and any(np.hypot(sparse[i].center[0] - sparse[j].center[0], sparse[i].center[1] - sparse[j].center[1])
                         >= split_distance for a, i in enumerate(inner) for j in inner[a + 1:])
         if far_apart:
             replaced.update(inner)

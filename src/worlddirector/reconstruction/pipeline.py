@@ -35,6 +35,7 @@ from worlddirector.reconstruction import layout as L
 from worlddirector.reconstruction import objects as O
 from worlddirector.reconstruction import objects3d as O3
 from worlddirector.reconstruction import single_view as SV
+from worlddirector.reconstruction import support as SUP
 from worlddirector.reconstruction.export import write_glb, write_ply
 from worlddirector.reconstruction.geometry import interpolate_poses
 from worlddirector.reconstruction.klt import track
@@ -233,6 +234,10 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
     dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles(dense.points, dense.colors, dense.ref, al.C, walls)
     obst = O3.combine(dense_obst, sparse_obst)
+    # raised boxes: extended to the floor unless the cameras see through the gap under them
+    obst = SUP.resolve_support(obst, dense.points, al.C[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
+    stats["obstacle_support"] = {k: sum(1 for o in obst if o.support == k)
+                                 for k in ("floor_contact", "floor_assumed", "free_below")}
     stats.update(dstats)
     stats.update({"dense_reference_views": dense.n_refs, "sparse_obstacles": len(sparse_obst)})
     timings["dense"] = time.perf_counter() - t
@@ -282,7 +287,8 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
                for i, wf in enumerate(walls)],
         obstacles=[Obstacle(id=f"obstacle_{i}", center=o.center, size=o.size, yaw=o.yaw, confidence=o.confidence,
                             label=labels[i], n_points=o.n_points, kind="box", color=o.color,
-                            completed=o.completed)
+                            completed=o.completed, support=o.support or None,
+                            observed_bottom=None if o.observed_bottom is None else round(float(o.observed_bottom), 3))
                    for i, o in enumerate(obst)],
         moving_objects=[
             MovingObject(id=f"mover_{i}", track_id=lt.track_id, size=lt.size, label=lt.label or mv_labels[i],
