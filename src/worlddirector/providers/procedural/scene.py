@@ -42,7 +42,7 @@ class SceneObject:
     scale: np.ndarray
     visible: np.ndarray
     anim: dict[str, np.ndarray] = field(default_factory=dict)
-    events: list[tuple[str, float]] = field(default_factory=list)  # (kind, frame); contacts at fractional frames
+    events: list[tuple[str, float]] = field(default_factory=list)  # (kind, frame); may be fractional
     path: dict | None = None
 
     @property
