@@ -34,6 +34,7 @@ from scipy.optimize import linear_sum_assignment
 
 from worlddirector.artifacts.ground_truth import GroundTruth
 from worlddirector.artifacts.world import World
+from worlddirector.reconstruction.geometry import ray_box_span
 
 
 @dataclass
@@ -118,17 +119,7 @@ def _box_samples(center: np.ndarray, size: np.ndarray, yaw: float) -> tuple[np.n
 
 def _ray_hits_box(C: np.ndarray, X: np.ndarray, center: np.ndarray, half: np.ndarray, yaw: float) -> np.ndarray:
     """For rays from ``C`` to each ``X``: does the segment pass through the upright box (slab test)?"""
-    c, s = np.cos(yaw), np.sin(yaw)
-    Rt = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1.0]])  # world -> box
-    o = Rt @ (C - center)
-    d = (X - C) @ Rt.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1 = (-half - o) / d
-        t2 = (half - o) / d
-    t1 = np.where(np.isnan(t1), -np.inf, t1)
-    t2 = np.where(np.isnan(t2), np.inf, t2)
-    tmin = np.max(np.minimum(t1, t2), axis=1)
-    tmax = np.min(np.maximum(t1, t2), axis=1)
+    tmin, tmax = ray_box_span(C, X, center, half, yaw)
     return (tmax >= tmin) & (tmin < 0.999) & (tmax > 0.0)
 
 

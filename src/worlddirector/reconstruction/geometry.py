@@ -179,3 +179,20 @@ def intersect_floor(C: np.ndarray, ray: np.ndarray) -> np.ndarray | None:
         return None
     s = -C[2] / ray[2]
     return C + s * ray
+
+
+def ray_box_span(A: np.ndarray, P: np.ndarray, center: np.ndarray, half: np.ndarray, yaw: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Slab test of the segments ``A -> P`` (``A`` one point or one per row) against an upright box
+    (centre, half-sizes, yaw about z): per segment the parameters ``(t_enter, t_exit)`` along it,
+    0 at ``A`` and 1 at ``P``. The segment meets the box where ``t_enter <= t_exit``."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    Rt = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # world -> box axes
+    o = (A - center) @ Rt.T
+    d = (P - A) @ Rt.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = (-half - o) / d
+        t2 = (half - o) / d
+    t1 = np.where(np.isnan(t1), -np.inf, t1)
+    t2 = np.where(np.isnan(t2), np.inf, t2)
+    return np.max(np.minimum(t1, t2), axis=1), np.min(np.maximum(t1, t2), axis=1)

@@ -32,6 +32,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from worlddirector.reconstruction.geometry import ray_box_span
 from worlddirector.reconstruction.layout import ObstacleFit
 
 GAP_FLOOR = 0.12  # m: the gap volume starts above the floor band (floor depth noise is up to ~8-12 cm)
@@ -55,17 +56,7 @@ MIN_FREE_RATIO = 0.1
 def _through(A: np.ndarray, P: np.ndarray, center: np.ndarray, half: np.ndarray, yaw: float) -> tuple[np.ndarray, np.ndarray]:
     """For rays A_i -> P_i: (enters the upright box and ends clearly beyond it, enters it and ends in it
     or just behind it)."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    Rt = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # world -> box axes
-    o = (A - center) @ Rt.T
-    d = (P - A) @ Rt.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1 = (-half - o) / d
-        t2 = (half - o) / d
-    t1 = np.where(np.isnan(t1), -np.inf, t1)
-    t2 = np.where(np.isnan(t2), np.inf, t2)
-    tmin = np.max(np.minimum(t1, t2), axis=1)
-    tmax = np.min(np.maximum(t1, t2), axis=1)
+    tmin, tmax = ray_box_span(A, P, center, half, yaw)
     length = np.linalg.norm(P - A, axis=1)
     beyond = (1.0 - tmax) * length  # how far behind the volume the ray ends
     enters = (tmax > tmin) & (tmin > 0.0) & (tmin < 1.0)
