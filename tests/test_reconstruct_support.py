@@ -86,6 +86,15 @@ def test_box_on_the_floor_is_floor_contact():
     assert out.center[2] - out.size[2] / 2 == 0.0
 
 
+def _dense_obstacles_of_two_colours(a: np.ndarray, b: np.ndarray, rng):
+    """Dense obstacles from two point sets, the first tan, the second dark brown, each point matched
+    in a random camera."""
+    P = np.r_[a, b]
+    col = np.r_[np.tile([200, 150, 90], (len(a), 1)), np.tile([90, 60, 35], (len(b), 1))].astype(np.uint8)
+    obs, _, _ = find_dense_obstacles(P, col, rng.integers(0, len(CAMS), len(P)), CAMS, [])
+    return obs
+
+
 def test_differently_coloured_halves_of_one_crate_are_joined():
     rng = np.random.default_rng(3)
     # one crate (6, 0), 0.9 m; only its front face was matched, and it comes out as two colour
@@ -93,10 +102,7 @@ def test_differently_coloured_halves_of_one_crate_are_joined():
     # whose centre is ~0.25 m off sideways and ~0.25 m short of the crate's
     left = _faces((6.0, -0.25, 0.45), (0.9, 0.4, 0.9), 2000, rng, top=False)
     right = _faces((6.0, 0.25, 0.45), (0.9, 0.4, 0.9), 2000, rng, top=False)
-    P = np.r_[left, right]
-    col = np.r_[np.tile([200, 150, 90], (len(left), 1)), np.tile([90, 60, 35], (len(right), 1))].astype(np.uint8)
-    ref = rng.integers(0, len(CAMS), len(P))
-    obs, _, _ = find_dense_obstacles(P, col, ref, CAMS, [])
+    obs = _dense_obstacles_of_two_colours(left, right, rng)
     assert len(obs) == 1, [(o.center, o.size) for o in obs]
     assert obs[0].center[:2] == pytest.approx((6.0, 0.0), abs=0.12)
 
@@ -106,9 +112,7 @@ def test_two_neighbouring_crates_are_not_joined():
     # 0.1 m apart (close enough to be fragments), but together 1.9 m wide: two objects
     a = _faces((6.0, -0.5, 0.45), (0.9, 0.9, 0.9), 2000, rng, top=False)
     b = _faces((6.0, 0.5, 0.45), (0.9, 0.9, 0.9), 2000, rng, top=False)
-    P = np.r_[a, b]
-    col = np.r_[np.tile([200, 150, 90], (len(a), 1)), np.tile([90, 60, 35], (len(b), 1))].astype(np.uint8)
-    obs, _, _ = find_dense_obstacles(P, col, rng.integers(0, len(CAMS), len(P)), CAMS, [])
+    obs = _dense_obstacles_of_two_colours(a, b, rng)
     assert len(obs) == 2
     assert sorted(round(o.center[1], 1) for o in obs) == pytest.approx([-0.5, 0.5], abs=0.15)
 

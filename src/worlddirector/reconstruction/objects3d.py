@@ -160,9 +160,9 @@ def find_dense_obstacles(
     merged = True
     while merged:
         merged = False
-        for i, (mi, ni, fi) in enumerate(parts):
+        for i, (_, _, fi) in enumerate(parts):
             bottom = fi.center[2] - fi.size[2] / 2
-            for j, (mj, nj, fj) in enumerate(parts):
+            for j, (_, _, fj) in enumerate(parts):
                 if j == i:
                     continue
                 top_j = fj.center[2] + fj.size[2] / 2
@@ -170,10 +170,10 @@ def find_dense_obstacles(
                            and (_inside(fj, fi, 0.1) or _inside(fi, fj, 0.1)))
                 if not (stacked or _nested(fi, fj)):
                     continue
-                f = fit(mi | mj, ni + nj)
-                if f is None:
+                joined = _joined(parts, i, j, fit)
+                if joined is None:
                     continue
-                parts = [p for k2, p in enumerate(parts) if k2 not in (i, j)] + [(mi | mj, ni + nj, f)]
+                parts = joined
                 merged = True
                 break
             if merged:
@@ -183,6 +183,16 @@ def find_dense_obstacles(
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
     return out, stats, vox
+
+
+def _joined(parts, i: int, j: int, fit):
+    """``parts`` with clusters ``i`` and ``j`` replaced by one cluster refitted on their union (appended
+    last); None when the union does not fit a box."""
+    (mi, ni, _), (mj, nj, _) = parts[i], parts[j]
+    f = fit(mi | mj, ni + nj)
+    if f is None:
+        return None
+    return [p for k, p in enumerate(parts) if k not in (i, j)] + [(mi | mj, ni + nj, f)]
 
 
 def _plan_extent(Q: np.ndarray) -> float:
@@ -224,12 +234,12 @@ def _merge_fragments(parts, P: np.ndarray, fit):
         merged = False
         order = sorted(range(len(parts)), key=lambda k: -parts[k][1])
         for i in order:
-            mi, ni, fi = parts[i]
+            mi, _, fi = parts[i]
             best = None
             for j in order:
                 if j == i:
                     continue
-                mj, nj, fj = parts[j]
+                mj, _, fj = parts[j]
                 lo = max(fi.center[2] - fi.size[2] / 2, fj.center[2] - fj.size[2] / 2)
                 hi = min(fi.center[2] + fi.size[2] / 2, fj.center[2] + fj.size[2] / 2)
                 if hi <= lo or _gap(fi, fj) > FRAGMENT_GAP:
@@ -240,11 +250,10 @@ def _merge_fragments(parts, P: np.ndarray, fit):
                 break
             if best is None:
                 continue
-            mj, nj, _ = parts[best]
-            f = fit(mi | mj, ni + nj)
-            if f is None:
+            joined = _joined(parts, i, best, fit)
+            if joined is None:
                 continue
-            parts = [p for k, p in enumerate(parts) if k not in (i, best)] + [(mi | mj, ni + nj, f)]
+            parts = joined
             merged = True
             break
     return parts
