@@ -288,6 +288,12 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     ]
 
 
+def _in_place_jump(b: Blob, p: int, evidence: str) -> RawEvent:
+    """A teleport at the blob itself (the object is there before and after the pair ``p``)."""
+    return RawEvent("teleport", p + 1, tuple(map(float, b.box)),
+                    float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence)
+
+
 def events_from_blobs(
     blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
@@ -350,6 +356,7 @@ def events_from_blobs(
             o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
             o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
             jump = o1 - o0
+            kind = None
             if (
                 jump > OBJECTNESS_JUMP
                 and min(o_next, o_late) - o0 > 0.6 * jump
@@ -362,44 +369,30 @@ def events_from_blobs(
                 and min(o_prev, o_early) - o1 > 0.6 * -jump
             ):
                 kind = "vanish"
-            else:
-                lo, hi = min(o0, o1), max(o0, o1)
+            lo, hi = min(o0, o1), max(o0, o1)
+            there_both = (
+                lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
+            )
+            if kind is None:
                 if (
-                    motion is not None
+                    there_both
+                    and motion is not None
                     and b.area >= STRONG_AREA * b.mask.size
-                    and lo >= BOTH_MIN
-                    and lo >= BOTH_RATIO * hi
-                    and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
                     and _flow_jump_at(b, motion, p)
                 ):
                     # an object there before and after, the picture changed unexplained AND the
                     # flow made a one-off long jump there: the object jumped (a walker's own
                     # motion changes neither objectness nor the flow this abruptly)
-                    out.append(
-                        RawEvent(
-                            "teleport",
-                            p + 1,
-                            tuple(map(float, b.box)),
-                            float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
-                            f"object present before and after an unexplained change with a one-off flow "
-                            f"jump (objectness {o0:.0f} -> {o1:.0f})",
-                        )
-                    )
+                    out.append(_in_place_jump(
+                        b, p, f"object present before and after an unexplained change with a one-off flow "
+                              f"jump (objectness {o0:.0f} -> {o1:.0f})"))
                 continue
-            lo, hi = min(o0, o1), max(o0, o1)
-            if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR:
+            if there_both:
                 # the object is there before AND after, same colour, but the picture changed where
                 # flow cannot explain it: it jumped (typically along the view, boxes overlapping)
-                out.append(
-                    RawEvent(
-                        "teleport",
-                        p + 1,
-                        tuple(map(float, b.box)),
-                        float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2,
-                        f"object present before and after an unexplained change (objectness {o0:.0f} -> "
-                        f"{o1:.0f}, same colour): jumped in place",
-                    )
-                )
+                out.append(_in_place_jump(
+                    b, p, f"object present before and after an unexplained change (objectness {o0:.0f} -> "
+                          f"{o1:.0f}, same colour): jumped in place"))
                 continue
             col = c1 if kind == "appear" else c0
             judged.append((b, kind, None, col, abs(jump), f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
