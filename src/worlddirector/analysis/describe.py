@@ -16,51 +16,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-def color_name(rgb) -> str:
-    px = np.uint8([[list(map(int, rgb))]])
-    h, s, v = (int(x) for x in cv2.cvtColor(px, cv2.COLOR_RGB2HSV)[0, 0])
-    if v < 45:
-        return "black"
-    if s < 45:
-        return "white" if v > 200 else "gray"
-    hue = h * 2
-    if hue < 15 or hue >= 340:
-        name = "red"
-    elif hue < 40:
-        name = "brown" if v < 150 else "orange"
-    elif hue < 70:
-        name = "yellow"
-    elif hue < 165:
-        name = "green"
-    elif hue < 200:
-        name = "cyan"
-    elif hue < 260:
-        name = "blue"
-    elif hue < 300:
-        name = "purple"
-    else:
-        name = "pink"
-    return name
+from worlddirector import colors
+from worlddirector.colors import color_name
 
 
 def dominant_colors(rgb_frames: np.ndarray, k: int = 5) -> list[dict]:
-    px = rgb_frames[:, ::4, ::4].reshape(-1, 3).astype(np.float32)
+    px = rgb_frames[:, ::4, ::4].reshape(-1, 3)
     if len(px) > 20000:
         px = px[np.linspace(0, len(px) - 1, 20000).astype(int)]
-    k = min(k, len(px))
-    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    cv2.setRNGSeed(0)
-    _, labels, centers = cv2.kmeans(px, k, None, crit, 2, cv2.KMEANS_PP_CENTERS)
-    counts = np.bincount(labels.ravel(), minlength=k) / len(px)
-    order = np.argsort(-counts)
     return [
-        {
-            "name": color_name(centers[i]),
-            "rgb": [int(v) for v in centers[i]],
-            "fraction": round(float(counts[i]), 3),
-        }
-        for i in order
+        {"name": color_name(c), "rgb": [int(v) for v in c], "fraction": round(share, 3)}
+        for c, share in colors.dominant_colors(px, k, attempts=2)
     ]
 
 

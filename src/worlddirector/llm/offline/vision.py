@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from worlddirector import colors
 from worlddirector.errors import BadInputError
 from worlddirector.llm.schemas import Relation, SceneGraph, SceneObject
 
@@ -22,33 +23,8 @@ _WORK = 160  # analysis width
 
 
 def color_name(bgr) -> str:
-    """A plain colour word for a BGR colour (hue from HSV, with grey/black/white/brown)."""
-    px = np.uint8([[list(map(int, bgr))]])
-    h, s, v = (int(x) for x in cv2.cvtColor(px, cv2.COLOR_BGR2HSV)[0, 0])
-    if v < 45:
-        return "black"
-    if s < 40:
-        return "white" if v > 200 else "grey"
-    hue = h * 2
-    if (hue < 15 or hue >= 345):
-        name = "red"
-    elif hue < 40:
-        name = "orange"
-    elif hue < 70:
-        name = "yellow"
-    elif hue < 160:
-        name = "green"
-    elif hue < 200:
-        name = "cyan"
-    elif hue < 260:
-        name = "blue"
-    elif hue < 300:
-        name = "purple"
-    else:
-        name = "pink"
-    if name in ("orange", "red", "yellow") and v < 150 and s < 200:
-        return "brown"
-    return name
+    """The shared colour word (:func:`worlddirector.colors.color_name`) for a BGR colour."""
+    return colors.color_name(np.asarray(bgr)[::-1])
 
 
 def _load(path: Path) -> np.ndarray:
@@ -63,18 +39,7 @@ def _load(path: Path) -> np.ndarray:
 
 
 def _dominant(img: np.ndarray, k: int = 4) -> list[tuple[np.ndarray, float]]:
-    flat = img.reshape(-1, 3)
-    data = flat.astype(np.float32)
-    packed = (flat[:, 0].astype(np.int32) << 16) | (flat[:, 1].astype(np.int32) << 8) | flat[:, 2]
-    k = min(k, len(np.unique(packed)))  # k-means needs at least k distinct colours
-    if k <= 1:
-        return [(data.mean(0), 1.0)]
-    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    cv2.setRNGSeed(0)
-    _c, labels, centers = cv2.kmeans(data, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
-    counts = np.bincount(labels.ravel(), minlength=k) / len(labels)
-    order = np.argsort(-counts)
-    return [(centers[i], float(counts[i])) for i in order]
+    return colors.dominant_colors(img, k)
 
 
 def _band_color(img: np.ndarray, y0: float, y1: float) -> str:
@@ -133,9 +98,9 @@ def _setting(img: np.ndarray) -> tuple[str, float]:
     grad = np.abs(np.diff(cv2.GaussianBlur(row_v.reshape(-1, 1), (1, 5), 0).ravel()))
     lo, hi = int(len(grad) * 0.2), int(len(grad) * 0.8)
     horizon = (lo + int(np.argmax(grad[lo:hi]))) / img.shape[0] if hi > lo else 0.5
-    sky = top in ("blue", "cyan", "white") or (top == "grey" and hsv[: img.shape[0] // 4, :, 2].mean() > 150)
+    sky = top in ("blue", "cyan", "white") or (top == "gray" and hsv[: img.shape[0] // 4, :, 2].mean() > 150)
     ground = {"green": "grass", "yellow": "sand", "orange": "sand", "brown": "dirt or wood", "blue": "water",
-              "cyan": "water", "white": "snow or a pale floor", "grey": "stone or concrete",
+              "cyan": "water", "white": "snow or a pale floor", "gray": "stone or concrete",
               "black": "a dark floor"}.get(bottom, f"a {bottom} floor")
     where = "outdoors" if sky else "indoors or enclosed"
     return f"{where}, {ground} below, {top} {'sky' if sky else 'backdrop'}", horizon
