@@ -4,6 +4,12 @@
 over nothing). When reconstruction assessed what holds the box up (world.json ``support``), only
 a box with ``free_below`` -- the cameras saw the floor through the gap under it -- can float: a
 raised base with no free space seen below is a hidden base (``floor_assumed``), not a hover.
+When the analysis is there, the hover must also be *seen as an object* in the video, independently
+of the dense box: in at least ``MIN_SEEN_VIEWS`` registered views an analysis track's box lies
+within the obstacle's projection, and the bottom edge of those boxes, put on its viewing ray at
+the obstacle's depth, is a median ``MIN_SEEN_BASE`` or more above the floor
+(:func:`seen_base_heights`). A box no track shows is a phantom (distant background points, a
+moving object's points, merged lamp shades) as often as a hovering object.
 ``unstable_object``: one that did not fall but tipped more than ``TILT_DEG`` or slid more than
 ``SLIDE_TOL`` on its own.
 """
@@ -13,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from worlddirector.artifacts.agent_report import Violation
+from worlddirector.artifacts.analysis import Analysis
 from worlddirector.simulation.checks import violation
+from worlddirector.simulation.geometry import Box
 from worlddirector.simulation.placement import Cameras, compress_frames
 from worlddirector.simulation.settle import SettleResult
 
@@ -21,14 +29,71 @@ DROP_TOL = 0.35  # m: grounded boxes' fitted bases sit up to ~0.3 m high (measur
 REL_DROP_TOL = 0.1  # of the box's height: bigger boxes are fitted less tightly
 TILT_DEG = 20.0
 SLIDE_TOL = 0.25  # m
-MIN_CONFIDENCE = 0.5  # about 18+ supporting points: fewer is often the visible top of a thin-legged thing
+MIN_CONFIDENCE = 0.6  # below it (about 20 supporting points or a loose cluster) boxes were phantoms or misplaced tops on dev
+
+
+MIN_SEEN_VIEWS = 2  # registered views in which a track shows the object
+MIN_SEEN_BASE = 0.25  # m: median height of the tracked box's bottom at the obstacle's depth (dev hovers: 0.44-1.14)
+INSIDE_SHARE = 0.6  # of the track box's area inside the obstacle's projected box
+MIN_BOX_SHARE = 0.1  # of the projected box's area the track box covers (not a speck of texture on it)
 
 
 def drop_threshold(height: float) -> float:
     return max(DROP_TOL, REL_DROP_TOL * height)
 
 
-def floating_and_unstable(res: SettleResult, cams: Cameras) -> list[Violation]:
+def track_boxes_by_frame(analysis: Analysis, cams: Cameras) -> dict[int, list[tuple[str, tuple]]]:
+    """The analysis' track boxes at the registered frames, in the cameras' pixels."""
+    registered = set(cams.frames)
+    scale = cams.width / analysis.video.width if analysis.video.width and cams.width else 1.0
+    out: dict[int, list[tuple[str, tuple]]] = {}
+    for t in analysis.tracks:
+        for q in t.points:
+            if q.frame in registered:
+                out.setdefault(q.frame, []).append((t.id, tuple(scale * v for v in q.box)))
+    return out
+
+
+def seen_base_heights(b: Box, boxes_by_frame: dict[int, list[tuple[str, tuple]]], cams: Cameras) -> list[tuple[int, str, float]]:
+    """(frame, track, height): for each registered view and track box lying within the obstacle's
+    projected box, the height above the floor of the track box's bottom-centre pixel, placed on its
+    viewing ray at the obstacle centre's camera depth. For a grounded object the bottom of its
+    picture is on the floor (about 0); for a hovering one it is the hover."""
+    out = []
+    corners = b.corners()
+    for f, P in zip(cams.frames, cams.poses, strict=True):
+        proj = cams.project_box(P, corners)
+        if proj is None:
+            continue
+        depth = float((P[:, :3] @ np.asarray(b.center) + P[:, 3])[2])
+        area = (proj[2] - proj[0]) * (proj[3] - proj[1])
+        for tid, (x0, y0, x1, y1) in boxes_by_frame.get(f, []):
+            own = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+            inside = max(0.0, min(x1, proj[2]) - max(x0, proj[0])) * max(0.0, min(y1, proj[3]) - max(y0, proj[1]))
+            if own <= 0 or inside < INSIDE_SHARE * own or own < MIN_BOX_SHARE * area:
+                continue
+            out.append((f, tid, float(cams.point_at_depth(P, (x0 + x1) / 2, y1, depth)[2])))
+    return out
+
+
+def _seen_hover(b: Box, boxes_by_frame, cams: Cameras) -> tuple[str | None, str]:
+    """(why not reported or None, evidence text) for a box that fell in the settle test."""
+    seen = seen_base_heights(b, boxes_by_frame, cams)
+    if len({f for f, _, _ in seen}) < MIN_SEEN_VIEWS:
+        return f"no analysis track shows it in {MIN_SEEN_VIEWS}+ registered views (a box nothing in the video tracks)", ""
+    base = float(np.median([z for _, _, z in seen]))
+    tracks = sorted({tid for _, tid, _ in seen})
+    if base < MIN_SEEN_BASE:
+        return f"its tracked picture reaches down to {base:.2f} m above the floor (a hidden base, not a hover)", ""
+    return None, (f"; in {len({f for f, _, _ in seen})} registered views the bottom of its tracked box "
+                  f"({', '.join(tracks[:3])}) lies a median {base:.2f} m above the floor at its depth")
+
+
+def floating_and_unstable(res: SettleResult, cams: Cameras, analysis: Analysis | None = None,
+                          not_reported: list[str] | None = None) -> list[Violation]:
+    """Findings of the settle test. With ``analysis`` (and registered cameras) a fall is reported
+    only when the tracks show the hover too; ``not_reported`` collects the falls that were not."""
+    boxes_by_frame = track_boxes_by_frame(analysis, cams) if analysis is not None and cams.ok else None
     out = []
     for i, b in enumerate(res.boxes):
         if b.confidence < MIN_CONFIDENCE:
@@ -41,12 +106,19 @@ def floating_and_unstable(res: SettleResult, cams: Cameras) -> list[Violation]:
         frames = compress_frames(cams.visible_frames(b.center))
         thr = drop_threshold(b.size[2])
         if drop > thr:
+            seen = ""
+            if boxes_by_frame is not None:
+                why, seen = _seen_hover(b, boxes_by_frame, cams)
+                if why is not None:
+                    if not_reported is not None:
+                        not_reported.append(f"{b.id} fell {drop:.2f} m but {why}")
+                    continue
             t = res.drop_time[i] if res.drop_time[i] is not None else res.seconds
             out.append(violation(
                 "floating", min(1.0, drop / 0.5) * (0.5 + 0.5 * b.confidence), b.center, t,
                 f"{name} rests on nothing: its base is {b.bottom:.2f} m above the floor and, released under "
                 f"gravity in MuJoCo, it fell {drop:.2f} m (tolerance {thr:.2f} m; confidence {b.confidence:.2f})"
-                + ("; the cameras see the floor through the gap under it" if b.support == "free_below" else ""),
+                + ("; the cameras see the floor through the gap under it" if b.support == "free_below" else "") + seen,
                 frames=frames, object_id=b.id,
             ))
         elif res.tilt_deg[i] > TILT_DEG or slide > SLIDE_TOL:
