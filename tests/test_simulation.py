@@ -564,5 +564,7 @@ def test_a_hover_must_also_be_seen_in_the_tracks(tmp_path):
     # bottom pixel row 270 on its ray at depth 5 m: 1.6 - 90 * 5 / 500 = 0.70 m above the floor
     assert "median 0.70 m above the floor" in fl[0].evidence and "(t1)" in fl[0].evidence
     assert any(s.startswith("phantom fell") and "no analysis track" in s for s in rep.stats["floating_not_reported"])
-    # without the analysis both falls are reported (the settle test alone)
+    # without the analysis (or with no track at all) both falls are reported: the settle test alone
     assert sorted(v.object_id for v in of_type(run(tmp_path / "no_analysis", world), "floating")) == ["phantom", "seen"]
+    a.tracks = []
+    assert sorted(v.object_id for v in of_type(run(tmp_path / "no_tracks", world, a), "floating")) == ["phantom", "seen"]

@@ -4,7 +4,7 @@
 over nothing). When reconstruction assessed what holds the box up (world.json ``support``), only
 a box with ``free_below`` -- the cameras saw the floor through the gap under it -- can float: a
 raised base with no free space seen below is a hidden base (``floor_assumed``), not a hover.
-When the analysis is there, the hover must also be *seen as an object* in the video, independently
+When the analysis tracked anything, the hover must also be *seen as an object* in the video, independently
 of the dense box: in at least ``MIN_SEEN_VIEWS`` registered views an analysis track's box lies
 within the obstacle's projection, and the bottom edge of those boxes, put on its viewing ray at
 the obstacle's depth, is a median ``MIN_SEEN_BASE`` or more above the floor
@@ -91,9 +91,11 @@ def _seen_hover(b: Box, boxes_by_frame, cams: Cameras) -> tuple[str | None, str]
 
 def floating_and_unstable(res: SettleResult, cams: Cameras, analysis: Analysis | None = None,
                           not_reported: list[str] | None = None) -> list[Violation]:
-    """Findings of the settle test. With ``analysis`` (and registered cameras) a fall is reported
-    only when the tracks show the hover too; ``not_reported`` collects the falls that were not."""
-    boxes_by_frame = track_boxes_by_frame(analysis, cams) if analysis is not None and cams.ok else None
+    """Findings of the settle test. With ``analysis`` tracks (and registered cameras) a fall is
+    reported only when the tracks show the hover too; ``not_reported`` collects the falls that were not."""
+    # no analysis, no registered cameras or no tracks at all: nothing to look for, the settle test decides alone
+    judged = analysis is not None and cams.ok and bool(analysis.tracks)
+    boxes_by_frame = track_boxes_by_frame(analysis, cams) if judged else None
     out = []
     for i, b in enumerate(res.boxes):
         if b.confidence < MIN_CONFIDENCE:
