@@ -222,8 +222,9 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
             continue  # everything changes at a cut
         track = tracks.get(ev.track_id)
         pt = _point_near(track, ev.frame)
-        # the box the analysis measured at the event, else the track's nearest box
-        ev_box = _evidence_box(ev.evidence) or (pt.box if pt is not None else None)
+        # the track's own box nearest the event, else (no track) the region box the analysis measured;
+        # a change region's box can reach the picture's edge while the object's does not
+        ev_box = pt.box if pt is not None else _evidence_box(ev.evidence)
         if vtype in ("pop_in", "pop_out"):
             edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h)
             if edge is not None:
