@@ -9,7 +9,7 @@ the dense box: in at least ``MIN_SEEN_VIEWS`` registered views an analysis track
 the obstacle's projection, and the bottom edge of those boxes, put on its viewing ray at the
 obstacle's depth, is a median ``MIN_SEEN_BASE`` or more above the floor (:func:`seen_base_heights`).
 Shown: the evidence says so. Not shown: still reported (the colour tracker misses many objects:
-as a veto it cost 3 of 17 true hovers over dev and set B), with severity x ``UNSEEN_SEVERITY``.
+as a veto it cost 3 of the 13 hovers found over dev and set B), with severity x ``UNSEEN_SEVERITY``.
 ``unstable_object``: one that did not fall but tipped more than ``TILT_DEG`` or slid more than
 ``SLIDE_TOL`` on its own.
 """
