@@ -463,7 +463,7 @@ def test_weak_continuity_events_are_not_reported(tmp_path):
         Track(id="t8", points=[tp(f, (300, 100, 306, 106)) for f in range(20, 48)]),  # a 6x6 px blob
     ]
     events = [
-        TrackEvent(type="vanish", track_id="t1", frame=24, magnitude=1.0, evidence="lone unexplained change; box [1, 2, 3, 4]"),
+        TrackEvent(type="vanish", track_id="t1", frame=24, magnitude=1.0, evidence="lone unexplained change; box [300, 200, 340, 300]"),
         TrackEvent(type="vanish", track_id="t2", frame=29, magnitude=1.0, evidence="track t2 ends"),
         TrackEvent(type="appear", track_id="region@80,50", frame=15, magnitude=1.0,
                    evidence="lone unexplained change; edge energy 30 -> 90; box [320, 200, 400, 280]"),
@@ -504,3 +504,71 @@ def test_only_a_gap_the_cameras_saw_through_can_float():
     found = floating_and_unstable(res, Cameras(make_world()))
     assert [v.object_id for v in found if v.type == "floating"] == ["seen_gap", "unassessed"]
     assert "floor through the gap" in found[0].evidence
+
+
+def test_untracked_pops_need_an_object_wholly_there_on_one_side(tmp_path):
+    """Anonymous-region pops and lone changes count only with an objectness that goes to or from
+    (nearly) nothing, on a box taller than one flow row; a tall thing cut by the top edge is not
+    entering through it. Measured on the dev clips (docs/simulation.md, session 3)."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    tracks = [
+        Track(id="t9", points=[tp(f, (200, 0, 260, 250)) for f in range(12, 48)]),  # lamp cut by the top edge
+        Track(id="t10", points=[tp(f, (400, 0, 440, 100)) for f in range(18, 48)]),  # entering through the top
+    ]
+    events = [
+        TrackEvent(type="vanish", track_id="region@60,30", frame=10, magnitude=1.0,
+                   evidence="unexplained change, objectness 54 -> 0; box [300, 220, 340, 300]"),
+        TrackEvent(type="appear", track_id="t9", frame=12, magnitude=1.0, evidence="track t9 begins"),
+        TrackEvent(type="appear", track_id="region@70,40", frame=16, magnitude=1.0,
+                   evidence="unexplained change, objectness 10 -> 39; box [308, 156, 344, 248]"),
+        TrackEvent(type="appear", track_id="t10", frame=18, magnitude=1.0, evidence="track t10 begins"),
+        TrackEvent(type="vanish", track_id="region@96,31", frame=22, magnitude=1.0,
+                   evidence="lone unexplained change; objectness -34; box [384, 124, 420, 200]"),
+        TrackEvent(type="appear", track_id="region@65,25", frame=28, magnitude=1.0,
+                   evidence="lone unexplained change; objectness +31; box [260, 100, 380, 120]"),
+        TrackEvent(type="appear", track_id="region@17,34", frame=34, magnitude=1.0,
+                   evidence="lone unexplained change; objectness +9; box [68, 136, 120, 200]"),
+    ]
+    a = Analysis(
+        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
+    )
+    rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "pop_out")] == ["region@60,30", "region@96,31"]
+    assert [v.object_id for v in of_type(rep, "pop_in")] == ["t9"]
+    # placed where the event's own box meets the floor, not at the middle of the view
+    v = of_type(rep, "pop_out")[0]
+    assert "where its box meets the floor" in v.evidence
+    assert v.position[1] == pytest.approx(-3.5 + 1.6 / 0.24, abs=0.05)
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "region@70,40 frame 16: objectness 10 -> 39" in dropped
+    assert "t10 frame 18: at the edge of the picture" in dropped
+    assert "region@65,25 frame 28: box only 20 px tall" in dropped
+    assert "region@17,34 frame 34: untracked lone change of objectness 0 -> 9" in dropped
+
+
+def test_a_hover_is_looked_for_in_the_tracks(tmp_path):
+    """With an analysis, each fall is checked against the tracks: a hover the tracks show (the bottom
+    of its picture above the floor at the box's depth, in the registered views) says so; one no
+    track shows is still reported, as a weaker finding."""
+    world = make_world([box("seen", (0, 1.5, 1.0), (0.6, 0.6, 0.6)), box("phantom", (2, 1.5, 1.0), (0.6, 0.6, 0.6))])
+    # the test camera (0, -3.5, 1.6) looking along +y sees "seen" at depth 5 m in pixels ~[288, 208, 352, 276]
+    box_px = (292.0, 212.0, 348.0, 270.0)
+    track = Track(id="t1", points=[TrackPoint(frame=f, box=box_px, color=(120, 80, 40), area=56 * 58) for f in range(48)])
+    a = Analysis(video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+                 metrics={"temporal_flickering": 0.9}, tracks=[track], shots=[Shot(start_frame=0, end_frame=47)])
+    rep = run(tmp_path, world, a, agents=1, seconds=1.0)
+    fl = {v.object_id: v for v in of_type(rep, "floating")}
+    assert sorted(fl) == ["phantom", "seen"]
+    # bottom pixel row 270 on its ray at depth 5 m: 1.6 - 90 * 5 / 500 = 0.70 m above the floor
+    assert "median 0.70 m above the floor" in fl["seen"].evidence and "(t1)" in fl["seen"].evidence
+    assert "no analysis track shows it" in fl["phantom"].evidence
+    assert fl["phantom"].severity == pytest.approx(0.6 * fl["seen"].severity, abs=0.002)
+    assert rep.stats["floating_not_in_tracks"] == ["phantom"]
+    # without the analysis (or with no track at all) the settle test decides alone: same severities
+    plain = {v.object_id: v.severity for v in of_type(run(tmp_path / "no_analysis", world), "floating")}
+    assert plain["phantom"] == plain["seen"] == fl["seen"].severity
+    a.tracks = []
+    assert sorted(v.object_id for v in of_type(run(tmp_path / "no_tracks", world, a), "floating")) == ["phantom", "seen"]

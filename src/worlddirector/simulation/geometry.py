@@ -49,6 +49,11 @@ class Box:
         rot = np.array([[c, -s], [s, c]])
         return local @ rot.T + np.array(self.center[:2])
 
+    def corners(self) -> np.ndarray:
+        """The 8 corners (x, y, z) of the box."""
+        fp = self.footprint()
+        return np.vstack([np.hstack([fp, np.full((4, 1), z)]) for z in (self.bottom, self.top)])
+
     def local_xy(self, pts: np.ndarray) -> np.ndarray:
         """World (x, y) points into the box's own frame (axis-aligned, centred)."""
         c, s = math.cos(self.yaw), math.sin(self.yaw)

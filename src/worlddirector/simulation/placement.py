@@ -59,6 +59,21 @@ class Cameras:
             return None
         return c + s * d
 
+    def project_box(self, P: np.ndarray, points: np.ndarray) -> tuple[float, float, float, float] | None:
+        """Image box (x0, y0, x1, y1) of world ``points`` seen by camera ``P`` (None if any is behind it)."""
+        x = np.asarray(points, dtype=float) @ P[:, :3].T + P[:, 3]
+        if (x[:, 2] <= 0.05).any():
+            return None
+        uv = x @ self.K.T
+        uv = uv[:, :2] / uv[:, 2:]
+        return float(uv[:, 0].min()), float(uv[:, 1].min()), float(uv[:, 0].max()), float(uv[:, 1].max())
+
+    def point_at_depth(self, P: np.ndarray, u: float, v: float, depth: float) -> np.ndarray:
+        """The world point on pixel (u, v)'s viewing ray at camera depth ``depth`` (metres along the optical axis)."""
+        R, t = P[:, :3], P[:, 3]
+        ray_cam = self.Kinv @ np.array([u, v, 1.0])
+        return R.T @ (ray_cam * (depth / ray_cam[2]) - t)
+
     def visible_frames(self, point, margin: float = 0.0) -> list[int]:
         """Registered frames whose image contains the projection of ``point`` (in front of the camera)."""
         if not self.ok:

@@ -111,7 +111,9 @@ def simulate(
             "(upright billboards at estimated depth), so overlaps in it are not evidence")
     else:
         violations += rest_interpenetration(res.overlaps, res.boxes, walls, cams)
-    violations += floating_and_unstable(res, cams)
+    unseen: list[str] = []
+    violations += floating_and_unstable(res, cams, analysis if world.method == "multiview" else None, unseen)
+    stats["floating_not_in_tracks"] = unseen  # floating boxes the video's tracks do not show (lower severity)
     for i, b in enumerate(res.boxes):
         if res.end[i, 2] < -0.3 - b.size[2] / 2:
             violations.append(violation("tunneling", 1.0, res.end[i], res.seconds,

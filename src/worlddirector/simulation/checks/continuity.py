@@ -2,9 +2,11 @@
 ``teleport``, ``size_drift`` (from the analysis track events) and ``flicker`` (from its flicker
 frames).
 
-An object entering or leaving through the edge of the picture, or at the first/last frames, is
-not popping, and one cut by the picture's edge changes visible size without drifting: those
-events are dropped. A pop or a jump is only reported on strong evidence (:func:`_strength`):
+An object entering or leaving through the edge of the picture (a box touching the left, right or
+bottom edge, or the top edge with its bottom in the upper half; a tall thing cut by the top edge
+is not crossing it), or at the first/last frames, is not popping, and one cut by the picture's
+edge changes visible size without drifting: those events are dropped. A pop or a jump is only
+reported on strong evidence (:func:`_strength`):
 
 * ``pop_out``: the event's track is seen for ``PERSIST_SECONDS`` before it and never after
   (a track that goes on after its "vanish" did not vanish; one that lived less than a second is a
@@ -12,15 +14,17 @@ events are dropped. A pop or a jump is only reported on strong evidence (:func:`
   ``PERSIST_SECONDS`` from it on and never before;
 * ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
   between two anonymous regions is not an object that moved);
-* an event with no track (a ``region@x,y``) counts only when the analysis found the object
-  itself (an objectness change), not for its last-resort "lone unexplained change", whose
-  direction the analysis says it cannot tell;
+* an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
+  object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
+  last-resort "lone unexplained change" counts only when it quotes such an objectness change;
 * at most ``MAX_SIMULTANEOUS`` objects pop at one moment (separate objects do not appear or
   vanish in the same frame by chance; many at once is a picture-wide change: an occluder moving,
   exposure, a cut the shot detector missed);
-* the object covers at least ``MIN_AREA`` of the picture (smaller colour blobs are texture and
-  tracker noise as often as objects).
+* the object covers at least ``MIN_AREA`` of the picture and its box is at least
+  ``MIN_BOX_HEIGHT`` of the picture tall (smaller colour blobs, and one-flow-row strips, are
+  texture, edges and tracker noise as often as objects).
 
+Every event not reported is listed with the reason (``stats.continuity_not_reported``).
 Repeated events of one type on one track within ``DEDUPE_FRAMES`` are one finding. Each kept
 event gets a world position: the tracked
 object's reconstructed trajectory at that frame when there is one; else the point where the
@@ -52,7 +56,12 @@ WEAK_EVIDENCE = "lone unexplained change"  # analysis's last resort: a moment wi
 PERSIST_SECONDS = 1.0  # a popped object stays (in) / had been there (out) at least this long; shorter tracks are fragments
 DEDUPE_FRAMES = 2  # the same track's events this close are one happening
 MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of each other
+MIN_BOX_HEIGHT = 24 / 360  # of the picture height: a 20 px box at 360 p is one row of the analysis' flow grid (an edge)
+EMPTY_SIDE = 0.2  # objectness on the empty side of an untracked pop, at most this share of the full side
+MIN_LONE_OBJECTNESS = 20.0  # objectness change a lone unexplained change needs to name an object
 _BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
+_OBJECTNESS = re.compile(r"objectness (\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)")
+_OBJECTNESS_DELTA = re.compile(r"objectness ([+-]\d+(?:\.\d+)?)")
 
 
 def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
@@ -61,10 +70,31 @@ def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
     return min(track.points, key=lambda p: abs(p.frame - frame))
 
 
-def _at_edge(p: TrackPoint, w: float, h: float) -> bool:
-    x0, y0, x1, y1 = p.box
+def _at_edge(box, w: float, h: float) -> bool:
+    x0, y0, x1, y1 = box
     mx, my = EDGE_FRAC * w, EDGE_FRAC * h
     return x0 <= mx or y0 <= my or x1 >= w - mx or y1 >= h - my
+
+
+def _through_edge(box, w: float, h: float) -> bool:
+    """A pop whose box touches the picture's edge is the object entering or leaving the view; except
+    a box cut only by the *top* edge whose bottom is in the lower half of the picture: a tall thing
+    (lamp, tree) standing there, cut by the frame. Entering through the top, its bottom would have
+    crossed the whole upper half in one frame."""
+    x0, y0, x1, y1 = box
+    mx, my = EDGE_FRAC * w, EDGE_FRAC * h
+    if x0 <= mx or x1 >= w - mx or y1 >= h - my:
+        return True
+    return y0 <= my and y1 < 0.5 * h
+
+
+def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float) -> str | None:
+    """Why an appear/vanish is the clip's start/end or the view's edge rather than a pop (None: neither)."""
+    if (vtype == "pop_in" and frame <= CLIP_EDGE_FRAMES) or (vtype == "pop_out" and frame >= last - CLIP_EDGE_FRAMES):
+        return "at the first/last frames of the clip"
+    if box is not None and _through_edge(box, w, h):
+        return "at the edge of the picture: entering or leaving the view"
+    return None
 
 
 def _place(world: World, cams: Cameras, track_id: str | None, box, frame: int, fps: float) -> tuple[tuple, str]:
@@ -95,30 +125,66 @@ def _on_floor(world: World, p) -> bool:
     return (f.extent_min[0] - pad <= p[0] <= f.extent_max[0] + pad) and (f.extent_min[1] - pad <= p[1] <= f.extent_max[1] + pad)
 
 
-def _area_fraction(track: Track | None, evidence: str, w: float, h: float) -> float | None:
-    """Share of the picture the event's object covers: the box the analysis measured at the event
-    (quoted in its evidence as ``box [x0, y0, x1, y1]``), else its track's median box (one frame's
-    box is often a partial detection as the object enters); None when neither is known."""
+def _event_size(track: Track | None, evidence: str, w: float, h: float) -> tuple[float, float] | None:
+    """Share of the picture the event's object covers, and its box's height as a share of the
+    picture height: the box the analysis measured at the event (quoted in its evidence as
+    ``box [x0, y0, x1, y1]``), else its track's median box (one frame's box is often a partial
+    detection as the object enters); None when neither is known."""
     if w <= 0 or h <= 0:
         return None
-    m = _BOX.search(evidence or "")
-    if m:
-        x0, y0, x1, y1 = (float(m.group(k)) for k in range(1, 5))
-        return max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h)
+    box = _evidence_box(evidence)
+    if box is not None:
+        x0, y0, x1, y1 = box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h), max(0.0, y1 - y0) / h
     if track is not None and track.points:
-        return float(np.median([max(0.0, p.box[2] - p.box[0]) * max(0.0, p.box[3] - p.box[1])
-                                for p in track.points])) / (w * h)
+        area = float(np.median([max(0.0, p.box[2] - p.box[0]) * max(0.0, p.box[3] - p.box[1]) for p in track.points]))
+        return area / (w * h), float(np.median([max(0.0, p.box[3] - p.box[1]) for p in track.points])) / h
+    return None
+
+
+def _evidence_box(evidence: str) -> tuple[float, float, float, float] | None:
+    m = _BOX.search(evidence or "")
+    return tuple(float(m.group(k)) for k in range(1, 5)) if m else None
+
+
+def _objectness_change(evidence: str) -> tuple[float, float] | None:
+    """The analysis' objectness of the changed region before and after the event (``objectness A -> B``;
+    a lone change quotes only the signed difference ``objectness +D``, read as 0 -> D or D -> 0)."""
+    m = _OBJECTNESS.search(evidence or "")
+    if m:
+        return float(m.group(1)), float(m.group(2))
+    m = _OBJECTNESS_DELTA.search(evidence or "")
+    if m:
+        d = float(m.group(1))
+        return (0.0, d) if d > 0 else (-d, 0.0)
+    return None
+
+
+def _untracked_strength(vtype: str, evidence: str) -> str | None:
+    """Why a pop of an anonymous region (no track) is not strong enough (None: it is). The object
+    must be wholly absent on one side: objectness on the empty side at most ``EMPTY_SIDE`` of the
+    full side (a real pop goes to or from 0; "10 -> 39" is something partly there all along, e.g.
+    an occluder's edge moving). A lone change must name such an object too (objectness change of at
+    least ``MIN_LONE_OBJECTNESS``): without one the analysis cannot tell what appeared or vanished."""
+    if vtype == "teleport":
+        return "a jump needs a tracked object, not a colour match between anonymous regions"
+    ob = _objectness_change(evidence)
+    lone = WEAK_EVIDENCE in (evidence or "")
+    if ob is None:
+        return "untracked lone change: the analysis cannot tell what appeared or vanished" if lone else None
+    before, after = ob
+    full, empty = (after, before) if vtype == "pop_in" else (before, after)
+    if lone and full - empty < MIN_LONE_OBJECTNESS:
+        return f"untracked lone change of objectness {before:.0f} -> {after:.0f}: no object to speak of"
+    if full <= 0 or empty > EMPTY_SIDE * full:
+        return f"objectness {before:.0f} -> {after:.0f}: the region is partly there on both sides, not popping"
     return None
 
 
 def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str | None:
     """Why this event is not strong enough to report (None: it is)."""
     if track is None:
-        if vtype == "teleport":
-            return "a jump needs a tracked object, not a colour match between anonymous regions"
-        if WEAK_EVIDENCE in (ev.evidence or ""):
-            return "untracked lone change: the analysis cannot tell what appeared or vanished"
-        return None
+        return _untracked_strength(vtype, ev.evidence)
     before = sum(1 for p in track.points if p.frame < ev.frame)
     if vtype == "teleport":
         return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before the jump"
@@ -156,23 +222,30 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
             continue  # everything changes at a cut
         track = tracks.get(ev.track_id)
         pt = _point_near(track, ev.frame)
-        if vtype == "pop_in" and (ev.frame <= CLIP_EDGE_FRAMES or (pt is not None and _at_edge(pt, w, h))):
-            continue
-        if vtype == "pop_out" and (ev.frame >= last - CLIP_EDGE_FRAMES or (pt is not None and _at_edge(pt, w, h))):
-            continue
-        if vtype == "size_drift" and pt is not None and _at_edge(pt, w, h):
+        # the track's own box nearest the event, else (no track) the region box the analysis measured;
+        # a change region's box can reach the picture's edge while the object's does not
+        ev_box = pt.box if pt is not None else _evidence_box(ev.evidence)
+        if vtype in ("pop_in", "pop_out"):
+            edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h)
+            if edge is not None:
+                if dropped is not None:
+                    dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {edge}")
+                continue
+        if vtype == "size_drift" and pt is not None and _at_edge(pt.box, w, h):
             continue  # cut by the frame edge: its visible size changes as it slides in or out of view
         if vtype in ("pop_in", "pop_out", "teleport"):
             if vtype == "teleport" and (ev.frame <= CLIP_EDGE_FRAMES or ev.frame >= last - CLIP_EDGE_FRAMES):
                 continue  # a jump needs frames on both sides to be told from a tracking glitch
             why = _strength(vtype, ev, track, step, fps)
-            area = _area_fraction(track, ev.evidence, w, h)
+            size = _event_size(track, ev.evidence, w, h)
             if why is None and vtype != "teleport":
                 crowd = {tid for f, tid in pops if abs(f - ev.frame) <= 1}
                 if len(crowd) > MAX_SIMULTANEOUS:
                     why = f"{len(crowd)} objects pop at once: a picture-wide change, not one object"
-            if why is None and area is not None and area < MIN_AREA:
-                why = f"object covers {area:.2%} of the picture (< {MIN_AREA:.1%})"
+            if why is None and size is not None and size[0] < MIN_AREA:
+                why = f"object covers {size[0]:.2%} of the picture (< {MIN_AREA:.1%})"
+            if why is None and size is not None and size[1] < MIN_BOX_HEIGHT:
+                why = f"box only {size[1] * h:.0f} px tall (< {MIN_BOX_HEIGHT * h:.0f} px): an edge, not an object"
             if why is not None:
                 if dropped is not None:
                     dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {why}")
@@ -181,7 +254,7 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         if key in seen and ev.frame - seen[key] <= DEDUPE_FRAMES:
             continue  # the same happening reported twice
         seen[key] = ev.frame
-        pos, how = _place(world, cams, ev.track_id, pt.box if pt else None, ev.frame, fps)
+        pos, how = _place(world, cams, ev.track_id, ev_box, ev.frame, fps)
         label = f" ({track.label})" if track and track.label else ""
         what = {
             "pop_in": "appears out of nothing in the middle of the picture",
