@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from worlddirector.analysis.flow import one_off_flow_jump
 from worlddirector.analysis.tracks import RawTrack, _centre, _iou
 from worlddirector.analysis.transients import Blob
 
@@ -172,30 +173,12 @@ JUMP_FLOW_MIN_PX = 10  # source pixels of the object's colour (at 160x90)
 JUMP_FLOW_LAB = 20.0  # Lab distance to the appearing object's colour
 
 
-def _residual_flow(motion, q: int) -> np.ndarray:
-    """|flow - camera flow| of pair ``q`` (the camera flow from the pair homography)."""
-    f = motion.flow[q]
-    h, w = f.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    pts = np.stack([gx, gy], -1).reshape(-1, 1, 2).astype(np.float64)
-    cam = cv2.perspectiveTransform(pts, motion.homography[q].astype(np.float64)).reshape(h, w, 2)
-    cam = cam - np.stack([gx, gy], -1)
-    return np.linalg.norm(f - cam.astype(np.float32), axis=2)
-
-
 def _flow_jump_at(b: Blob, motion, p: int) -> bool:
     """At least ``JUMP_FLOW_MIN_PX`` pixels in or next to the blob whose flow makes a one-off long
     jump at pair ``p`` (residual > ``JUMP_FLOW_PX`` and ``JUMP_FLOW_RATIO`` x the pairs around)."""
-    m = len(motion.flow)
-    if p < 1 or p >= m - 1:
-        return False
-    k5 = np.ones((5, 5), np.uint8)
-    r = _residual_flow(motion, p)
-    ref = np.maximum.reduce(
-        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
-    )
-    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
-    return int(((r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & near_blob).sum()) >= JUMP_FLOW_MIN_PX
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    jumped = one_off_flow_jump(motion, p, JUMP_FLOW_PX, JUMP_FLOW_RATIO)
+    return int((jumped & near_blob).sum()) >= JUMP_FLOW_MIN_PX
 
 
 def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> float | None:
@@ -206,14 +189,9 @@ def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> flo
     m = len(motion.flow)
     if colour is None or not np.any(colour) or p < 1 or p >= m - 1:
         return None
-    r = _residual_flow(motion, p)
-    k5 = np.ones((5, 5), np.uint8)
-    ref = np.maximum.reduce(
-        [cv2.dilate(_residual_flow(motion, q), k5) for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
-    )
-    near_blob = cv2.dilate(b.mask.astype(np.uint8), k5).astype(bool)
+    near_blob = cv2.dilate(b.mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     col = np.linalg.norm(lab_small[p].astype(np.float32) - np.asarray(colour, np.float32), axis=2)
-    src = (r > JUMP_FLOW_PX) & (r > JUMP_FLOW_RATIO * ref) & ~near_blob & (col < JUMP_FLOW_LAB)
+    src = one_off_flow_jump(motion, p, JUMP_FLOW_PX, JUMP_FLOW_RATIO) & ~near_blob & (col < JUMP_FLOW_LAB)
     if src.sum() < JUMP_FLOW_MIN_PX:
         return None
     ys, xs = np.nonzero(src)
@@ -294,6 +272,65 @@ def _in_place_jump(b: Blob, p: int, evidence: str) -> RawEvent:
                     float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence)
 
 
+VIEW_JUMP_PX = 1.0  # residual flow (px at flow res) of a one-off jump with no transient blob
+VIEW_JUMP_AREA = 0.007  # of the frame (100 px at 160x90); clean clips' one-off flow noise: < 40 px
+
+
+def _there_both(o0: float, c0: np.ndarray, o1: float, c1: np.ndarray) -> bool:
+    """An object stands out at the region in both frames, about as clearly, in the same colour."""
+    lo, hi = min(o0, o1), max(o0, o1)
+    return lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
+
+
+def _tracked_at(tracks: list[RawTrack], box: np.ndarray, positions: tuple[int, ...]) -> bool:
+    """Some track has a detection at one of ``positions`` with at least 30 % of it inside ``box`` (boxes often miss the legs/base, where the flow jumps)."""
+    return any(_overlap(d.box, tuple(box)) >= 0.3 for t in tracks for d in t.dets if d.pos in positions)
+
+
+def view_jumps(
+    motion, lab_small: np.ndarray, blobs: list[Blob], tracks: list[RawTrack], skip_pairs: set[int]
+) -> list[RawEvent]:
+    """Teleports the transient blobs miss: an object that jumps along the view direction mostly
+    covers its old place, so the flow explains the pair by a local stretch and no warp error is
+    left. The flow itself still makes a one-off jump there (:func:`one_off_flow_jump` with
+    ``VIEW_JUMP_PX``): a connected region of at least ``VIEW_JUMP_AREA`` of the frame, away from
+    every transient blob of the pairs around (those are judged by :func:`events_from_blobs`), where
+    an object is there before and after: it stands out in the same colour (the objectness test of
+    in-place jumps) or a track has a box there on both sides (within a frame: detections have gaps). A pop is on one side only; DIS
+    noise on untextured grass has no object in it.""" 
+    n_pairs, h, w = motion.residual.shape
+    min_area = VIEW_JUMP_AREA * h * w
+    near_blob: dict[int, np.ndarray] = {}
+    for b in blobs:
+        for q in (b.pair - 1, b.pair, b.pair + 1):
+            near_blob[q] = near_blob.get(q, np.zeros((h, w), bool)) | b.mask
+    out = []
+    for p in range(n_pairs):
+        if any(abs(p - s) <= 2 for s in skip_pairs):
+            continue
+        mask = one_off_flow_jump(motion, p, VIEW_JUMP_PX, JUMP_FLOW_RATIO)
+        if mask.sum() < min_area:
+            continue
+        k, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+        for c in range(1, k):
+            if stats[c, 4] < min_area:
+                continue
+            region = labels == c
+            if p in near_blob and (near_blob[p] & region).any():
+                continue
+            x, y, bw, bh = (int(v) for v in stats[c, :4])
+            box = np.array([x, y, x + bw, y + bh], float)
+            o0, c0 = _objectness(lab_small[p], region)
+            o1, c1 = _objectness(lab_small[p + 1], region)
+            tracked = _tracked_at(tracks, box, (p - 1, p)) and _tracked_at(tracks, box, (p + 1, p + 2))
+            if tracked or _there_both(o0, c0, o1, c1):
+                out.append(RawEvent("teleport", p + 1, tuple(map(float, box)), float(np.hypot(bw, bh)) / 2,
+                                    f"one-off flow jump with no unexplained change, object before and after "
+                                    f"({'tracked' if tracked else 'objectness'} {o0:.0f} -> {o1:.0f}): "
+                                    "jumped along the view"))
+    return out
+
+
 def events_from_blobs(
     blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
@@ -369,10 +406,7 @@ def events_from_blobs(
                 and min(o_prev, o_early) - o1 > 0.6 * -jump
             ):
                 kind = "vanish"
-            lo, hi = min(o0, o1), max(o0, o1)
-            there_both = (
-                lo >= BOTH_MIN and lo >= BOTH_RATIO * hi and float(np.linalg.norm(c0 - c1)) < MATCH_COLOR
-            )
+            there_both = _there_both(o0, c0, o1, c1)
             if kind is None:
                 if (
                     there_both
