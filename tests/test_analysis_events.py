@@ -170,24 +170,41 @@ def test_an_appear_fed_by_a_one_off_long_flow_jump_of_its_colour_is_a_teleport()
     assert _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p) is None
 
 
+def _generated_events(tmp_path, seed: int, kind: str) -> tuple[list, list[dict]]:
+    """Analysis events and injected defects of a bench clip (prompt ``seed mod 20``, 4 s 640x360)."""
+    from worlddirector.analysis import analyze_video
+    from worlddirector.bench.common import read_prompts
+    from worlddirector.providers.procedural import generate_clip
+
+    d = tmp_path / f"{kind}-{seed}"
+    prompt = read_prompts("analysis_prompts.txt")[seed % 20]
+    generate_clip(prompt, d, seed=seed, seconds=4.0, size=(640, 360), defects="none" if kind == "none" else [kind])
+    gt = json.loads((d / "ground_truth.json").read_text())
+    return analyze_video(d / "video.mp4", d / "analysis").events, gt["defects"]
+
+
 def test_a_jump_along_the_view_is_one_teleport_at_its_frame(tmp_path):
     """A walker that jumps 2 m away from the camera mostly covers its old place: the flow explains
     the pair by a stretch and no transient blob is left (this clip had no event before
     ``view_jumps``). The one-off flow jump over a tracked object is the teleport, at its frame; the
     same scene without the defect has none."""
-    from worlddirector.analysis import analyze_video
-    from worlddirector.bench.common import read_prompts
-    from worlddirector.providers.procedural import generate_clip
+    events, truth = _generated_events(tmp_path, 32, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [46]
+    tele = [e for e in events if e.type == "teleport"]
+    assert [e.frame for e in tele] == [46]
+    assert "along the view" in tele[0].evidence
+    clean, _ = _generated_events(tmp_path, 32, "none")
+    assert [e for e in clean if e.type == "teleport"] == []
 
-    prompt = read_prompts("analysis_prompts.txt")[32 % 20]
-    found = {}
-    for kind in ("teleport", "none"):
-        d = tmp_path / kind
-        generate_clip(prompt, d, seed=32, seconds=4.0, size=(640, 360), defects="none" if kind == "none" else [kind])
-        found[kind] = [e for e in analyze_video(d / "video.mp4", d / "analysis").events if e.type == "teleport"]
-    gt = json.loads((tmp_path / "teleport" / "ground_truth.json").read_text())
-    truth = [x for x in gt["defects"] if x["type"] == "teleport"]
-    assert len(truth) == 1 and truth[0]["frames"][0] == 46
-    assert [e.frame for e in found["teleport"]] == [46]
-    assert "along the view" in found["teleport"][0].evidence
-    assert found["none"] == []
+
+def test_a_pop_whose_object_is_still_there_smaller_is_a_jump_along_the_view(tmp_path):
+    """Seed 45: a walker skips away and shrinks into its old place; the change was judged a vanish
+    (was: one vanish, no teleport). The object still stands there after, in its colour, and the
+    flow jumps once: one teleport at the frame. The same scene's true pop-out stays a vanish."""
+    events, truth = _generated_events(tmp_path, 45, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [24]
+    assert [(e.type, e.frame) for e in events if e.type in ("teleport", "vanish", "appear")] == [("teleport", 24)]
+    assert "judged vanish" in next(e for e in events if e.type == "teleport").evidence
+    popped, truth = _generated_events(tmp_path, 45, "pop_out")
+    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
+    assert [(e.type, e.frame) for e in popped if e.type in ("teleport", "vanish", "appear")] == [("vanish", frame)]

@@ -331,6 +331,39 @@ def view_jumps(
     return out
 
 
+STILL_THERE = 10.0  # % novel pixels on the side without the object: pops measured 0-4, a few 12-20
+
+
+def _jumped_along_view(b: Blob, kind: str, lab_small: np.ndarray, motion, p: int) -> str | None:
+    """For a blob judged ``appear``/``vanish`` at pair ``p``: is the object in fact still there on
+    the side that should be empty (objectness of the blob's box one frame beyond the pair at least
+    ``STILL_THERE``, in the colour of the object, within ``JUMP_FLOW_LAB``), and does the flow make a
+    one-off jump (:func:`one_off_flow_jump`, ``VIEW_JUMP_PX``) over at least ``VIEW_JUMP_AREA`` of
+    the frame at the blob? Then the object moved along the view, its new view overlapping the old
+    (a walker skipping 2 m away shrinks into its old place): a teleport, not a pop. Returns the
+    evidence, or None."""
+    n = len(lab_small)
+    with_obj, without = (p - 1, p + 2) if kind == "vanish" else (p + 2, p - 1)
+    if not (0 <= with_obj < n and 0 <= without < n):
+        return None
+    x0, y0, x1, y1 = b.box
+    h, w = lab_small.shape[1:3]
+    if x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1:
+        return None  # cut by the border: a teleport there would be dropped (drop_unverifiable)
+    box = np.zeros((h, w), bool)
+    box[y0:y1, x0:x1] = True
+    o_with, c_with = _objectness(lab_small[with_obj], box)
+    o_without, c_without = _objectness(lab_small[without], box)
+    if o_without < STILL_THERE or float(np.linalg.norm(c_with - c_without)) >= JUMP_FLOW_LAB:
+        return None
+    near = cv2.dilate(box.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    jumped = int((one_off_flow_jump(motion, p, VIEW_JUMP_PX, JUMP_FLOW_RATIO) & near).sum())
+    if jumped < VIEW_JUMP_AREA * box.size:
+        return None
+    return (f"judged {kind}, but the object is still there on the other side (objectness {o_with:.0f} / "
+            f"{o_without:.0f}, same colour) and the flow jumps once over {jumped} px: jumped along the view")
+
+
 def events_from_blobs(
     blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
@@ -536,6 +569,16 @@ def events_from_blobs(
                             )
                         )
                         break
+        # a pop whose object is still there on the other side, smaller or shifted, with the flow
+        # jumping once at it: the object jumped along the view direction (old and new views overlap)
+        if motion is not None:
+            for i, (b, kind, t, col, mag, ev) in enumerate(judged):
+                if i in used or kind not in ("appear", "vanish"):
+                    continue
+                why = _jumped_along_view(b, kind, lab_small, motion, p)
+                if why:
+                    used.add(i)
+                    out.append(_in_place_jump(b, p, why))
         for i, (b, kind, t, _, mag, ev) in enumerate(judged):
             if i in used:
                 continue
