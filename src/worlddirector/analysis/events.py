@@ -283,8 +283,10 @@ def _there_both(o0: float, c0: np.ndarray, o1: float, c1: np.ndarray) -> bool:
 
 
 def _tracked_at(tracks: list[RawTrack], box: np.ndarray, positions: tuple[int, ...]) -> bool:
-    """Some track has a detection at one of ``positions`` with at least 30 % of it inside ``box`` (boxes often miss the legs/base, where the flow jumps)."""
-    return any(_overlap(d.box, tuple(box)) >= 0.3 for t in tracks for d in t.dets if d.pos in positions)
+    """Some track has a detection at one of ``positions`` lying mostly (≥ 50 %) inside ``box``: the
+    object that jumped (30 %, fitted to one dev clip whose box misses the legs, let a tree at the
+    edge of a forest-wide flow failure through on held-out seed 3)."""
+    return any(_overlap(d.box, tuple(box)) >= 0.5 for t in tracks for d in t.dets if d.pos in positions)
 
 
 def view_jumps(
