@@ -144,7 +144,7 @@ def find_events(
     raw_events = drop_unverifiable(
         merge_events(
             events_from_blobs(blobs, lab_small, raw_tracks, motion)
-            + view_jumps(motion, lab_small, blobs, raw_tracks, skip_pairs)
+            + view_jumps(motion, lab_small, blobs, skip_pairs)
             + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
         ),
         n,
