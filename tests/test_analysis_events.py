@@ -170,6 +170,9 @@ def test_an_appear_fed_by_a_one_off_long_flow_jump_of_its_colour_is_a_teleport()
     assert _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p) is None
 
 
+POPS_AND_JUMPS = ("teleport", "vanish", "appear")
+
+
 def _generated_events(tmp_path, seed: int, kind: str) -> tuple[list, list[dict]]:
     """Analysis events and injected defects of a bench clip (prompt ``seed mod 20``, 4 s 640x360)."""
     from worlddirector.analysis import analyze_video
@@ -178,7 +181,8 @@ def _generated_events(tmp_path, seed: int, kind: str) -> tuple[list, list[dict]]
 
     d = tmp_path / f"{kind}-{seed}"
     prompt = read_prompts("analysis_prompts.txt")[seed % 20]
-    generate_clip(prompt, d, seed=seed, seconds=4.0, size=(640, 360), defects="none" if kind == "none" else [kind])
+    defects = "none" if kind == "none" else [kind]
+    generate_clip(prompt, d, seed=seed, seconds=4.0, size=(640, 360), defects=defects)
     gt = json.loads((d / "ground_truth.json").read_text())
     return analyze_video(d / "video.mp4", d / "analysis").events, gt["defects"]
 
@@ -203,8 +207,8 @@ def test_a_pop_whose_object_is_still_there_smaller_is_a_jump_along_the_view(tmp_
     flow jumps once: one teleport at the frame. The same scene's true pop-out stays a vanish."""
     events, truth = _generated_events(tmp_path, 45, "teleport")
     assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [24]
-    assert [(e.type, e.frame) for e in events if e.type in ("teleport", "vanish", "appear")] == [("teleport", 24)]
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("teleport", 24)]
     assert "judged vanish" in next(e for e in events if e.type == "teleport").evidence
     popped, truth = _generated_events(tmp_path, 45, "pop_out")
     frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
-    assert [(e.type, e.frame) for e in popped if e.type in ("teleport", "vanish", "appear")] == [("vanish", frame)]
+    assert [(e.type, e.frame) for e in popped if e.type in POPS_AND_JUMPS] == [("vanish", frame)]

@@ -156,11 +156,13 @@ def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarra
 
 
 def _residual_flow(motion: MotionField, q: int) -> np.ndarray:
+    """|flow - camera flow| of pair ``q`` (see :attr:`MotionField.residual`)."""
     f = motion.flow[q]
     h, w = f.shape[:2]
     gx, gy = _pixel_grid(h, w)
     grid = np.stack([gx, gy], -1)
-    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), motion.homography[q].astype(np.float64))
+    H = motion.homography[q].astype(np.float64)
+    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H)
     return np.linalg.norm(f - (cam.reshape(h, w, 2) - grid).astype(np.float32), axis=2)
 
 
@@ -173,5 +175,6 @@ def one_off_flow_jump(motion: MotionField, p: int, min_px: float, ratio: float) 
     r = motion.residual[p]
     if p < 1 or p >= m - 1:
         return np.zeros(r.shape, bool)
-    ref = np.maximum.reduce([motion.residual_around[q] for q in range(max(0, p - 2), min(m, p + 3)) if q != p])
+    around = [q for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    ref = np.maximum.reduce([motion.residual_around[q] for q in around])
     return (r > min_px) & (r > ratio * ref)
