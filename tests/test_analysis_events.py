@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from worlddirector.analysis.events import (
@@ -10,7 +12,7 @@ from worlddirector.analysis.events import (
     drop_unverifiable,
     merge_events,
 )
-from worlddirector.analysis.flow import compute_motion
+from worlddirector.analysis.flow import MotionField, compute_motion
 from worlddirector.analysis.shots import local_change
 from worlddirector.analysis.tracks import Det, RawTrack
 
@@ -141,12 +143,13 @@ def test_a_pops_second_region_does_not_make_it_a_teleport():
     assert kinds == ["appear", "vanish"]
 
 
-class _Motion:
+def _Motion(flow: np.ndarray) -> MotionField:
     """Flow and camera homographies as analysis computes them (no camera motion here)."""
-
-    def __init__(self, flow: np.ndarray):
-        self.flow = flow
-        self.homography = np.tile(np.eye(3), (len(flow), 1, 1))
+    m = len(flow)
+    z = np.zeros(m)
+    return MotionField(flow=flow, homography=np.tile(np.eye(3), (m, 1, 1)), translation=np.zeros((m, 2)),
+                       divergence=z, rotation=z, parallax=z, magnitude=z, factor=1.0,
+                       gray_small=np.zeros((m + 1,) + flow.shape[1:3], np.uint8))
 
 
 def test_an_appear_fed_by_a_one_off_long_flow_jump_of_its_colour_is_a_teleport():
@@ -165,3 +168,47 @@ def test_an_appear_fed_by_a_one_off_long_flow_jump_of_its_colour_is_a_teleport()
     flow[p - 1, 20:40, 30:44, 1] = 30.0  # the same displacement every pair is motion, not a jump
     flow[p + 1, 20:40, 30:44, 1] = 30.0
     assert _flow_carried(blob, np.array(RED, float), _Motion(flow), lab, p) is None
+
+
+POPS_AND_JUMPS = ("teleport", "vanish", "appear")
+
+
+def _generated_events(tmp_path, seed: int, kind: str) -> tuple[list, list[dict]]:
+    """Analysis events and injected defects of a bench clip (prompt ``seed mod 20``, 4 s 640x360)."""
+    from worlddirector.analysis import analyze_video
+    from worlddirector.bench.common import read_prompts
+    from worlddirector.providers.procedural import generate_clip
+
+    d = tmp_path / f"{kind}-{seed}"
+    prompt = read_prompts("analysis_prompts.txt")[seed % 20]
+    defects = "none" if kind == "none" else [kind]
+    generate_clip(prompt, d, seed=seed, seconds=4.0, size=(640, 360), defects=defects)
+    gt = json.loads((d / "ground_truth.json").read_text())
+    return analyze_video(d / "video.mp4", d / "analysis").events, gt["defects"]
+
+
+def test_a_jump_along_the_view_is_one_teleport_at_its_frame(tmp_path):
+    """A walker that jumps 2 m away from the camera mostly covers its old place: the flow explains
+    the pair by a stretch and no transient blob is left (this clip had no event before
+    ``view_jumps``). The one-off flow jump over a tracked object is the teleport, at its frame; the
+    same scene without the defect has none."""
+    events, truth = _generated_events(tmp_path, 32, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [46]
+    tele = [e for e in events if e.type == "teleport"]
+    assert [e.frame for e in tele] == [46]
+    assert "along the view" in tele[0].evidence
+    clean, _ = _generated_events(tmp_path, 32, "none")
+    assert [e for e in clean if e.type == "teleport"] == []
+
+
+def test_a_pop_whose_object_is_still_there_smaller_is_a_jump_along_the_view(tmp_path):
+    """Seed 45: a walker skips away and shrinks into its old place; the change was judged a vanish
+    (was: one vanish, no teleport). The object still stands there after, in its colour, and the
+    flow jumps once: one teleport at the frame. The same scene's true pop-out stays a vanish."""
+    events, truth = _generated_events(tmp_path, 45, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [24]
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("teleport", 24)]
+    assert "judged vanish" in next(e for e in events if e.type == "teleport").evidence
+    popped, truth = _generated_events(tmp_path, 45, "pop_out")
+    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
+    assert [(e.type, e.frame) for e in popped if e.type in POPS_AND_JUMPS] == [("vanish", frame)]

@@ -13,7 +13,7 @@ image, so the residual of a pixel against it is "motion not explained by the cam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import cv2
 import numpy as np
@@ -36,6 +36,19 @@ class MotionField:
     magnitude: np.ndarray  # (N-1,) median |flow| (px at flow res)
     factor: float  # analysis pixels per flow pixel
     gray_small: np.ndarray  # (N, fh, fw) uint8 frames at flow resolution
+
+    @cached_property
+    def residual(self) -> np.ndarray:
+        """(N-1, fh, fw) |flow - camera flow| per pair (camera flow from the pair homography):
+        motion the camera does not explain. Computed once, shared by tracks and events."""
+        return np.stack([_residual_flow(self, q) for q in range(len(self.flow))]) if len(self.flow) else (
+            np.zeros((0,) + self.gray_small.shape[1:], np.float32))
+
+    @cached_property
+    def residual_around(self) -> np.ndarray:
+        """``residual`` dilated 5x5 (the largest residual in each pixel's neighbourhood)."""
+        k5 = np.ones((5, 5), np.uint8)
+        return np.stack([cv2.dilate(r, k5) for r in self.residual]) if len(self.residual) else self.residual
 
 
 def _dis(preset: int = cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST):
@@ -140,3 +153,28 @@ def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarra
     return cv2.remap(
         img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+
+
+def _residual_flow(motion: MotionField, q: int) -> np.ndarray:
+    """|flow - camera flow| of pair ``q`` (see :attr:`MotionField.residual`)."""
+    f = motion.flow[q]
+    h, w = f.shape[:2]
+    gx, gy = _pixel_grid(h, w)
+    grid = np.stack([gx, gy], -1)
+    H = motion.homography[q].astype(np.float64)
+    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H)
+    return np.linalg.norm(f - (cam.reshape(h, w, 2) - grid).astype(np.float32), axis=2)
+
+
+def one_off_flow_jump(motion: MotionField, p: int, min_px: float, ratio: float) -> np.ndarray:
+    """Bool mask of pixels whose residual flow at pair ``p`` makes a one-off jump: above ``min_px``
+    and ``ratio`` x the largest residual the same neighbourhood (5x5) has in the two pairs on
+    either side. A walker or a bounce moves about as much in neighbouring pairs; an object that
+    jumps (or a flow that follows it to a new place) moves once. Empty at the first/last pair."""
+    m = len(motion.flow)
+    r = motion.residual[p]
+    if p < 1 or p >= m - 1:
+        return np.zeros(r.shape, bool)
+    around = [q for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
+    ref = np.maximum.reduce([motion.residual_around[q] for q in around])
+    return (r > min_px) & (r > ratio * ref)

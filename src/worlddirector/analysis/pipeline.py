@@ -24,6 +24,7 @@ from worlddirector.analysis.events import (
     events_from_blobs,
     events_from_tracks,
     merge_events,
+    view_jumps,
 )
 from worlddirector.analysis.flicker import detect_flicker
 from worlddirector.analysis.flow import compute_motion
@@ -143,6 +144,7 @@ def find_events(
     raw_events = drop_unverifiable(
         merge_events(
             events_from_blobs(blobs, lab_small, raw_tracks, motion)
+            + view_jumps(motion, lab_small, blobs, skip_pairs)
             + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
         ),
         n,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from worlddirector.analysis.flow import MotionField, _pixel_grid
+from worlddirector.analysis.flow import MotionField
 
 K = 8
 BG_FRACTION = 0.12
@@ -199,19 +199,7 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
         active: list[RawTrack] = []
         for p in range(a, b):
             labels = _assign(lab_all[p], lut)
-            mm = None
-            if p < len(motion.flow) and p + 1 < b:
-                f = motion.flow[p]
-                h, w = f.shape[:2]
-                gx, gy = _pixel_grid(h, w)
-                grid = np.stack([gx, gy], -1)
-                cam = (
-                    cv2.perspectiveTransform(
-                        grid.reshape(-1, 1, 2).astype(np.float64), motion.homography[p]
-                    ).reshape(h, w, 2)
-                    - grid
-                )
-                mm = np.linalg.norm(f - cam, axis=2) > MOTION_PX
+            mm = motion.residual[p] > MOTION_PX if p < len(motion.flow) and p + 1 < b else None
             dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p)
             H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)
             # greedy matching by score
