@@ -171,6 +171,7 @@ def test_footfalls_of_a_runner_whose_pose_peaks_at_mid_stance(tmp_path):
     gt = json.loads((d / "ground_truth.json").read_text())
     steps = np.array([e["time"] for e in gt["audio_events"] if e["kind"] == "footstep"])
     foot = [e["time"] for e in a.metric_details["av_sync"]["visual_events"] if e["kind"] == "footfall"]
-    near = [np.min(np.abs(steps - t)) <= 1.5 / gt["fps"] for t in foot]
-    assert len(foot) >= 4 and sum(near) >= 0.75 * len(foot)
+    assert len(foot) >= 4
+    seen = [np.min(np.abs(np.array(foot) - t)) <= 1.5 / gt["fps"] for t in steps]
+    assert sum(seen) >= 0.6 * len(steps), (sum(seen), len(steps))
     assert a.metrics["av_sync"] is not None and a.metrics["av_sync"] >= 0.8
