@@ -35,7 +35,7 @@ def _bouncing_clip(
             img[100:] = (60, 130, 60)
             phase = (i % period_frames) / period_frames
             lift = 60 * np.sin(np.pi * phase)
-            y1 = int(round(130 - lift))
+            y1 = round(130 - lift)
             img[y1 - 30 : y1, 140:170] = (210, 40, 35)
             for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(pkt)
@@ -68,7 +68,7 @@ def test_onsets_of_a_click_track():
     for t in truth:
         s0 = int(t * SR)
         sig[s0 : s0 + 600] += 0.5 * np.exp(-np.arange(600) / 100) * rng.standard_normal(600)
-    times, strength, _ = onsets(sig.astype(np.float32))
+    times, _, _ = onsets(sig.astype(np.float32))
     assert len(times) == len(truth)
     assert np.max(np.abs(times - np.array(truth))) < 0.015
 

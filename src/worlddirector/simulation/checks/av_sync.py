@@ -65,6 +65,11 @@ def _pairs(ev: np.ndarray, on: np.ndarray, lag: float, tol: float) -> list[tuple
     return out
 
 
+def _far_from_zero(lag: float, fps: float) -> bool:
+    """A shift outside the analysis' sync window and past what people notice (module docstring)."""
+    return abs(round(lag * fps)) >= MIN_OFFSET_FRAMES and abs(lag) >= MIN_OFFSET - 1e-9
+
+
 def desync_evidence(vis_times, onset_times, fps: float, analysis_offset: float | None = None,
                     analysis_sync: float | None = None) -> dict | None:
     """The decision (see module docstring); ``None`` when there is nothing to align.
@@ -88,16 +93,15 @@ def desync_evidence(vis_times, onset_times, fps: float, analysis_offset: float |
     counts = [len(_pairs(ev, on, lag, PAIR_FRAMES * frame)) for lag in lags]
     zero = len(_pairs(ev, on, 0.0, SYNC_FRAMES * frame))
     chance = float(np.mean(counts))
-    far = lambda lag: abs(round(lag * fps)) >= MIN_OFFSET_FRAMES and abs(lag) >= MIN_OFFSET - 1e-9  # noqa: E731
     if analysis_offset is not None and analysis_sync is not None:
         lag = float(analysis_offset)
         pairs = _pairs(ev, on, lag, PAIR_FRAMES * frame)
-        desynced = analysis_sync <= MAX_AV_SYNC and far(lag) and len(pairs) >= MIN_PAIRS
+        desynced = analysis_sync <= MAX_AV_SYNC and _far_from_zero(lag, fps) and len(pairs) >= MIN_PAIRS
     else:
         best = max(range(len(lags)), key=lambda i: (counts[i], -abs(lags[i])))
         lag = lags[best]
         pairs = _pairs(ev, on, lag, PAIR_FRAMES * frame)
-        desynced = (far(lag) and len(pairs) >= MIN_PAIRS and len(pairs) >= zero + MIN_GAIN
+        desynced = (_far_from_zero(lag, fps) and len(pairs) >= MIN_PAIRS and len(pairs) >= zero + MIN_GAIN
                     and len(pairs) >= CHANCE_RATIO * chance)
     offset = float(np.median([a - v for v, a in pairs])) if pairs else 0.0
     return {"desynced": bool(desynced), "lag": lag, "pairs": pairs, "counts": counts, "zero": zero,
