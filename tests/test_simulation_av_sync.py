@@ -98,6 +98,20 @@ def test_consistent_shift_is_desync_and_clean_or_chance_is_not():
     assert desync_evidence([], late, fps) is None and desync_evidence(events, [], fps) is None
 
 
+def test_decision_from_the_analysis_estimate():
+    """With the analysis' offset and av_sync, those decide: a low av_sync at a clear offset is desync;
+    the same pairs with av_sync near 1 (lag 0 explains the sounds as well) or a small offset are not."""
+    fps = 24.0
+    events = [0.5, 1.0, 1.5, 2.0, 2.5, 3.1]
+    late = [t + 0.25 for t in events]
+    r = desync_evidence(events, late, fps, 0.25, 0.1)
+    assert r["desynced"] and len(r["pairs"]) == 6 and abs(r["offset"] - 0.25) < 1 / fps
+    assert not desync_evidence(events, late, fps, 0.25, 0.9)["desynced"]
+    assert not desync_evidence(events, [t + 0.08 for t in events], fps, 0.08, 0.1)["desynced"]
+    # an offset that pairs nothing is no evidence either
+    assert not desync_evidence(events, late, fps, -0.3, 0.1)["desynced"]
+
+
 # ---------------------------------------------------------------- clip -> analysis -> simulation
 
 
@@ -114,6 +128,7 @@ def test_late_clicks_give_av_desync_at_the_landings_and_in_time_clicks_do_not(tm
     assert reports["sync"].stats["av_sync_check"]["judged"] and not reports["sync"].stats["av_sync_check"]["desynced"]
     chk = reports["late"].stats["av_sync_check"]
     assert chk["desynced"] and 200 <= chk["offset_ms"] <= 300 and chk["pairs_at_best_lag"] >= 3
+    assert chk["decided_by"] == "analysis offset and av_sync"
     found = _desync(reports["late"])
     assert len(found) == 3  # first, middle and last of the paired landings
     assert found[0].time < found[1].time < found[2].time

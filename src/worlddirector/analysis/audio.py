@@ -2,8 +2,8 @@
 
 Audio onsets (no model): the track is decoded with PyAV, mixed to mono and resampled to 16 kHz;
 a short-time Fourier transform (scipy, 20 ms Hann window, 5 ms hop) gives the *spectral flux*
-(sum of positive magnitude increases across frequency bins, on log-compressed magnitudes). An
-onset is a local maximum of the flux above ``median + ONSET_K * MAD`` (robust threshold) and at
+(sum of positive magnitude increases across the bins from ``ONSET_FMIN`` (1 kHz) up, on
+log-compressed magnitudes). An onset is a local maximum of the flux above ``median + ONSET_K * MAD`` (robust threshold) and at
 least ``MIN_GAP`` s after the previous one.
 
 Visual events (when something in the picture should make a sound):
@@ -16,12 +16,15 @@ Visual events (when something in the picture should make a sound):
 * motion onsets: frames where the global motion energy (median flow magnitude of moving pixels)
   jumps to ``SPIKE_RATIO`` x its running median (a launch, a slam).
 
-``av_sync`` = fraction of visual events with an audio onset within ``SYNC_FRAMES`` (2) frames.
-The offset is estimated by scanning lags of -0.5..+0.5 s in steps of one video frame and keeping
-the lag that pairs the most visual events with onsets (one-to-one, within one frame), ties going
-to the smaller |lag|; ``av_offset_ms`` is the median (onset - event) over those pairs (positive: the
-sound comes late). A clip without an audio track gets ``av_sync: null`` and a note; so does a clip
-where no visual events or no onsets are found (nothing to align, rather than a made-up value).
+The offset (:func:`estimate_offset`): the lag of -0.5..+0.5 s (quarter-frame steps) at which the
+visual event train best agrees with the onset train (soft agreement, ties to the smaller |lag|),
+refined to the median residual of its pairs; ``av_offset_ms`` is positive when the sound comes late.
+``av_sync`` (:func:`in_sync_ratio`) = the trains' best agreement within a frame of lag 0 over their
+best agreement at any lag: ~1 in sync, low when another lag explains the sounds clearly better.
+``fraction_in_sync`` (the fraction of visual events with an onset within ``SYNC_FRAMES`` (2)
+frames, after pairing) is reported beside it. A clip without an audio track gets ``av_sync: null``
+and a note; so does a clip with no onsets or fewer than ``MIN_EVENTS`` visual events (nothing to
+align, rather than a made-up value).
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ from worlddirector.analysis.contacts import gait_events, landing_events
 
 SR = 16000
 ONSET_K = 6.0
-MIN_GAP = 0.06
+MIN_GAP = 0.1
+ONSET_FMIN = 1000.0
+"""Session 3: flux from >= 1 kHz and onsets >= 0.1 s apart (were all bins, 0.06 s): onsets vs the
+ground-truth sounds (within 30 ms, dev seeds 0..19 and 40..59) precision 0.974 -> 1.000, recall
+0.883 -> 0.938 (the FPs were an impact's decay re-triggering 60-100 ms later). 300 Hz gave 0.929."""
 SPIKE_RATIO = 3.0
 MOTION_ONSETS = False
 MERGE_FRAMES = 1.0
@@ -44,6 +51,10 @@ MIN_EVENTS = 3
 MATCH_SIGMA = 0.5
 ALIAS_FRAMES = 3
 CONF_MIN = 0.15
+SYNC_NEAR_FRAMES = 1.0
+"""Lags (frames) around 0 that count as "in sync" for ``av_sync``: the visual events' own timing
+error (0.25-0.6 frames median) plus margin; 0.5 frame gave the same ranking on the dev seeds but
+one clip pair closer, 1.5-2 frames let desynced clips with a nearby alias score high."""
 TIE_FRAC = 1.0
 
 
@@ -75,7 +86,9 @@ def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, f
     if len(samples) < nper * 2:
         return np.zeros(0), np.zeros(0), hop / sr
     _, _, Z = stft(samples, fs=sr, nperseg=nper, noverlap=nper - hop, boundary=None, padded=False)
-    mag = np.log1p(100.0 * np.abs(Z))
+    # bins from ONSET_FMIN up only: the ambient beds (wind, street rumble, room tone) live below it
+    # and their fluctuations hid quiet footsteps; event sounds are broadband
+    mag = np.log1p(100.0 * np.abs(Z))[int(ONSET_FMIN / (sr / nper)):]
     flux = np.maximum(0.0, np.diff(mag, axis=1)).sum(axis=0)
     flux = np.concatenate([[0.0], flux])
     med = float(np.median(flux))
@@ -188,7 +201,23 @@ def estimate_offset(ev: np.ndarray, on: np.ndarray, fps: float) -> dict:
     far = np.abs(lags - lags[b]) >= ALIAS_FRAMES * frame
     second = float(sc[far].max()) if far.any() else 0.0
     conf = 0.0 if sc[b] <= 0 else max(0.0, 1.0 - second / float(sc[b]))
-    return {"lag": lag, "score": float(sc[b]), "n_pairs": len(pairs), "confidence": conf}
+    return {"lag": lag, "score": float(sc[b]), "n_pairs": len(pairs), "confidence": conf, "lags": lags, "scores": sc}
+
+
+def in_sync_ratio(lags: np.ndarray, scores: np.ndarray, frame: float) -> float:
+    """``av_sync``: the event trains' best agreement within ``SYNC_NEAR_FRAMES`` of lag 0 over their
+    best agreement at any lag (-``MAX_LAG``..``MAX_LAG``), in [0, 1].
+
+    Why a ratio and not the fraction of events with an onset near them: spurious visual events (a
+    tracker box edge, a wrong footfall phase) lower that fraction on clean clips as much as a shift
+    does, while here they lower both terms alike; a clean clip scores ~1 whatever its event
+    quality, a shifted one scores what an unrelated alignment pairs by chance. Measured on the dev
+    seeds (0..19, 40..59, 18 + 18 judged clips): AUROC 0.978 against 0.948 for the fraction.
+    """
+    best = float(scores.max())
+    if best <= 0:
+        return 0.0
+    return float(scores[np.abs(lags) <= SYNC_NEAR_FRAMES * frame + 1e-9].max() / best)
 
 
 def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
@@ -239,9 +268,10 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tup
     rest = np.array([i for i in range(len(vis_t)) if i not in paired], int)
     if len(rest):
         synced += len(_pairs(vis_t[rest], on_t, 0.0, tol, used))
-    score = synced / len(vis_t)
+    score = in_sync_ratio(est["lags"], est["scores"], frame)
     at_zero = len(_pairs(vis_t, on_t, 0.0, tol))
     details.update(
+        fraction_in_sync=round(synced / len(vis_t), 3),
         av_offset_ms=round(1000 * est["lag"], 1) if est["n_pairs"] else None,
         av_offset_frames=round(est["lag"] * fps, 2) if est["n_pairs"] else None,
         offset_confidence=round(est["confidence"], 3),

@@ -26,7 +26,7 @@ import numpy as np
 
 from worlddirector.bench.analysis import analyse_cached, default_work, ensure_clip
 from worlddirector.bench.common import auroc, precision_recall, read_prompts, table, verdict
-from worlddirector.simulation.checks.av_sync import desync_evidence
+from worlddirector.simulation.checks.av_sync import analysis_estimate, desync_evidence
 
 
 def evaluate(seeds: int = 12, seconds: float = 4.0, work: Path | None = None,
@@ -48,7 +48,7 @@ def evaluate(seeds: int = 12, seconds: float = 4.0, work: Path | None = None,
             ev = None
             if a.metrics.get("av_sync") is not None:
                 ev = desync_evidence([e["time"] for e in det.get("visual_events", [])], det.get("audio_onsets", []),
-                                     a.video.fps)
+                                     a.video.fps, *analysis_estimate(a))
             rows.append({"seed": s, "kind": kind, "injected": inj, "flagged": bool(ev and ev["desynced"]),
                          "offset": ev["offset"] if ev else None, "fps": a.video.fps,
                          "null": a.metrics.get("av_sync") is None, "av_sync": a.metrics.get("av_sync"),
