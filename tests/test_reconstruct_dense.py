@@ -8,7 +8,11 @@ import pytest
 
 from worlddirector.reconstruction.dense import densify
 from worlddirector.reconstruction.layout import ObstacleFit
-from worlddirector.reconstruction.objects3d import combine, find_dense_obstacles, find_dense_obstacles_two_scales
+from worlddirector.reconstruction.objects3d import (
+    combine,
+    find_dense_obstacles,
+    find_dense_obstacles_two_scales,
+)
 
 CAMS_XY = np.array([[0.0, -1.5, 1.6], [0.0, 1.5, 1.6]])
 
