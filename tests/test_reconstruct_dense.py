@@ -8,7 +8,11 @@ import pytest
 
 from worlddirector.reconstruction.dense import densify
 from worlddirector.reconstruction.layout import ObstacleFit
-from worlddirector.reconstruction.objects3d import combine, find_dense_obstacles
+from worlddirector.reconstruction.objects3d import (
+    combine,
+    find_dense_obstacles,
+    find_dense_obstacles_two_scales,
+)
 
 CAMS_XY = np.array([[0.0, -1.5, 1.6], [0.0, 1.5, 1.6]])
 
@@ -182,3 +186,19 @@ def test_differently_lit_faces_of_one_pillar_are_one_obstacle():
     obs, _, _ = find_dense_obstacles(P, col, ref, CAMS_XY, [])
     assert len(obs) == 1
     assert obs[0].center[:2] == pytest.approx((7.0, 0.0), abs=0.25)
+
+
+def test_far_sparse_object_is_found_by_the_coarse_pass_without_duplicating_near_ones():
+    """A far object with few points smeared along the view (depth noise grows with distance): too
+    few agree per 10 cm voxel, the 20 cm pass beyond 7 m finds it; the near box is not doubled."""
+    near = _box_points((4.0, 0.0, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=1)
+    P, col, ref = _box_points((12.0, 1.0, 0.45), (0.9, 0.9, 0.9), (40, 60, 200), n=300, seed=2)
+    P = P + np.c_[np.random.default_rng(3).normal(0, 0.15, len(P)), np.zeros((len(P), 2))]
+    pts = _stack(near, (P, col, ref))
+    fine, _, _ = find_dense_obstacles(*pts, CAMS_XY, [])
+    assert all(np.hypot(o.center[0] - 12.0, o.center[1] - 1.0) > 0.5 for o in fine)  # the fine pass misses it
+    both, stats, _ = find_dense_obstacles_two_scales(*pts, CAMS_XY, [])
+    assert len(both) == 2 and stats["dense_far_clusters"] == 1
+    far = max(both, key=lambda o: o.center[0])
+    assert np.linalg.norm(np.array(far.center) - (12.0, 1.0, 0.45)) < 0.3
+    assert min(both, key=lambda o: o.center[0]).center[:2] == pytest.approx((4.0, 0.0), abs=0.1)

@@ -232,7 +232,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     t = time.perf_counter()
     fid = {f: i for i, f in enumerate(dv.frame_ids)}
     dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
-    dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles(dense.points, dense.colors, dense.ref, al.C, walls)
+    dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles_two_scales(dense.points, dense.colors, dense.ref, al.C, walls)
     obst = O3.combine(dense_obst, sparse_obst)
     # raised boxes: extended to the floor unless the cameras see through the gap under them
     obst = SUP.resolve_support(obst, dense.points, al.C[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
