@@ -234,3 +234,13 @@ def test_every_wording_is_understood_by_the_offline_generator_and_adds_no_scene_
                     assert got[k] == base[k], f"{phrase!r} changed {k}"
             if typ in pinned_types:
                 assert typ in got["pins"], f"{phrase!r} does not pin {typ}"
+
+
+def test_av_sync_counts_as_weak_exactly_where_the_av_desync_check_fires():
+    """The reviser and the simulation check read the same av_sync scale: a clip the check would call
+    desynced gets a sound edit from the metric alone, a clean-scoring one (>= 0.6 on dev) none."""
+    from worlddirector.simulation.checks.av_sync import MAX_AV_SYNC
+
+    threshold, rule = METRIC_RULES["av_sync"]
+    assert threshold == MAX_AV_SYNC
+    assert rule is VIOLATION_RULES["av_desync"]
