@@ -53,6 +53,11 @@ class RawEvent:
     track: int | None = None
 
 
+def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
+    """``mask`` grown by a ``k`` x ``k`` square (bool)."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+
+
 def _objectness(lab: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     """Percentage of pixels under ``mask`` whose colour is found nowhere in the ring around it.
 
@@ -60,10 +65,8 @@ def _objectness(lab: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     sky, with their texture. An inside pixel is *novel* when its Lab distance to the nearest ring
     colour exceeds ``NOVEL_LAB``. Floor continuing under the region is not novel; an object
     standing on it is. Returns (percentage, mean colour of the novel pixels)."""
-    inner = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    outer = cv2.dilate(mask.astype(np.uint8), np.ones((13, 13), np.uint8)).astype(bool)
-    near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    ring = outer & ~near
+    inner = _dilated(mask, 3)
+    ring = _dilated(mask, 13) & ~_dilated(mask, 5)
     if not inner.any() or ring.sum() < 8:
         return 0.0, np.zeros(3)
     inside = lab[inner].astype(np.float32)
@@ -176,7 +179,7 @@ JUMP_FLOW_LAB = 20.0  # Lab distance to the appearing object's colour
 def _flow_jump_at(b: Blob, motion, p: int) -> bool:
     """At least ``JUMP_FLOW_MIN_PX`` pixels in or next to the blob whose flow makes a one-off long
     jump at pair ``p`` (residual > ``JUMP_FLOW_PX`` and ``JUMP_FLOW_RATIO`` x the pairs around)."""
-    near_blob = cv2.dilate(b.mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near_blob = _dilated(b.mask)
     jumped = one_off_flow_jump(motion, p, JUMP_FLOW_PX, JUMP_FLOW_RATIO)
     return int((jumped & near_blob).sum()) >= JUMP_FLOW_MIN_PX
 
@@ -189,7 +192,7 @@ def _flow_carried(b: Blob, colour, motion, lab_small: np.ndarray, p: int) -> flo
     m = len(motion.flow)
     if colour is None or not np.any(colour) or p < 1 or p >= m - 1:
         return None
-    near_blob = cv2.dilate(b.mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near_blob = _dilated(b.mask)
     col = np.linalg.norm(lab_small[p].astype(np.float32) - np.asarray(colour, np.float32), axis=2)
     src = one_off_flow_jump(motion, p, JUMP_FLOW_PX, JUMP_FLOW_RATIO) & ~near_blob & (col < JUMP_FLOW_LAB)
     if src.sum() < JUMP_FLOW_MIN_PX:
@@ -348,7 +351,7 @@ def _jumped_along_view(b: Blob, kind: str, lab_small: np.ndarray, motion, p: int
     o_without, c_without = _objectness(lab_small[without], box)
     if o_without < STILL_THERE or float(np.linalg.norm(c_with - c_without)) >= JUMP_FLOW_LAB:
         return None
-    near = cv2.dilate(box.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near = _dilated(box)
     jumped = int((one_off_flow_jump(motion, p, VIEW_JUMP_PX, JUMP_FLOW_RATIO) & near).sum())
     if jumped < VIEW_JUMP_AREA * box.size:
         return None
