@@ -14,6 +14,11 @@ import numpy as np
 from worlddirector.artifacts.world import RegisteredCamera, World
 
 
+def camera_centre(P: np.ndarray) -> np.ndarray:
+    """World position of the centre of camera ``P`` = [R | t]: ``-R^T t``."""
+    return -P[:, :3].T @ P[:, 3]
+
+
 class Cameras:
     """Registered cameras indexed by frame, with nearest-frame lookup."""
 
@@ -39,16 +44,13 @@ class Cameras:
 
     def center(self, frame: int) -> np.ndarray | None:
         P = self.nearest(frame)
-        if P is None:
-            return None
-        R, t = P[:, :3], P[:, 3]
-        return -R.T @ t
+        return None if P is None else camera_centre(P)
 
     def plan_distance(self, point) -> float:
         """Plan-view distance (m) from ``point`` to the nearest registered camera centre (inf if none)."""
         if not self.ok or not self.poses:
             return float("inf")
-        centres = np.array([-P[:, :3].T @ P[:, 3] for P in self.poses])
+        centres = np.array([camera_centre(P) for P in self.poses])
         return float(np.min(np.linalg.norm(centres[:, :2] - np.asarray(point, float)[:2], axis=1)))
 
     def pixel_to_height(self, frame: int, u: float, v: float, z: float = 0.0) -> np.ndarray | None:
@@ -56,9 +58,8 @@ class Cameras:
         P = self.nearest(frame)
         if P is None:
             return None
-        R, t = P[:, :3], P[:, 3]
-        c = -R.T @ t
-        d = R.T @ (self.Kinv @ np.array([u, v, 1.0]))
+        c = camera_centre(P)
+        d = P[:, :3].T @ (self.Kinv @ np.array([u, v, 1.0]))
         if abs(d[2]) < 1e-9:
             return None
         s = (z - c[2]) / d[2]
