@@ -11,6 +11,10 @@ For every seed and defect type we render a procedural clip with exactly that def
   types on every clip (clean ones included), recall every injected defect;
 * false events per clean clip (each becomes a false violation in the simulation);
 * flicker frames vs the frames the generator listed;
+* track coverage (diagnostic, no target): per clip, the fraction of frames in which the
+  generator's ``objects[].bbox2d`` is matched by a track point (IoU >= ``COVER_IOU`` at the same
+  frame), for the defect object and for every object whose box covers >= ``COVER_MIN_AREA`` of
+  the image; median over clips and the fraction of clips where the defect object is never covered;
 * speed: median wall time of ``analyze_video`` on an 8 s 640x360 clip, and the ratio to a decode
   pass (PyAV decode of every frame) of the same clip.
 
@@ -45,6 +49,8 @@ from worlddirector.bench.common import (
 TYPES = ("flicker", "pop_in", "pop_out", "teleport", "size_drift", "av_desync")
 EVENT_FOR = {"pop_in": "appear", "pop_out": "vanish", "teleport": "teleport", "size_drift": "resize"}
 FRAME_TOL = 2
+COVER_IOU = 0.3
+COVER_MIN_AREA = 0.004
 TARGETS = {
     ("temporal_flickering", "flicker"): 0.95,
     ("identity_persistence", "pop_in"): 0.90,
@@ -143,6 +149,58 @@ def match_events(analysis, gt) -> dict[str, tuple[int, int, int]]:
                 tp += 1
         res[typ] = (tp, len(events) - len(used), len(defects) - tp)
     return res
+
+
+def _box_iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / u if u > 0 else 0.0
+
+
+def object_coverage(analysis, gt) -> dict[str, tuple[int, int]]:
+    """Per ground-truth object id: (frames whose ``bbox2d`` a track point matches with IoU >=
+    ``COVER_IOU``, frames where the object is on screen with a box >= ``COVER_MIN_AREA`` of the
+    image). The bench's clips (96 frames) are analysed frame by frame, so every frame counts."""
+    img = float(gt["width"] * gt["height"])
+    by_frame: dict[int, list] = {}
+    for t in analysis.tracks:
+        for p in t.points:
+            by_frame.setdefault(p.frame, []).append(p.box)
+    out = {}
+    for o in gt["objects"]:
+        hit = vis = 0
+        for f, b in enumerate(o.get("bbox2d") or []):
+            if b is None:
+                continue
+            if (b[2] - b[0]) * (b[3] - b[1]) < COVER_MIN_AREA * img:
+                continue
+            vis += 1
+            hit += any(_box_iou(b, q) >= COVER_IOU for q in by_frame.get(f, ()))
+        if vis:
+            out[o["id"]] = (hit, vis)
+    return out
+
+
+def coverage_summary(rows) -> list[list]:
+    """Table rows: defect objects and all objects, median per-clip coverage and the fraction of
+    clips (objects) never covered."""
+    import statistics
+
+    defect_cov, all_cov = [], []
+    for kind, s, a, gt in rows:
+        cov = object_coverage(a, gt)
+        ids = {x.get("object_id") for x in gt["defects"] if x.get("object_id")}
+        for oid, (hit, vis) in cov.items():
+            all_cov.append(hit / vis)
+            if oid in ids:
+                defect_cov.append(hit / vis)
+    out = []
+    for name, c in (("defect object", defect_cov), ("every object >= 0.4 % of image", all_cov)):
+        if c:
+            out.append([name, len(c), f"{statistics.median(c):.2f}", f"{sum(c) / len(c):.2f}",
+                        f"{sum(v == 0 for v in c) / len(c):.2f}"])
+    return out
 
 
 def speed(work: Path, repeats: int) -> tuple[float, float]:
@@ -299,6 +357,11 @@ def run_bench(
             ["clips", "within ±1 frame", "fraction", "target ≥ 0.9"],
             [[off_n, off_ok, frac, verdict(frac >= 0.9)]],
         )
+    table(
+        f"Track coverage: frames whose ground-truth box a track matches (IoU >= {COVER_IOU}), per object",
+        ["objects", "n", "median", "mean", "never covered"],
+        coverage_summary(rows),
+    )
     # camera motion
     agree = sum(
         1
