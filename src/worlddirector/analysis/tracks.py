@@ -184,14 +184,23 @@ def detect(
                     bg=bg_comp,
                 )
             )
-    # merge duplicates (a moving region and a colour region of the same object)
-    dets.sort(key=lambda d: -d.area)
+    # merge duplicates (a moving region and a colour region of the same object); background-colour
+    # components come last, so they never displace a foreground or moving detection
+    dets.sort(key=lambda d: (d.bg, -d.area))
     kept: list[Det] = []
     for d in dets:
         if any(_iou(d.box, k.box) > 0.5 for k in kept):
             continue
         kept.append(d)
     return kept
+
+
+def object_tracks(tracks: list[RawTrack]) -> list[RawTrack]:
+    """Tracks not made mostly of background-colour components (``Det.bg``). Those regions (sky
+    between buildings, a floor patch, an object lost in a background cluster) change shape
+    whenever something passes in front, so per-track shape and path measurements (path realism,
+    subject consistency, sound contacts) use only the others."""
+    return [t for t in tracks if np.mean([d.bg for d in t.dets]) <= 0.5]
 
 
 def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.ndarray:
