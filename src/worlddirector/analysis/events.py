@@ -1,9 +1,7 @@
 """Track events: ``appear``, ``vanish``, ``teleport``, ``resize``, each at a frame.
 
 * ``appear`` / ``vanish`` / ``teleport`` come from transient blobs (:mod:`.transients`), which
-  pin the frame. A colour-segmented track beginning (ending) at the blob makes it an appear
-  (vanish); motion-segmented tracks and tracks of a background colour (``Det.bg``) are not such
-  evidence, since any object appearing in front reshapes them. A blob is judged by *objectness*: the percentage of its pixels whose colour is
+  pin the frame. A blob is judged by *objectness*: the percentage of its pixels whose colour is
   found nowhere in a ring around it (nearest-neighbour Lab distance above ``NOVEL_LAB``), in the
   frame before and after the pair. An object standing out from its surroundings is there; floor
   continuing under the blob is not. Objectness
@@ -103,11 +101,8 @@ def _track_candidates(b: Blob, tracks: list[RawTrack]) -> tuple[list, list]:
     starts, ends = [], []
     for t in tracks:
         first, last = t.dets[0], t.dets[-1]
-        if np.mean([x.moving or x.bg for x in t.dets]) > 0.5:
-            # motion-segmented regions change shape with every overlap, and so do regions of a
-            # background colour (sky between buildings, a floor patch: an object appearing in
-            # front splits them): not evidence
-            continue
+        if np.mean([x.moving for x in t.dets]) > 0.5:
+            continue  # motion-segmented regions change shape with every overlap: not evidence
         if (
             p + 1 <= first.pos <= p + 3
             and len(t.dets) > CONFIRM

@@ -38,7 +38,7 @@ from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
 from worlddirector.analysis.shots import detect_cuts
-from worlddirector.analysis.tracks import RawTrack, _iou, object_tracks, track_objects
+from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
 from worlddirector.artifacts.analysis import (
     METRIC_KEYS,
@@ -208,9 +208,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(
         dec.rgb, dec.gray, straddle
     )
-    obj_tracks = object_tracks(raw_tracks)  # background-colour regions change shape: see tracks.py
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
-        obj_tracks, motion.homography
+        raw_tracks, motion.homography
     )
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
@@ -224,10 +223,10 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         len(raw_tracks), n_app, n_van
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
-        obj_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
+        raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
-    vis = visual_events(obj_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray)
+    vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray)
     metrics["av_sync"], details["av_sync"] = av_sync(video, dec.info.has_audio, vis, dec.fps)
     metrics["overall"] = overall(metrics)
     for k in list(METRIC_KEYS) + ["av_sync"]:

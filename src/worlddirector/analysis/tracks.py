@@ -6,16 +6,7 @@ Segmentation (per frame, at flow resolution, 160 px wide):
   its nearest centre (through a lookup table). The largest clusters, together covering
   ``BG_COVERAGE`` of the pixels, and any cluster above ``BG_FRACTION`` are background surfaces
   (floor, sky, walls, their texture); connected components of the other clusters are object
-  candidates. Connected components of background clusters are candidates too, but must stand
-  out from their ring by ``BG_CONTRAST`` (40 Lab) instead of ``CONTRAST``: the floor, sky or
-  wall itself is one huge component (above ``MAX_AREA``), while an object whose colour k-means
-  merged into a background cluster (a blue robot into the dark pillars' cluster, a grey rock
-  into the floor's) is a small compact component that differs strongly from what surrounds it.
-  Measured on seeds 20-25 (track coverage = frames whose ground-truth box a track matches with
-  IoU >= 0.3): defect object median coverage 0.34 -> 0.59, never covered 42 % -> 12 %; tracks per
-  clip 8.4 -> 12.1 with the share matching a real object about the same (0.37 -> 0.33). With
-  ``CONTRAST`` for them too coverage was similar but tracks tripled (purity 0.15) and the
-  appear/vanish events lost recall;
+  candidates;
 * motion: pixels whose flow differs from the camera homography by more than ``MOTION_PX`` are
   independently moving; their connected components are candidates too (this catches objects
   whose colour matches the background);
@@ -46,7 +37,6 @@ MIN_AREA = 0.003
 MAX_AREA = 0.25
 MAX_MOVING_AREA = 0.05
 CONTRAST = 14.0
-BG_CONTRAST = 40.0
 COLOR_DIST = 28.0
 MAX_GAP = 3
 MIN_LEN = 6
@@ -60,7 +50,6 @@ class Det:
     lab: np.ndarray  # mean Lab colour
     rgb: np.ndarray  # mean RGB colour
     moving: bool
-    bg: bool = False  # a component of a background colour cluster (see BG_CONTRAST)
 
 
 @dataclass
@@ -130,11 +119,7 @@ def detect(
     labels: np.ndarray,
     fg_labels: list[int],
     pos: int,
-    bg_labels: frozenset[int] | set[int] = frozenset(),
 ) -> list[Det]:
-    """Object candidates of one frame: connected components of each label in ``fg_labels`` and
-    of ``motion_mask``; components of a label in ``bg_labels`` (a background cluster) must stand
-    out from their ring by ``BG_CONTRAST`` instead of ``CONTRAST``."""
     h, w = labels.shape
     min_px, max_px = MIN_AREA * h * w, MAX_AREA * h * w
     masks = []
@@ -159,7 +144,6 @@ def detect(
                 continue
             if mi >= len(fg_labels) and area > MAX_MOVING_AREA * h * w:
                 continue
-            bg_comp = mi < len(fg_labels) and fg_labels[mi] in bg_labels
             x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
             sub = lab[y0:y1, x0:x1] == c
             ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
@@ -171,7 +155,7 @@ def detect(
                 )
             else:
                 contrast = 0.0
-            if contrast < (BG_CONTRAST if bg_comp else CONTRAST):
+            if contrast < CONTRAST:
                 continue
             dets.append(
                 Det(
@@ -181,26 +165,16 @@ def detect(
                     lab=mean_in,
                     rgb=rgb_small[y0:y1, x0:x1][sub].mean(axis=0),
                     moving=mi >= len(fg_labels),
-                    bg=bg_comp,
                 )
             )
-    # merge duplicates (a moving region and a colour region of the same object); background-colour
-    # components come last, so they never displace a foreground or moving detection
-    dets.sort(key=lambda d: (d.bg, -d.area))
+    # merge duplicates (a moving region and a colour region of the same object)
+    dets.sort(key=lambda d: -d.area)
     kept: list[Det] = []
     for d in dets:
         if any(_iou(d.box, k.box) > 0.5 for k in kept):
             continue
         kept.append(d)
     return kept
-
-
-def object_tracks(tracks: list[RawTrack]) -> list[RawTrack]:
-    """Tracks not made mostly of background-colour components (``Det.bg``). Those regions (sky
-    between buildings, a floor patch, an object lost in a background cluster) change shape
-    whenever something passes in front, so per-track shape and path measurements (path realism,
-    subject consistency, sound contacts) use only the others."""
-    return [t for t in tracks if np.mean([d.bg for d in t.dets]) <= 0.5]
 
 
 def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.ndarray:
@@ -220,14 +194,13 @@ def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[
         order = np.argsort(-frac)
         cum = np.cumsum(frac[order])
         bg = set(order[: int(np.searchsorted(cum, BG_COVERAGE)) + 1].tolist())
-        bg.update(k for k in range(len(centers)) if frac[k] >= BG_FRACTION)
-        fg = list(range(len(centers)))  # background clusters too: see BG_CONTRAST
+        fg = [k for k in range(len(centers)) if k not in bg and frac[k] < BG_FRACTION]
         lut = palette_lut(centers)
         active: list[RawTrack] = []
         for p in range(a, b):
             labels = _assign(lab_all[p], lut)
             mm = motion.residual[p] > MOTION_PX if p < len(motion.flow) and p + 1 < b else None
-            dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p, bg)
+            dets = detect(rgb_small[p], lab_all[p], mm, labels, fg, p)
             H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)
             # greedy matching by score
             cands = []
