@@ -9,10 +9,10 @@ import pytest
 from worlddirector.reconstruction.dense import densify
 from worlddirector.reconstruction.layout import ObstacleFit
 from worlddirector.reconstruction.objects3d import (
+    _nested,
     combine,
     find_dense_obstacles,
     find_dense_obstacles_two_scales,
-    _nested,
     refine_boxes,
 )
 
