@@ -18,6 +18,10 @@ one object's size (``_merge_fragments``). Each component becomes an upright box 
 robust extents, completion of unseen backs). The box bottom is the lowest observed point; it is
 snapped to the floor only when that point is close to it, so an object hovering above the floor
 keeps its gap (the floating check looks for exactly that).
+
+After ``combine``, ``refine_boxes`` grows every box over the consistent dense points around it
+regardless of colour (a colour component is often a single face), unless the growth runs into a
+neighbouring box.
 """
 
 from __future__ import annotations
