@@ -9,9 +9,11 @@ import pytest
 from worlddirector.reconstruction.dense import densify
 from worlddirector.reconstruction.layout import ObstacleFit
 from worlddirector.reconstruction.objects3d import (
+    _nested,
     combine,
     find_dense_obstacles,
     find_dense_obstacles_two_scales,
+    refine_boxes,
 )
 
 CAMS_XY = np.array([[0.0, -1.5, 1.6], [0.0, 1.5, 1.6]])
@@ -202,3 +204,36 @@ def test_far_sparse_object_is_found_by_the_coarse_pass_without_duplicating_near_
     far = max(both, key=lambda o: o.center[0])
     assert np.linalg.norm(np.array(far.center) - (12.0, 1.0, 0.45)) < 0.3
     assert min(both, key=lambda o: o.center[0]).center[:2] == pytest.approx((4.0, 0.0), abs=0.1)
+
+
+def _seed(center, size):
+    return ObstacleFit(center=center, size=size, yaw=0.0, confidence=0.4, n_points=50, color=(200, 40, 40),
+                       points_idx=np.zeros(0, int))
+
+
+def test_a_box_fitted_to_one_face_grows_over_its_object():
+    """A colour component that is only the crate's left part (its box 0.3 m wide, centre 0.3 m off)
+    is grown over the consistent points around it to the whole crate."""
+    P, col, ref = _box_points((5.0, 0.0, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=11)
+    seed = _seed((4.7, -0.25, 0.45), (0.3, 0.4, 0.9))
+    out, stats = refine_boxes([seed], P, col, ref, CAMS_XY, [])
+    assert len(out) == 1 and stats["refined_boxes"] == 1
+    assert np.linalg.norm(np.array(out[0].center) - (5.0, 0.0, 0.45)) < 0.15
+    assert out[0].size[0] == pytest.approx(0.9, abs=0.2) and out[0].size[1] == pytest.approx(0.9, abs=0.2)
+    assert out[0].confidence == 0.4  # the original's
+
+
+def test_growing_into_a_neighbour_keeps_the_original_box():
+    """Two same-coloured crates 0.05 m apart: the left crate's box, grown, would swallow the right
+    crate (and hold its centre); it keeps its original fit, and both boxes stay on their crates."""
+    a = _box_points((5.0, 0.0, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=12)
+    b = _box_points((5.0, 0.95, 0.45), (0.9, 0.9, 0.9), (200, 40, 40), seed=13)
+    P, col, ref = _stack(a, b)
+    left, right = _seed((5.0, 0.1, 0.45), (0.9, 0.9, 0.9)), _seed((5.0, 0.95, 0.45), (0.9, 0.9, 0.9))
+    grown, _ = refine_boxes([left], P, col, ref, CAMS_XY, [])  # alone, the growth runs into the neighbour
+    assert _nested(grown[0], right) and max(grown[0].size[:2]) > 1.2
+    out, stats = refine_boxes([left, right], P, col, ref, CAMS_XY, [])
+    assert len(out) == 2 and stats["refined_boxes"] == 0
+    ys = sorted(o.center[1] for o in out)
+    assert ys[0] == pytest.approx(0.1, abs=0.05) and ys[1] == pytest.approx(0.95, abs=0.05)
+    assert not _nested(out[0], out[1])

@@ -18,6 +18,10 @@ one object's size (``_merge_fragments``). Each component becomes an upright box 
 robust extents, completion of unseen backs). The box bottom is the lowest observed point; it is
 snapped to the floor only when that point is close to it, so an object hovering above the floor
 keeps its gap (the floating check looks for exactly that).
+
+After ``combine``, ``refine_boxes`` grows every box over the consistent dense points around it
+regardless of colour (a colour component is often a single face), unless the growth runs into a
+neighbouring box.
 """
 
 from __future__ import annotations
@@ -39,6 +43,33 @@ CORE_DEGREE = 3
 STACK_GAP = 0.2  # m between a raised cluster's bottom and the top of the one below it
 FRAGMENT_GAP = 0.15  # m between the footprints of two pieces of one object (one voxel plus noise)
 FRAGMENT_EXTENT = 1.2  # m: a merged piece may not grow beyond one furniture-sized object (crates, barrels, pillars ~0.6-1 m)
+
+
+def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], floor_margin: float = 0.08,
+                 max_height: float = 4.0, min_distance: float = 0.0) -> np.ndarray:
+    """Points that can belong to an object: above the floor band (it widens with the distance to
+    the cameras: depth noise grows with it), below ``max_height``, at least ``min_distance`` (plan)
+    from the nearest camera, and in front of every wall."""
+    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
+    keep = (points[:, 2] > np.maximum(floor_margin, 0.012 * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
+    for w in walls:
+        keep &= points[:, :2] @ np.array(w.normal) + w.offset > 0.2  # on the wall or behind it: explained by the wall
+    return keep
+
+
+def _consistent(points: np.ndarray, ref: np.ndarray, voxel: float = VOXEL) -> np.ndarray:
+    """Points whose ``voxel`` cube holds >= ``MIN_VOXEL_POINTS`` points from >= ``MIN_REFS`` reference views."""
+    if len(points) == 0:
+        return np.zeros(0, bool)
+    q = np.floor(points / voxel).astype(np.int64)
+    q -= q.min(0)
+    dims = q.max(0) + 1
+    key = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
+    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    pair = np.unique(inv.astype(np.int64) * 1024 + ref.astype(np.int64))
+    nref = np.bincount(pair // 1024, minlength=len(uk))
+    return ((nref >= MIN_REFS) & (cnt >= MIN_VOXEL_POINTS))[inv]
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -67,13 +98,7 @@ def find_dense_obstacles(
     none = (np.zeros((0, 3)), np.zeros((0, 3), np.uint8))
     if len(points) == 0:
         return [], stats, none
-    z = points[:, 2]
-    # depth noise grows with distance: the floor band widens with it
-    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
-    keep = (z > np.maximum(floor_margin, 0.012 * dist)) & (z < max_height) & (dist >= min_distance)
-    for w in walls:
-        d = points[:, :2] @ np.array(w.normal) + w.offset
-        keep &= d > 0.2  # on the wall or behind it: explained by the wall
+    keep = _object_mask(points, cams, walls, floor_margin, max_height, min_distance)
     P, col, rf = points[keep], colors[keep], ref[keep]
     stats["dense_above_floor"] = len(P)
     if len(P) < 20:
@@ -327,3 +352,77 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
             out.append(s)
     out.sort(key=lambda o: -o.n_points)
     return out
+
+
+REFINE_GROW = 0.25  # m the footprint grows per refinement step (measured 0.15-0.4; 0.25 best)
+REFINE_STEPS = 3  # more steps let boxes run into their neighbours (6 steps: worse than none)
+REFINE_MAX_FOOTPRINT = 2.5  # m: a refit wider than this is background, the box keeps its last fit
+REFINE_MIN_POINTS = 30
+
+
+def _in_footprint(P: np.ndarray, o: ObstacleFit, grow: float, above: float) -> np.ndarray:
+    """Points inside box ``o``'s footprint grown by ``grow`` on every side, from 0.1 m below its
+    bottom to ``above`` over its top."""
+    c, sn = np.cos(o.yaw), np.sin(o.yaw)
+    dx, dy = P[:, 0] - o.center[0], P[:, 1] - o.center[1]
+    lx, ly = c * dx + sn * dy, -sn * dx + c * dy
+    bottom, top = o.center[2] - o.size[2] / 2, o.center[2] + o.size[2] / 2
+    return ((np.abs(lx) <= o.size[0] / 2 + grow) & (np.abs(ly) <= o.size[1] / 2 + grow)
+            & (P[:, 2] >= bottom - 0.1) & (P[:, 2] <= top + above))
+
+
+def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarray, ref: np.ndarray,
+                 cams: np.ndarray, walls: list[WallFit]) -> tuple[list[ObstacleFit], dict]:
+    """Grow each box over the multi-view-consistent dense points around it, ignoring colour.
+
+    A colour component is often one face or edge of an object (faces are lit differently), so its
+    box is too small and its centre 0.3-0.7 m off. Each step refits the box (``layout.fit_box``) on
+    every consistent point above the floor inside its footprint grown by ``REFINE_GROW`` (and up
+    to 0.3 m over its top), ``REFINE_STEPS`` times or until it stops moving. The grown box is
+    rejected (the original kept) when it would newly hold the centre of an original neighbour or
+    of another grown box (``_nested``): the growth ran into a neighbour, and overlapping boxes are
+    false interpenetrations for the simulation. A box converging onto one already kept (centres
+    within 0.2 m) is dropped. Confidence is the original's. Measured (dev seeds 10-11, obstacle
+    stage re-run on one captured SfM + dense result per clip): recall 45/115 -> 51/115, nested
+    box pairs 32 -> 35; without the neighbour test 57/115 but 78 nested pairs. Held-out seeds
+    0-1 / 20-21, same protocol: 50 -> 53 of 108 / 47 -> 50 of 109."""
+    stats = {"refined_boxes": 0}
+    if not boxes or len(points) == 0:
+        return list(boxes), stats
+    keep = _object_mask(points, cams, walls)
+    P, col = points[keep], colors[keep]
+    good = _consistent(P, ref[keep])
+    P, col = P[good], col[good]
+    grown: list[ObstacleFit] = []
+    for b in boxes:
+        cur = b
+        for _ in range(REFINE_STEPS):
+            m = _in_footprint(P, cur, REFINE_GROW, 0.3)
+            if m.sum() < REFINE_MIN_POINTS:
+                break
+            f = fit_box(P[m], col[m], cams, max_footprint=REFINE_MAX_FOOTPRINT, snap_fraction=0.2, snap_min=0.2)
+            if f is None:
+                break
+            f.confidence = b.confidence
+            moved = np.hypot(f.center[0] - cur.center[0], f.center[1] - cur.center[1])
+            cur = f
+            if moved < 0.03:
+                break
+        grown.append(cur)
+    n = len(boxes)
+    for i in range(n):  # grown into an original neighbour
+        if grown[i] is not boxes[i] and any(_nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])
+                                            for k in range(n) if k != i):
+            grown[i] = boxes[i]
+    for i in range(n):  # two grown boxes ran into each other
+        for k in range(i + 1, n):
+            if _nested(grown[i], grown[k]) and not _nested(boxes[i], boxes[k]):
+                grown[i], grown[k] = boxes[i], boxes[k]
+    out: list[ObstacleFit] = []
+    for o in sorted(grown, key=lambda o: -o.n_points):
+        if any(np.linalg.norm(np.subtract(o.center, k.center)) < 0.2 for k in out):
+            continue
+        out.append(o)
+    kept = {id(o) for o in out}
+    stats["refined_boxes"] = sum(1 for g, b in zip(grown, boxes, strict=True) if g is not b and id(g) in kept)
+    return out, stats

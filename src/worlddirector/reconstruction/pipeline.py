@@ -234,6 +234,9 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
     dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles_two_scales(dense.points, dense.colors, dense.ref, al.C, walls)
     obst = O3.combine(dense_obst, sparse_obst)
+    # colour components are often single faces: grow each box over the consistent points around it
+    obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, al.C, walls)
+    dstats.update(rstats)
     # raised boxes: extended to the floor unless the cameras see through the gap under them
     obst = SUP.resolve_support(obst, dense.points, al.C[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
     stats["obstacle_support"] = {k: sum(1 for o in obst if o.support == k)
