@@ -180,7 +180,7 @@ def test_footfalls_of_a_runner_whose_pose_peaks_at_mid_stance(tmp_path):
 def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None = None) -> np.ndarray:
     """Gray 320x180 frames: a textured ground and a small dark disc that bounces (cusps at the
     fractional frames ``landings``, parabolic arcs between) or, like a walker's body, bobs smoothly
-    (an 8 px sinusoid)."""
+    (a 12 px sinusoid)."""
     rng = np.random.default_rng(2)
     ground = (120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32)
     ground = np.asarray(__import__("cv2").GaussianBlur(ground, (0, 0), 1.5), np.float32)
@@ -194,7 +194,7 @@ def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None 
             u = (i - prev) / (nxt - prev)
             lift = 50 * 4 * u * (1 - u)  # parabola between contacts: a cusp at each landing
         else:
-            lift = 20 + 8 * np.cos(2 * np.pi * i / bob_period)
+            lift = 20 + 12 * np.cos(2 * np.pi * i / bob_period)
         cy, cx = 130 - lift, 100 + 1.5 * i
         img = ground.copy()
         img[(yy - cy) ** 2 + (xx - cx) ** 2 <= 5**2] = 20
@@ -205,7 +205,7 @@ def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None 
 def test_flow_impacts_find_landings_without_a_track():
     """The track-free impact detector times each landing of a small ball to a fraction of a frame
     and finds nothing on a smoothly bobbing one (no cusp: a walker's body, not a landing; without
-    the ``CUSP`` rule this bob gives five impacts)."""
+    the ``CUSP`` rule this bob gives two impacts)."""
     from worlddirector.analysis.impacts import flow_impacts
 
     landings = [10.3, 23.7, 37.5, 50.2]

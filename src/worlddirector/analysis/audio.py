@@ -59,7 +59,6 @@ SYNC_NEAR_FRAMES = 1.0
 error (0.25-0.6 frames median) plus margin; 0.5 frame gave the same ranking on the dev seeds but
 one clip pair closer, 1.5-2 frames let desynced clips with a nearby alias score high."""
 TIE_FRAC = 1.0
-MIN_PAIRED = 0
 FLOW_IMPACTS = True
 """Add the track-free landings of :mod:`worlddirector.analysis.impacts` (measured there)."""
 
@@ -287,8 +286,4 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tup
         synced_events=int(synced),
         near_onset_at_zero_lag=int(at_zero),
     )
-    if est["n_pairs"] < MIN_PAIRED:
-        details["note"] = (f"the best alignment pairs {est['n_pairs']} visual events with sounds (fewer than "
-                           f"{MIN_PAIRED}): too little to judge")
-        return None, details
     return float(score), details
