@@ -217,6 +217,27 @@ def test_flow_impacts_find_landings_without_a_track():
     assert flow_impacts(_ball_frames(60, None, bob_period=10.0), ident, 2.0) == []
 
 
+def test_flow_impacts_need_a_flight_around_the_landing():
+    """A disc falling at 3 px/frame that turns up for only three frames and falls again (a leg's
+    twitch, not a bounce) is no impact: the FLIGHT rule (without it this gives one at frame 19)."""
+    import cv2
+
+    from worlddirector.analysis.impacts import flow_impacts
+
+    rng = np.random.default_rng(2)
+    ground = cv2.GaussianBlur((120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32), (0, 0), 1.5)
+    yy, xx = np.mgrid[0:H, 0:W]
+    y = [60.0]
+    for i in range(1, 40):
+        y.append(y[-1] + (-3.0 if 20 <= i < 23 else 3.0))
+    frames = np.zeros((40, H, W), np.uint8)
+    for i in range(40):
+        img = ground.copy()
+        img[(yy - y[i]) ** 2 + (xx - 150) ** 2 <= 5**2] = 20
+        frames[i] = img.astype(np.uint8)
+    assert flow_impacts(frames, np.repeat(np.eye(3)[None], 39, axis=0), 2.0) == []
+
+
 def test_bouncing_ball_the_tracker_misses_is_heard_and_seen(tmp_path):
     """Bench dev scene (bouncing prompts, seed 3): the colour tracker has no track of the small ball
     on the lawn, so av_sync used to be null; the flow impacts find its landings, in sync on the
