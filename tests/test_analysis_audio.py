@@ -175,3 +175,89 @@ def test_footfalls_of_a_runner_whose_pose_peaks_at_mid_stance(tmp_path):
     seen = [np.min(np.abs(np.array(foot) - t)) <= 1.5 / gt["fps"] for t in steps]
     assert sum(seen) >= 0.6 * len(steps), (sum(seen), len(steps))
     assert a.metrics["av_sync"] is not None and a.metrics["av_sync"] >= 0.8
+
+
+def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None = None) -> np.ndarray:
+    """Gray 320x180 frames: a textured ground and a small dark disc that bounces (cusps at the
+    fractional frames ``landings``, parabolic arcs between) or, like a walker's body, bobs smoothly
+    (a 12 px sinusoid)."""
+    rng = np.random.default_rng(2)
+    ground = (120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32)
+    ground = np.asarray(__import__("cv2").GaussianBlur(ground, (0, 0), 1.5), np.float32)
+    yy, xx = np.mgrid[0:H, 0:W]
+    frames = np.zeros((n, H, W), np.uint8)
+    for i in range(n):
+        if landings is not None:
+            prev = max([t for t in [-12.0] + landings if t <= i])
+            nxt = min([t for t in landings + [1e9] if t > i])
+            nxt = nxt if nxt < 1e8 else prev + 12.0
+            u = (i - prev) / (nxt - prev)
+            lift = 50 * 4 * u * (1 - u)  # parabola between contacts: a cusp at each landing
+        else:
+            lift = 20 + 12 * np.cos(2 * np.pi * i / bob_period)
+        cy, cx = 130 - lift, 100 + 1.5 * i
+        img = ground.copy()
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 <= 5**2] = 20
+        frames[i] = img.astype(np.uint8)
+    return frames
+
+
+def test_flow_impacts_find_landings_without_a_track():
+    """The track-free impact detector times each landing of a small ball to a fraction of a frame
+    and finds nothing on a smoothly bobbing one (no cusp: a walker's body, not a landing; without
+    the ``CUSP`` rule this bob gives two impacts)."""
+    from worlddirector.analysis.impacts import flow_impacts
+
+    landings = [10.3, 23.7, 37.5, 50.2]
+    ident = np.repeat(np.eye(3)[None], 59, axis=0)
+    found = flow_impacts(_ball_frames(60, landings), ident, 2.0)
+    t = np.array([e["time_pos"] for e in found])
+    assert len(t) == len(landings), t
+    assert np.max(np.abs(t - np.array(landings))) <= 0.5, t
+    assert flow_impacts(_ball_frames(60, None, bob_period=10.0), ident, 2.0) == []
+
+
+def test_flow_impacts_need_a_flight_around_the_landing():
+    """A disc falling at 3 px/frame that turns up for only three frames and falls again (a leg's
+    twitch, not a bounce) is no impact: the FLIGHT rule (without it this gives one at frame 19)."""
+    import cv2
+
+    from worlddirector.analysis.impacts import flow_impacts
+
+    rng = np.random.default_rng(2)
+    ground = cv2.GaussianBlur((120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32), (0, 0), 1.5)
+    yy, xx = np.mgrid[0:H, 0:W]
+    y = [60.0]
+    for i in range(1, 40):
+        y.append(y[-1] + (-3.0 if 20 <= i < 23 else 3.0))
+    frames = np.zeros((40, H, W), np.uint8)
+    for i in range(40):
+        img = ground.copy()
+        img[(yy - y[i]) ** 2 + (xx - 150) ** 2 <= 5**2] = 20
+        frames[i] = img.astype(np.uint8)
+    assert flow_impacts(frames, np.repeat(np.eye(3)[None], 39, axis=0), 2.0) == []
+
+
+def test_bouncing_ball_the_tracker_misses_is_heard_and_seen(tmp_path):
+    """Bench dev scene (bouncing prompts, seed 3): the colour tracker has no track of the small ball
+    on the lawn, so av_sync used to be null; the flow impacts find its landings, in sync on the
+    clean clip and at the injected shift on the desynced one."""
+    import json
+
+    from worlddirector.providers.procedural import generate_clip
+
+    res = {}
+    for kind in ("none", "av_desync"):
+        d = tmp_path / kind
+        generate_clip("a blue ball bounces on a sunny lawn", d, seed=3, seconds=4.0, size=(640, 360),
+                      defects=kind if kind == "none" else [kind])
+        res[kind] = (analyze_video(d / "video.mp4", d / "a"), json.loads((d / "ground_truth.json").read_text()))
+    a, gt = res["none"]
+    lands = np.array([e["time"] for e in gt["audio_events"] if e["kind"] == "impact"])
+    seen = [e["time"] for e in a.metric_details["av_sync"]["visual_events"] if e["kind"] == "impact"]
+    assert sum(np.min(np.abs(np.array(seen) - t)) <= 1.0 / gt["fps"] for t in lands) >= len(lands) - 1
+    assert a.metrics["av_sync"] is not None and a.metrics["av_sync"] >= 0.9
+    b, gtb = res["av_desync"]
+    shift = next(x["magnitude"] for x in gtb["defects"] if x["type"] == "av_desync")
+    assert b.metrics["av_sync"] is not None and b.metrics["av_sync"] <= 0.3
+    assert abs(b.metric_details["av_sync"]["av_offset_frames"] - shift * gtb["fps"]) <= 1.0

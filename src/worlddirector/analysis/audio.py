@@ -9,7 +9,9 @@ least ``MIN_GAP`` s after the previous one.
 Visual events (when something in the picture should make a sound):
 
 * impacts: a track moving down that stops or reverses (local maximum of the box bottom with a
-  downward speed above ``IMPACT_SPEED`` px/frame before it);
+  downward speed above ``IMPACT_SPEED`` px/frame before it), and, with no track needed, the
+  landings :func:`worlddirector.analysis.impacts.flow_impacts` finds in the residual flow (the
+  tracker often has no track of a small ball);
 * footfalls: for tracks whose lower half moves periodically (a gait) and clearly more than the
   upper half (legs swing, a torso or a box does not), the minima of the lower body's motion
   relative to the body: both feet are planted at a contact;
@@ -34,6 +36,7 @@ import numpy as np
 from scipy.signal import stft
 
 from worlddirector.analysis.contacts import gait_events, landing_events
+from worlddirector.analysis.impacts import flow_impacts
 
 SR = 16000
 ONSET_K = 6.0
@@ -56,6 +59,8 @@ SYNC_NEAR_FRAMES = 1.0
 error (0.25-0.6 frames median) plus margin; 0.5 frame gave the same ranking on the dev seeds but
 one clip pair closer, 1.5-2 frames let desynced clips with a nearby alias score high."""
 TIE_FRAC = 1.0
+FLOW_IMPACTS = True
+"""Add the track-free landings of :mod:`worlddirector.analysis.impacts` (measured there)."""
 
 
 def load_audio(path, sr: int = SR) -> np.ndarray | None:
@@ -119,6 +124,8 @@ def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarra
     events = landing_events(tracks, scale)
     if gray is not None:
         events += gait_events(gray, tracks, scale, fps, skip={e["track"] for e in events})
+        if FLOW_IMPACTS:
+            events += flow_impacts(gray, motion.homography, scale)
     if MOTION_ONSETS and len(motion.magnitude) > 8:
         sub = fl[:, ::3, ::3]
         mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
