@@ -151,17 +151,12 @@ def match_events(analysis, gt) -> dict[str, tuple[int, int, int]]:
     return res
 
 
-def _box_iou(a, b) -> float:
-    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / u if u > 0 else 0.0
-
-
 def object_coverage(analysis, gt) -> dict[str, tuple[int, int]]:
     """Per ground-truth object id: (frames whose ``bbox2d`` a track point matches with IoU >=
     ``COVER_IOU``, frames where the object is on screen with a box >= ``COVER_MIN_AREA`` of the
     image). The bench's clips (96 frames) are analysed frame by frame, so every frame counts."""
+    from worlddirector.analysis.tracks import _iou
+
     img = float(gt["width"] * gt["height"])
     by_frame: dict[int, list] = {}
     for t in analysis.tracks:
@@ -176,7 +171,7 @@ def object_coverage(analysis, gt) -> dict[str, tuple[int, int]]:
             if (b[2] - b[0]) * (b[3] - b[1]) < COVER_MIN_AREA * img:
                 continue
             vis += 1
-            hit += any(_box_iou(b, q) >= COVER_IOU for q in by_frame.get(f, ()))
+            hit += any(_iou(b, q) >= COVER_IOU for q in by_frame.get(f, ()))
         if vis:
             out[o["id"]] = (hit, vis)
     return out
