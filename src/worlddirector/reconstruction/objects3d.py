@@ -57,10 +57,10 @@ def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], flo
     return keep
 
 
-def _consistent(points: np.ndarray, ref: np.ndarray, voxel: float = VOXEL) -> np.ndarray:
-    """Points whose ``voxel`` cube holds >= ``MIN_VOXEL_POINTS`` points from >= ``MIN_REFS`` reference views."""
-    if len(points) == 0:
-        return np.zeros(0, bool)
+def _voxels(points: np.ndarray, ref: np.ndarray, voxel: float):
+    """Pool points in ``voxel`` cubes: the sorted voxel keys, each point's voxel index, the points
+    per voxel, the key grid's dimensions, and per voxel whether it is multi-view consistent
+    (>= ``MIN_VOXEL_POINTS`` points from >= ``MIN_REFS`` distinct reference views)."""
     q = np.floor(points / voxel).astype(np.int64)
     q -= q.min(0)
     dims = q.max(0) + 1
@@ -69,7 +69,15 @@ def _consistent(points: np.ndarray, ref: np.ndarray, voxel: float = VOXEL) -> np
     inv = inv.ravel()
     pair = np.unique(inv.astype(np.int64) * 1024 + ref.astype(np.int64))
     nref = np.bincount(pair // 1024, minlength=len(uk))
-    return ((nref >= MIN_REFS) & (cnt >= MIN_VOXEL_POINTS))[inv]
+    return uk, inv, cnt, dims, (nref >= MIN_REFS) & (cnt >= MIN_VOXEL_POINTS)
+
+
+def _consistent(points: np.ndarray, ref: np.ndarray, voxel: float = VOXEL) -> np.ndarray:
+    """Points whose ``voxel`` cube is multi-view consistent (``_voxels``)."""
+    if len(points) == 0:
+        return np.zeros(0, bool)
+    _, inv, _, _, good = _voxels(points, ref, voxel)
+    return good[inv]
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -104,19 +112,10 @@ def find_dense_obstacles(
     if len(P) < 20:
         return [], stats, none
     lab = _lab(col)
-    q = np.floor(P / voxel).astype(np.int64)
-    q -= q.min(0)
-    dims = q.max(0) + 1
-    key = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
-    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
-    # distinct reference views per voxel
-    pair = np.unique(inv.astype(np.int64) * 1024 + rf.astype(np.int64))
-    nref = np.bincount(pair // 1024, minlength=len(uk))
+    uk, inv, cnt, dims, good = _voxels(P, rf, voxel)
     lab_sum = np.zeros((len(uk), 3))
     np.add.at(lab_sum, inv, lab)
     vlab = lab_sum / cnt[:, None]
-    good = (nref >= MIN_REFS) & (cnt >= MIN_VOXEL_POINTS)
     stats["dense_voxels"] = int(good.sum())
     gidx = np.flatnonzero(good)
     xyz_sum = np.zeros((len(uk), 3))
