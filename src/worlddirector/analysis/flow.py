@@ -155,15 +155,18 @@ def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarra
     )
 
 
+def camera_flow(H: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(h, w, 2) float32: the flow a pair homography ``H`` alone gives every pixel (the camera's part)."""
+    gx, gy = _pixel_grid(h, w)
+    grid = np.stack([gx, gy], -1)
+    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H.astype(np.float64))
+    return (cam.reshape(h, w, 2) - grid).astype(np.float32)
+
+
 def _residual_flow(motion: MotionField, q: int) -> np.ndarray:
     """|flow - camera flow| of pair ``q`` (see :attr:`MotionField.residual`)."""
     f = motion.flow[q]
-    h, w = f.shape[:2]
-    gx, gy = _pixel_grid(h, w)
-    grid = np.stack([gx, gy], -1)
-    H = motion.homography[q].astype(np.float64)
-    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H)
-    return np.linalg.norm(f - (cam.reshape(h, w, 2) - grid).astype(np.float32), axis=2)
+    return np.linalg.norm(f - camera_flow(motion.homography[q], *f.shape[:2]), axis=2)
 
 
 def one_off_flow_jump(motion: MotionField, p: int, min_px: float, ratio: float) -> np.ndarray:

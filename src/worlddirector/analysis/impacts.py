@@ -34,6 +34,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from worlddirector.analysis.flow import camera_flow
+
 PRESET = cv2.DISOPTICAL_FLOW_PRESET_FAST
 BOX = 9
 """Neighbourhood (analysis px) the vertical flow is averaged over: a small ball's size."""
@@ -74,15 +76,11 @@ def residual_vertical_flow(gray: np.ndarray, homography: np.ndarray, factor: flo
         return np.zeros((0, h, w), np.float32)
     s = np.diag([factor, factor, 1.0])
     si = np.linalg.inv(s)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     dis = cv2.DISOpticalFlow_create(PRESET)
     out = np.zeros((n - 1, h, w), np.float32)
     for q in range(n - 1):
         fl = dis.calc(gray[q], gray[q + 1], None)
-        hm = s @ homography[q] @ si
-        den = hm[2, 0] * xs + hm[2, 1] * ys + hm[2, 2]
-        cam_y = (hm[1, 0] * xs + hm[1, 1] * ys + hm[1, 2]) / den - ys
-        out[q] = fl[..., 1] - cam_y
+        out[q] = fl[..., 1] - camera_flow(s @ homography[q] @ si, h, w)[..., 1]
     return out
 
 
