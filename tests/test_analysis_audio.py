@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -177,15 +178,23 @@ def test_footfalls_of_a_runner_whose_pose_peaks_at_mid_stance(tmp_path):
     assert a.metrics["av_sync"] is not None and a.metrics["av_sync"] >= 0.8
 
 
-def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None = None) -> np.ndarray:
-    """Gray 320x180 frames: a textured ground and a small dark disc that bounces (cusps at the
-    fractional frames ``landings``, parabolic arcs between) or, like a walker's body, bobs smoothly
-    (a 12 px sinusoid)."""
+def _disc_frames(centres: list[tuple[float, float]]) -> np.ndarray:
+    """Gray 320x180 frames: a textured ground and a small dark disc (radius 5) at each (y, x)."""
     rng = np.random.default_rng(2)
-    ground = (120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32)
-    ground = np.asarray(__import__("cv2").GaussianBlur(ground, (0, 0), 1.5), np.float32)
+    ground = cv2.GaussianBlur((120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32), (0, 0), 1.5)
     yy, xx = np.mgrid[0:H, 0:W]
-    frames = np.zeros((n, H, W), np.uint8)
+    frames = np.zeros((len(centres), H, W), np.uint8)
+    for i, (cy, cx) in enumerate(centres):
+        img = ground.copy()
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 <= 5**2] = 20
+        frames[i] = img.astype(np.uint8)
+    return frames
+
+
+def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None = None) -> np.ndarray:
+    """A small dark disc that bounces (cusps at the fractional frames ``landings``, parabolic arcs
+    between) or, like a walker's body, bobs smoothly (a 12 px sinusoid), on a textured ground."""
+    centres = []
     for i in range(n):
         if landings is not None:
             prev = max([t for t in [-12.0] + landings if t <= i])
@@ -195,11 +204,8 @@ def _ball_frames(n: int, landings: list[float] | None, bob_period: float | None 
             lift = 50 * 4 * u * (1 - u)  # parabola between contacts: a cusp at each landing
         else:
             lift = 20 + 12 * np.cos(2 * np.pi * i / bob_period)
-        cy, cx = 130 - lift, 100 + 1.5 * i
-        img = ground.copy()
-        img[(yy - cy) ** 2 + (xx - cx) ** 2 <= 5**2] = 20
-        frames[i] = img.astype(np.uint8)
-    return frames
+        centres.append((130 - lift, 100 + 1.5 * i))
+    return _disc_frames(centres)
 
 
 def test_flow_impacts_find_landings_without_a_track():
@@ -220,21 +226,12 @@ def test_flow_impacts_find_landings_without_a_track():
 def test_flow_impacts_need_a_flight_around_the_landing():
     """A disc falling at 3 px/frame that turns up for only three frames and falls again (a leg's
     twitch, not a bounce) is no impact: the FLIGHT rule (without it this gives one at frame 19)."""
-    import cv2
-
     from worlddirector.analysis.impacts import flow_impacts
 
-    rng = np.random.default_rng(2)
-    ground = cv2.GaussianBlur((120 + 25 * rng.standard_normal((H, W))).clip(0, 255).astype(np.float32), (0, 0), 1.5)
-    yy, xx = np.mgrid[0:H, 0:W]
     y = [60.0]
     for i in range(1, 40):
         y.append(y[-1] + (-3.0 if 20 <= i < 23 else 3.0))
-    frames = np.zeros((40, H, W), np.uint8)
-    for i in range(40):
-        img = ground.copy()
-        img[(yy - y[i]) ** 2 + (xx - 150) ** 2 <= 5**2] = 20
-        frames[i] = img.astype(np.uint8)
+    frames = _disc_frames([(yi, 150) for yi in y])
     assert flow_impacts(frames, np.repeat(np.eye(3)[None], 39, axis=0), 2.0) == []
 
 
