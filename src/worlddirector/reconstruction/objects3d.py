@@ -57,6 +57,17 @@ def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], flo
     return keep
 
 
+def point_classes(points: np.ndarray, cams: np.ndarray, walls: list[WallFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point: could belong to an object (``_object_mask``), on the floor band, on/behind a wall."""
+    obj = _object_mask(points, cams, walls)
+    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
+    floor = points[:, 2] <= np.maximum(0.08, 0.012 * dist)
+    wall = np.zeros(len(points), bool)
+    for w in walls:
+        wall |= points[:, :2] @ np.array(w.normal) + w.offset <= 0.2
+    return obj, floor & ~obj, wall & ~obj & ~floor
+
+
 def _voxels(points: np.ndarray, ref: np.ndarray, voxel: float):
     """Pool points in ``voxel`` cubes: the sorted voxel keys, each point's voxel index, the points
     per voxel, the key grid's dimensions, and per voxel whether it is multi-view consistent
@@ -84,6 +95,52 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.uint8), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
+SEG_MODE = "both"
+SEG_JOIN_VIEWS = 3
+SEG_JOIN_SAME = 1.0
+SEG_MIN_SAME = 0.5  # share of the views seeing both voxels that must put them in one region
+
+
+def _voxel_view_regions(inv: np.ndarray, gidx: np.ndarray, n_vox: int, rf: np.ndarray, rg: np.ndarray) -> np.ndarray:
+    """(consistent voxels x views) image region of each voxel in each reference view that produced
+    points in it (the most common region among them), -1 where the view produced none."""
+    gpos = np.full(n_vox, -1)
+    gpos[gidx] = np.arange(len(gidx))
+    pv = gpos[inv]
+    sel = (pv >= 0) & (rg >= 0)
+    views, vi = np.unique(rf[sel], return_inverse=True)
+    out = np.full((len(gidx), max(1, len(views))), -1, np.int64)
+    if not sel.any():
+        return out
+    key = pv[sel] * len(views) + vi.ravel()
+    pairs, cnt = np.unique(np.stack([key, rg[sel]], 1), axis=0, return_counts=True)
+    o = np.lexsort((-cnt, pairs[:, 0]))  # per key, the most frequent region first
+    pk = pairs[o]
+    first = np.r_[True, pk[1:, 0] != pk[:-1, 0]]
+    k, r = pk[first, 0], pk[first, 1]
+    out[k // len(views), k % len(views)] = r
+    return out
+
+
+def _co_member(La: np.ndarray, Lb: np.ndarray, colour_same: np.ndarray) -> np.ndarray:
+    """Link two neighbouring voxels when the views that saw both mostly put them in one image
+    region; voxels no view saw together keep the colour rule."""
+    obs = (La >= 0) & (Lb >= 0)
+    nobs = obs.sum(1)
+    nsame = (obs & (La == Lb)).sum(1)
+    seen = nobs >= 1
+    by_seg = nsame >= SEG_MIN_SAME * nobs
+    if SEG_MODE == "majority":
+        return np.where(seen, by_seg & (nsame > 0), colour_same)
+    if SEG_MODE == "or":
+        return colour_same | (seen & by_seg & (nsame > 0))
+    if SEG_MODE == "and":
+        return colour_same & (~seen | by_seg)
+    if SEG_MODE == "both":  # colour links cut where the views separate, co-members seen together by enough views join
+        return (colour_same & (~seen | by_seg)) | ((nobs >= SEG_JOIN_VIEWS) & (nsame >= SEG_JOIN_SAME * nobs))
+    return colour_same
+
+
 def find_dense_obstacles(
     points: np.ndarray,
     colors: np.ndarray,
@@ -96,6 +153,7 @@ def find_dense_obstacles(
     max_footprint: float = 4.0,
     voxel: float = VOXEL,
     min_distance: float = 0.0,
+    regions: np.ndarray | None = None,
 ) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
     """Obstacle boxes from dense world points (``ref``: the reference view of each point), pooled in
     ``voxel`` cubes; only points at least ``min_distance`` (plan view) from the nearest camera count.
@@ -108,6 +166,7 @@ def find_dense_obstacles(
         return [], stats, none
     keep = _object_mask(points, cams, walls, floor_margin, max_height, min_distance)
     P, col, rf = points[keep], colors[keep], ref[keep]
+    rg = regions[keep] if regions is not None else None
     stats["dense_above_floor"] = len(P)
     if len(P) < 20:
         return [], stats, none
@@ -133,6 +192,7 @@ def find_dense_obstacles(
     glab = vlab[gidx]
     wl = np.array([0.5, 1.0, 1.0])
     sorted_keys = gkey  # np.unique output is sorted
+    VL = _voxel_view_regions(inv, gidx, len(uk), rf, rg) if rg is not None else None
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             for dz in (-1, 0, 1):
@@ -146,6 +206,8 @@ def find_dense_obstacles(
                 hit = valid & (sorted_keys[j] == nk)
                 a, b = np.flatnonzero(hit), j[hit]
                 same = np.linalg.norm((glab[a] - glab[b]) * wl, axis=1) < MAX_COLOR_DIST
+                if VL is not None:
+                    same = _co_member(VL[a], VL[b], same)
                 rows.append(a[same])
                 cols.append(b[same])
     r = np.concatenate(rows) if rows else np.zeros(0, int)
@@ -217,18 +279,21 @@ def find_dense_obstacles(
 
 FAR_DISTANCE = 7.0  # m from the nearest camera beyond which a second, coarser voxel pass looks for objects
 FAR_VOXEL = 0.2  # m
+FAR_REGIONS = True
 
 
 def find_dense_obstacles_two_scales(points: np.ndarray, colors: np.ndarray, ref: np.ndarray, cams: np.ndarray,
-                                    walls: list[WallFit]) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
+                                    walls: list[WallFit], regions: np.ndarray | None = None,
+                                    ) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
     """``find_dense_obstacles`` at ``VOXEL``, plus the boxes a ``FAR_VOXEL`` pass finds beyond
     ``FAR_DISTANCE`` that do not overlap a fine box (centre within 0.3 m of its footprint, either
     way). Depth noise grows with the square of the distance, so a far object's points spread over
     more 10 cm voxels than two views agree on; 20 cm everywhere loses near objects (neighbours
     merge). Measured on the dev seeds: +3 recalled of 137 (0.555 -> 0.577); a plateau for
     ``FAR_DISTANCE`` 5-8 m, 15 and 30 cm voxels no better."""
-    near, stats, vox = find_dense_obstacles(points, colors, ref, cams, walls)
-    far, _, _ = find_dense_obstacles(points, colors, ref, cams, walls, voxel=FAR_VOXEL, min_distance=FAR_DISTANCE)
+    near, stats, vox = find_dense_obstacles(points, colors, ref, cams, walls, regions=regions)
+    far, _, _ = find_dense_obstacles(points, colors, ref, cams, walls, voxel=FAR_VOXEL, min_distance=FAR_DISTANCE,
+                                     regions=regions if FAR_REGIONS else None)
     extra = [f for f in far if not any(_inside(f, n, 0.3) or _inside(n, f, 0.3) for n in near)]
     stats["dense_far_clusters"] = len(extra)
     return near + extra, stats, vox
