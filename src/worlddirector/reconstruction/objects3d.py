@@ -45,13 +45,18 @@ FRAGMENT_GAP = 0.15  # m between the footprints of two pieces of one object (one
 FRAGMENT_EXTENT = 1.2  # m: a merged piece may not grow beyond one furniture-sized object (crates, barrels, pillars ~0.6-1 m)
 
 
-def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], floor_margin: float = 0.08,
+FLOOR_MARGIN = 0.08  # m: the floor band (points below it are floor)
+FLOOR_REL = 0.012  # ... widened to this fraction of the plan distance to the nearest camera
+
+
+def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], floor_margin: float | None = None,
                  max_height: float = 4.0, min_distance: float = 0.0) -> np.ndarray:
     """Points that can belong to an object: above the floor band (it widens with the distance to
     the cameras: depth noise grows with it), below ``max_height``, at least ``min_distance`` (plan)
     from the nearest camera, and in front of every wall."""
     dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
-    keep = (points[:, 2] > np.maximum(floor_margin, 0.012 * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
+    floor_margin = FLOOR_MARGIN if floor_margin is None else floor_margin
+    keep = (points[:, 2] > np.maximum(floor_margin, FLOOR_REL * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
     for w in walls:
         keep &= points[:, :2] @ np.array(w.normal) + w.offset > 0.2  # on the wall or behind it: explained by the wall
     return keep
@@ -61,7 +66,7 @@ def point_classes(points: np.ndarray, cams: np.ndarray, walls: list[WallFit]) ->
     """Per point: could belong to an object (``_object_mask``), on the floor band, on/behind a wall."""
     obj = _object_mask(points, cams, walls)
     dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
-    floor = points[:, 2] <= np.maximum(0.08, 0.012 * dist)
+    floor = points[:, 2] <= np.maximum(FLOOR_MARGIN, FLOOR_REL * dist)
     wall = np.zeros(len(points), bool)
     for w in walls:
         wall |= points[:, :2] @ np.array(w.normal) + w.offset <= 0.2
@@ -148,7 +153,7 @@ def find_dense_obstacles(
     cams: np.ndarray,
     walls: list[WallFit],
     *,
-    floor_margin: float = 0.08,
+    floor_margin: float | None = None,
     max_height: float = 4.0,
     max_footprint: float = 4.0,
     voxel: float = VOXEL,
@@ -435,8 +440,34 @@ def _in_footprint(P: np.ndarray, o: ObstacleFit, grow: float, above: float) -> n
             & (P[:, 2] >= bottom - 0.1) & (P[:, 2] <= top + above))
 
 
+REFINE_SAME_VIEWS = 2  # views whose regions must join two boxes' points for a collision to be one object
+REFINE_JOIN = True
+REFINE_JOIN2 = True
+
+
+def _same_object(a: ObstacleFit, b: ObstacleFit, P: np.ndarray, rf: np.ndarray, rg: np.ndarray) -> bool:
+    """Do the views put the points of boxes ``a`` and ``b`` in one image region? Per reference view
+    that produced >= 5 points in each, the most common region of each box's points; one object when
+    they agree in >= ``REFINE_SAME_VIEWS`` views and in at least half of the views seeing both."""
+    ma, mb = _in_footprint(P, a, 0.0, 0.0), _in_footprint(P, b, 0.0, 0.0)
+    ma &= ~mb
+    mb &= ~_in_footprint(P, a, 0.0, 0.0)
+    same = seen = 0
+    for r in np.unique(rf[ma | mb]):
+        ra, rb = rg[ma & (rf == r)], rg[mb & (rf == r)]
+        ra, rb = ra[ra >= 0], rb[rb >= 0]
+        if len(ra) < 5 or len(rb) < 5:
+            continue
+        seen += 1
+        va, ca = np.unique(ra, return_counts=True)
+        vb, cb = np.unique(rb, return_counts=True)
+        same += va[np.argmax(ca)] == vb[np.argmax(cb)]
+    return same >= REFINE_SAME_VIEWS and 2 * same >= seen
+
+
 def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarray, ref: np.ndarray,
-                 cams: np.ndarray, walls: list[WallFit]) -> tuple[list[ObstacleFit], dict]:
+                 cams: np.ndarray, walls: list[WallFit], regions: np.ndarray | None = None,
+                 ) -> tuple[list[ObstacleFit], dict]:
     """Grow each box over the multi-view-consistent dense points around it, ignoring colour.
 
     A colour component is often one face or edge of an object (faces are lit differently), so its
@@ -454,9 +485,11 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
     if not boxes or len(points) == 0:
         return list(boxes), stats
     keep = _object_mask(points, cams, walls)
-    P, col = points[keep], colors[keep]
-    good = _consistent(P, ref[keep])
-    P, col = P[good], col[good]
+    P, col, rf = points[keep], colors[keep], ref[keep]
+    rg = regions[keep] if regions is not None else None
+    good = _consistent(P, rf)
+    P, col, rf = P[good], col[good], rf[good]
+    rg = rg[good] if rg is not None else None
     grown: list[ObstacleFit] = []
     for b in boxes:
         cur = b
@@ -474,19 +507,30 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
                 break
         grown.append(cur)
     n = len(boxes)
+    absorbed: set[int] = set()
     for i in range(n):  # grown into an original neighbour
-        if grown[i] is not boxes[i] and any(_nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])
-                                            for k in range(n) if k != i):
-            grown[i] = boxes[i]
+        hit = [k for k in range(n) if k != i and _nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])]
+        if grown[i] is boxes[i] or not hit:
+            continue
+        if REFINE_JOIN and rg is not None and all(_same_object(boxes[i], boxes[k], P, rf, rg) for k in hit):
+            absorbed.update(hit)  # the views show one object: the grown box replaces the pieces it took in
+            continue
+        grown[i] = boxes[i]
     for i in range(n):  # two grown boxes ran into each other
         for k in range(i + 1, n):
+            if i in absorbed or k in absorbed:
+                continue
             if _nested(grown[i], grown[k]) and not _nested(boxes[i], boxes[k]):
+                if REFINE_JOIN2 and rg is not None and _same_object(boxes[i], boxes[k], P, rf, rg):
+                    absorbed.add(k if grown[i].n_points >= grown[k].n_points else i)  # one object: keep the fuller fit
+                    continue
                 grown[i], grown[k] = boxes[i], boxes[k]
     out: list[ObstacleFit] = []
-    for o in sorted(grown, key=lambda o: -o.n_points):
+    for o in sorted((g for k, g in enumerate(grown) if k not in absorbed), key=lambda o: -o.n_points):
         if any(np.linalg.norm(np.subtract(o.center, k.center)) < 0.2 for k in out):
             continue
         out.append(o)
     kept = {id(o) for o in out}
     stats["refined_boxes"] = sum(1 for g, b in zip(grown, boxes, strict=True) if g is not b and id(g) in kept)
+    stats["refine_absorbed"] = len(absorbed)
     return out, stats

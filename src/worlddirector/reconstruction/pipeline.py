@@ -316,7 +316,7 @@ def obstacle_stage(images, R, t, K, dense: D.DensePoints, cams: np.ndarray, wall
                                                                  regions=regions)
     obst = O3.combine(dense_obst, sparse_obst)
     # colour components are often single faces: grow each box over the consistent points around it
-    obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, cams, walls)
+    obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, cams, walls, regions=regions)
     dstats.update(rstats)
     # raised boxes: extended to the floor unless the cameras see through the gap under them
     obst = SUP.resolve_support(obst, dense.points, cams[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
