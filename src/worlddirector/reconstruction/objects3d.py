@@ -275,7 +275,7 @@ def find_dense_obstacles(
                 break
             if merged:
                 break
-    parts = _merge_fragments(parts, P, fit)
+    parts = _merge_fragments(parts, P, fit, rf, rg)
     out = [p[2] for p in parts]
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
@@ -340,7 +340,10 @@ def _gap(a: ObstacleFit, b: ObstacleFit) -> float:
     return float(np.hypot(d[0], d[1]))
 
 
-def _merge_fragments(parts, P: np.ndarray, fit):
+FRAGMENT_GAP_SEG = 0.4  # m: pieces this far apart join when the views put them in one image region
+
+
+def _merge_fragments(parts, P: np.ndarray, fit, rf: np.ndarray | None = None, rg: np.ndarray | None = None):
     """Join fragments of one object: clusters whose footprints touch (within ``FRAGMENT_GAP``), whose
     height ranges overlap, and whose union is still one object's size (``FRAGMENT_EXTENT``).
 
@@ -361,7 +364,11 @@ def _merge_fragments(parts, P: np.ndarray, fit):
                 mj, _, fj = parts[j]
                 lo = max(fi.center[2] - fi.size[2] / 2, fj.center[2] - fj.size[2] / 2)
                 hi = min(fi.center[2] + fi.size[2] / 2, fj.center[2] + fj.size[2] / 2)
-                if hi <= lo or _gap(fi, fj) > FRAGMENT_GAP:
+                if hi <= lo:
+                    continue
+                gap = _gap(fi, fj)
+                if gap > FRAGMENT_GAP and not (rg is not None and gap <= FRAGMENT_GAP_SEG
+                                               and _same_regions(mi, mj, rf, rg)):
                     continue
                 if _plan_extent(P[mi | mj]) > FRAGMENT_EXTENT:
                     continue
@@ -452,6 +459,12 @@ def _same_object(a: ObstacleFit, b: ObstacleFit, P: np.ndarray, rf: np.ndarray, 
     ma, mb = _in_footprint(P, a, 0.0, 0.0), _in_footprint(P, b, 0.0, 0.0)
     ma &= ~mb
     mb &= ~_in_footprint(P, a, 0.0, 0.0)
+    return _same_regions(ma, mb, rf, rg)
+
+
+def _same_regions(ma: np.ndarray, mb: np.ndarray, rf: np.ndarray, rg: np.ndarray, min_views: int | None = None) -> bool:
+    """``_same_object`` on two point masks."""
+    min_views = REFINE_SAME_VIEWS if min_views is None else min_views
     same = seen = 0
     for r in np.unique(rf[ma | mb]):
         ra, rb = rg[ma & (rf == r)], rg[mb & (rf == r)]
@@ -462,7 +475,7 @@ def _same_object(a: ObstacleFit, b: ObstacleFit, P: np.ndarray, rf: np.ndarray, 
         va, ca = np.unique(ra, return_counts=True)
         vb, cb = np.unique(rb, return_counts=True)
         same += va[np.argmax(ca)] == vb[np.argmax(cb)]
-    return same >= REFINE_SAME_VIEWS and 2 * same >= seen
+    return same >= min_views and 2 * same >= seen
 
 
 def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarray, ref: np.ndarray,
