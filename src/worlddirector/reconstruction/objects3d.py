@@ -520,12 +520,17 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
         grown.append(cur)
     n = len(boxes)
     absorbed: set[int] = set()
-    for i in range(n):  # grown into an original neighbour
+    absorbers: set[int] = set()
+    for i in sorted(range(n), key=lambda i: -boxes[i].n_points):  # grown into an original neighbour
+        if i in absorbed:
+            continue
         hit = [k for k in range(n) if k != i and _nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])]
         if grown[i] is boxes[i] or not hit:
             continue
-        if REFINE_JOIN and rg is not None and all(_same_object(boxes[i], boxes[k], P, rf, rg) for k in hit):
+        if (REFINE_JOIN and rg is not None and not absorbers.intersection(hit)
+                and all(_same_object(boxes[i], boxes[k], P, rf, rg) for k in hit)):
             absorbed.update(hit)  # the views show one object: the grown box replaces the pieces it took in
+            absorbers.add(i)
             continue
         grown[i] = boxes[i]
     for i in range(n):  # two grown boxes ran into each other
