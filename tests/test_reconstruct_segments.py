@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_reconstruct_dense import CAMS_XY, _box_points, _seed, _stack
 
 from worlddirector.reconstruction.objects3d import find_dense_obstacles, refine_boxes
 from worlddirector.reconstruction.segments2d import point_regions, segment_view
-from tests.test_reconstruct_dense import CAMS_XY, _box_points, _seed, _stack
 
 H, W = 180, 320
 
@@ -54,7 +54,7 @@ def test_regions_split_same_colour_at_a_depth_jump_and_join_shaded_faces():
 
 def test_point_regions_label_each_point_from_its_own_view():
     """Points lifted from two views get the region of the pixel they came from, ids distinct per view."""
-    img, depth, cls = _scene(depth_right=6.0)
+    img, depth, _ = _scene(depth_right=6.0)
     K = np.array([[300.0, 0, 320], [0, 300.0, 180], [0, 0, 1]])  # processing resolution 640x360
     R = np.stack([np.eye(3)] * 2)
     t = np.zeros((2, 3))

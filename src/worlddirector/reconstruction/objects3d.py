@@ -10,6 +10,11 @@ Dense points are many but individually noisy, so they are pooled in ``VOXEL`` cu
   different colour stay two clusters: the simulation's interpenetration check needs them apart,
   and merging them is what made the sparse clusters miss both centres.
 
+With image regions of the reference views (``segments2d.point_regions``), a colour link is cut
+where the views that saw both voxels mostly put them in different regions, and voxels that >= 3
+views all put in one region link whatever their colour; pieces the views show as one object join
+across wider gaps (``_merge_fragments``) and may be taken in by a grown box (``refine_boxes``).
+
 Beyond ``FAR_DISTANCE`` a second pass with ``FAR_VOXEL`` cubes adds the objects the fine pass
 missed there (``find_dense_obstacles_two_scales``).
 
