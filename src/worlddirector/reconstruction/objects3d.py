@@ -10,6 +10,11 @@ Dense points are many but individually noisy, so they are pooled in ``VOXEL`` cu
   different colour stay two clusters: the simulation's interpenetration check needs them apart,
   and merging them is what made the sparse clusters miss both centres.
 
+With image regions of the reference views (``segments2d.point_regions``), a colour link is cut
+where the views that saw both voxels mostly put them in different regions, and voxels that >= 3
+views all put in one region link whatever their colour; pieces the views show as one object join
+across wider gaps (``_merge_fragments``) and may be taken in by a grown box (``refine_boxes``).
+
 Beyond ``FAR_DISTANCE`` a second pass with ``FAR_VOXEL`` cubes adds the objects the fine pass
 missed there (``find_dense_obstacles_two_scales``).
 
@@ -45,16 +50,32 @@ FRAGMENT_GAP = 0.15  # m between the footprints of two pieces of one object (one
 FRAGMENT_EXTENT = 1.2  # m: a merged piece may not grow beyond one furniture-sized object (crates, barrels, pillars ~0.6-1 m)
 
 
-def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], floor_margin: float = 0.08,
+FLOOR_MARGIN = 0.08  # m: the floor band (points below it are floor)
+FLOOR_REL = 0.012  # ... widened to this fraction of the plan distance to the nearest camera
+
+
+def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], floor_margin: float | None = None,
                  max_height: float = 4.0, min_distance: float = 0.0) -> np.ndarray:
     """Points that can belong to an object: above the floor band (it widens with the distance to
     the cameras: depth noise grows with it), below ``max_height``, at least ``min_distance`` (plan)
     from the nearest camera, and in front of every wall."""
     dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
-    keep = (points[:, 2] > np.maximum(floor_margin, 0.012 * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
+    floor_margin = FLOOR_MARGIN if floor_margin is None else floor_margin
+    keep = (points[:, 2] > np.maximum(floor_margin, FLOOR_REL * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
     for w in walls:
         keep &= points[:, :2] @ np.array(w.normal) + w.offset > 0.2  # on the wall or behind it: explained by the wall
     return keep
+
+
+def point_classes(points: np.ndarray, cams: np.ndarray, walls: list[WallFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point: could belong to an object (``_object_mask``), on the floor band, on/behind a wall."""
+    obj = _object_mask(points, cams, walls)
+    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
+    floor = points[:, 2] <= np.maximum(FLOOR_MARGIN, FLOOR_REL * dist)
+    wall = np.zeros(len(points), bool)
+    for w in walls:
+        wall |= points[:, :2] @ np.array(w.normal) + w.offset <= 0.2
+    return obj, floor & ~obj, wall & ~obj & ~floor
 
 
 def _voxels(points: np.ndarray, ref: np.ndarray, voxel: float):
@@ -84,6 +105,45 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.uint8), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
+SEG_MIN_SAME = 0.5  # share of the views seeing two voxels that must put them in one region to keep a colour link
+SEG_JOIN_VIEWS = 3  # views that all put two voxels in one region: linked whatever their colour (2: worse, 4: no better)
+
+
+def _voxel_view_regions(inv: np.ndarray, gidx: np.ndarray, n_vox: int, rf: np.ndarray, rg: np.ndarray) -> np.ndarray:
+    """(consistent voxels x views) image region of each voxel in each reference view that produced
+    points in it (the most common region among them), -1 where the view produced none."""
+    gpos = np.full(n_vox, -1)
+    gpos[gidx] = np.arange(len(gidx))
+    pv = gpos[inv]
+    sel = (pv >= 0) & (rg >= 0)
+    views, vi = np.unique(rf[sel], return_inverse=True)
+    out = np.full((len(gidx), max(1, len(views))), -1, np.int64)
+    if not sel.any():
+        return out
+    key = pv[sel] * len(views) + vi.ravel()
+    pairs, cnt = np.unique(np.stack([key, rg[sel]], 1), axis=0, return_counts=True)
+    o = np.lexsort((-cnt, pairs[:, 0]))  # per key, the most frequent region first
+    pk = pairs[o]
+    first = np.r_[True, pk[1:, 0] != pk[:-1, 0]]
+    k, r = pk[first, 0], pk[first, 1]
+    out[k // len(views), k % len(views)] = r
+    return out
+
+
+def _co_member(La: np.ndarray, Lb: np.ndarray, colour_same: np.ndarray) -> np.ndarray:
+    """Links between neighbouring voxels (rows of ``La``/``Lb``: each voxel's region per view, -1 not
+    seen). A colour link is cut when fewer than ``SEG_MIN_SAME`` of the views that saw both voxels put
+    them in one region; voxels that at least ``SEG_JOIN_VIEWS`` views saw, every one in one region,
+    link whatever their colour. Voxels no view saw together keep the colour rule. Measured (dev
+    seeds): cut only 45-47 of 115, views only (colour ignored) 46, colour or views 46-48 with 50
+    nested pairs; this rule 49 at its step."""
+    obs = (La >= 0) & (Lb >= 0)
+    nobs = obs.sum(1)
+    nsame = (obs & (La == Lb)).sum(1)
+    keep = colour_same & ((nobs == 0) | (nsame >= SEG_MIN_SAME * nobs))
+    return keep | ((nobs >= SEG_JOIN_VIEWS) & (nsame == nobs))
+
+
 def find_dense_obstacles(
     points: np.ndarray,
     colors: np.ndarray,
@@ -91,11 +151,12 @@ def find_dense_obstacles(
     cams: np.ndarray,
     walls: list[WallFit],
     *,
-    floor_margin: float = 0.08,
+    floor_margin: float | None = None,
     max_height: float = 4.0,
     max_footprint: float = 4.0,
     voxel: float = VOXEL,
     min_distance: float = 0.0,
+    regions: np.ndarray | None = None,
 ) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
     """Obstacle boxes from dense world points (``ref``: the reference view of each point), pooled in
     ``voxel`` cubes; only points at least ``min_distance`` (plan view) from the nearest camera count.
@@ -108,6 +169,7 @@ def find_dense_obstacles(
         return [], stats, none
     keep = _object_mask(points, cams, walls, floor_margin, max_height, min_distance)
     P, col, rf = points[keep], colors[keep], ref[keep]
+    rg = regions[keep] if regions is not None else None
     stats["dense_above_floor"] = len(P)
     if len(P) < 20:
         return [], stats, none
@@ -133,6 +195,7 @@ def find_dense_obstacles(
     glab = vlab[gidx]
     wl = np.array([0.5, 1.0, 1.0])
     sorted_keys = gkey  # np.unique output is sorted
+    VL = _voxel_view_regions(inv, gidx, len(uk), rf, rg) if rg is not None else None
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             for dz in (-1, 0, 1):
@@ -146,6 +209,8 @@ def find_dense_obstacles(
                 hit = valid & (sorted_keys[j] == nk)
                 a, b = np.flatnonzero(hit), j[hit]
                 same = np.linalg.norm((glab[a] - glab[b]) * wl, axis=1) < MAX_COLOR_DIST
+                if VL is not None:
+                    same = _co_member(VL[a], VL[b], same)
                 rows.append(a[same])
                 cols.append(b[same])
     r = np.concatenate(rows) if rows else np.zeros(0, int)
@@ -208,7 +273,7 @@ def find_dense_obstacles(
                 break
             if merged:
                 break
-    parts = _merge_fragments(parts, P, fit)
+    parts = _merge_fragments(parts, P, fit, rf, rg)
     out = [p[2] for p in parts]
     out.sort(key=lambda o: -o.n_points)
     stats["dense_clusters"] = len(out)
@@ -220,14 +285,16 @@ FAR_VOXEL = 0.2  # m
 
 
 def find_dense_obstacles_two_scales(points: np.ndarray, colors: np.ndarray, ref: np.ndarray, cams: np.ndarray,
-                                    walls: list[WallFit]) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
+                                    walls: list[WallFit], regions: np.ndarray | None = None,
+                                    ) -> tuple[list[ObstacleFit], dict, tuple[np.ndarray, np.ndarray]]:
     """``find_dense_obstacles`` at ``VOXEL``, plus the boxes a ``FAR_VOXEL`` pass finds beyond
     ``FAR_DISTANCE`` that do not overlap a fine box (centre within 0.3 m of its footprint, either
     way). Depth noise grows with the square of the distance, so a far object's points spread over
     more 10 cm voxels than two views agree on; 20 cm everywhere loses near objects (neighbours
     merge). Measured on the dev seeds: +3 recalled of 137 (0.555 -> 0.577); a plateau for
     ``FAR_DISTANCE`` 5-8 m, 15 and 30 cm voxels no better."""
-    near, stats, vox = find_dense_obstacles(points, colors, ref, cams, walls)
+    near, stats, vox = find_dense_obstacles(points, colors, ref, cams, walls, regions=regions)
+    # the far pass keeps the colour rule: with image regions it gave the same recall and more nested boxes
     far, _, _ = find_dense_obstacles(points, colors, ref, cams, walls, voxel=FAR_VOXEL, min_distance=FAR_DISTANCE)
     extra = [f for f in far if not any(_inside(f, n, 0.3) or _inside(n, f, 0.3) for n in near)]
     stats["dense_far_clusters"] = len(extra)
@@ -270,7 +337,10 @@ def _gap(a: ObstacleFit, b: ObstacleFit) -> float:
     return float(np.hypot(d[0], d[1]))
 
 
-def _merge_fragments(parts, P: np.ndarray, fit):
+FRAGMENT_GAP_SEG = 0.4  # m: pieces this far apart join when the views put them in one image region
+
+
+def _merge_fragments(parts, P: np.ndarray, fit, rf: np.ndarray | None = None, rg: np.ndarray | None = None):
     """Join fragments of one object: clusters whose footprints touch (within ``FRAGMENT_GAP``), whose
     height ranges overlap, and whose union is still one object's size (``FRAGMENT_EXTENT``).
 
@@ -291,7 +361,11 @@ def _merge_fragments(parts, P: np.ndarray, fit):
                 mj, _, fj = parts[j]
                 lo = max(fi.center[2] - fi.size[2] / 2, fj.center[2] - fj.size[2] / 2)
                 hi = min(fi.center[2] + fi.size[2] / 2, fj.center[2] + fj.size[2] / 2)
-                if hi <= lo or _gap(fi, fj) > FRAGMENT_GAP:
+                if hi <= lo:
+                    continue
+                gap = _gap(fi, fj)
+                if gap > FRAGMENT_GAP and not (rg is not None and gap <= FRAGMENT_GAP_SEG
+                                               and _same_regions(mi, mj, rf, rg)):
                     continue
                 if _plan_extent(P[mi | mj]) > FRAGMENT_EXTENT:
                     continue
@@ -370,8 +444,39 @@ def _in_footprint(P: np.ndarray, o: ObstacleFit, grow: float, above: float) -> n
             & (P[:, 2] >= bottom - 0.1) & (P[:, 2] <= top + above))
 
 
+REFINE_SAME_VIEWS = 2  # views whose regions must join two boxes' points for a collision to be one object (3: same)
+
+
+
+def _same_object(a: ObstacleFit, b: ObstacleFit, P: np.ndarray, rf: np.ndarray, rg: np.ndarray) -> bool:
+    """Do the views put the points of boxes ``a`` and ``b`` in one image region? Per reference view
+    that produced >= 5 points in each, the most common region of each box's points; one object when
+    they agree in >= ``REFINE_SAME_VIEWS`` views and in at least half of the views seeing both."""
+    ma, mb = _in_footprint(P, a, 0.0, 0.0), _in_footprint(P, b, 0.0, 0.0)
+    ma &= ~mb
+    mb &= ~_in_footprint(P, a, 0.0, 0.0)
+    return _same_regions(ma, mb, rf, rg)
+
+
+def _same_regions(ma: np.ndarray, mb: np.ndarray, rf: np.ndarray, rg: np.ndarray, min_views: int | None = None) -> bool:
+    """``_same_object`` on two point masks."""
+    min_views = REFINE_SAME_VIEWS if min_views is None else min_views
+    same = seen = 0
+    for r in np.unique(rf[ma | mb]):
+        ra, rb = rg[ma & (rf == r)], rg[mb & (rf == r)]
+        ra, rb = ra[ra >= 0], rb[rb >= 0]
+        if len(ra) < 5 or len(rb) < 5:
+            continue
+        seen += 1
+        va, ca = np.unique(ra, return_counts=True)
+        vb, cb = np.unique(rb, return_counts=True)
+        same += va[np.argmax(ca)] == vb[np.argmax(cb)]
+    return same >= min_views and 2 * same >= seen
+
+
 def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarray, ref: np.ndarray,
-                 cams: np.ndarray, walls: list[WallFit]) -> tuple[list[ObstacleFit], dict]:
+                 cams: np.ndarray, walls: list[WallFit], regions: np.ndarray | None = None,
+                 ) -> tuple[list[ObstacleFit], dict]:
     """Grow each box over the multi-view-consistent dense points around it, ignoring colour.
 
     A colour component is often one face or edge of an object (faces are lit differently), so its
@@ -389,9 +494,11 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
     if not boxes or len(points) == 0:
         return list(boxes), stats
     keep = _object_mask(points, cams, walls)
-    P, col = points[keep], colors[keep]
-    good = _consistent(P, ref[keep])
-    P, col = P[good], col[good]
+    P, col, rf = points[keep], colors[keep], ref[keep]
+    rg = regions[keep] if regions is not None else None
+    good = _consistent(P, rf)
+    P, col, rf = P[good], col[good], rf[good]
+    rg = rg[good] if rg is not None else None
     grown: list[ObstacleFit] = []
     for b in boxes:
         cur = b
@@ -409,19 +516,35 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
                 break
         grown.append(cur)
     n = len(boxes)
-    for i in range(n):  # grown into an original neighbour
-        if grown[i] is not boxes[i] and any(_nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])
-                                            for k in range(n) if k != i):
-            grown[i] = boxes[i]
+    absorbed: set[int] = set()
+    absorbers: set[int] = set()
+    for i in sorted(range(n), key=lambda i: -boxes[i].n_points):  # grown into an original neighbour
+        if i in absorbed:
+            continue
+        hit = [k for k in range(n) if k != i and _nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])]
+        if grown[i] is boxes[i] or not hit:
+            continue
+        if (rg is not None and not absorbers.intersection(hit)
+                and all(_same_object(boxes[i], boxes[k], P, rf, rg) for k in hit)):
+            absorbed.update(hit)  # the views show one object: the grown box replaces the pieces it took in
+            absorbers.add(i)
+            continue
+        grown[i] = boxes[i]
     for i in range(n):  # two grown boxes ran into each other
         for k in range(i + 1, n):
+            if i in absorbed or k in absorbed:
+                continue
             if _nested(grown[i], grown[k]) and not _nested(boxes[i], boxes[k]):
+                if rg is not None and _same_object(boxes[i], boxes[k], P, rf, rg):
+                    absorbed.add(k if grown[i].n_points >= grown[k].n_points else i)  # one object: keep the fuller fit
+                    continue
                 grown[i], grown[k] = boxes[i], boxes[k]
     out: list[ObstacleFit] = []
-    for o in sorted(grown, key=lambda o: -o.n_points):
+    for o in sorted((g for k, g in enumerate(grown) if k not in absorbed), key=lambda o: -o.n_points):
         if any(np.linalg.norm(np.subtract(o.center, k.center)) < 0.2 for k in out):
             continue
         out.append(o)
     kept = {id(o) for o in out}
     stats["refined_boxes"] = sum(1 for g, b in zip(grown, boxes, strict=True) if g is not b and id(g) in kept)
+    stats["refine_absorbed"] = len(absorbed)
     return out, stats

@@ -34,6 +34,7 @@ from worlddirector.reconstruction import frames as F
 from worlddirector.reconstruction import layout as L
 from worlddirector.reconstruction import objects as O
 from worlddirector.reconstruction import objects3d as O3
+from worlddirector.reconstruction import segments2d as S2
 from worlddirector.reconstruction import single_view as SV
 from worlddirector.reconstruction import support as SUP
 from worlddirector.reconstruction.export import write_glb, write_ply
@@ -50,6 +51,7 @@ MIN_REGISTERED = 6
 MIN_REGISTERED_FRACTION = 0.5
 
 
+USE_REGIONS = True
 MAX_HEIGHT_SPREAD = 0.12  # std/mean of camera heights above the floor beyond which a model is suspect
 
 
@@ -232,13 +234,8 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     t = time.perf_counter()
     fid = {f: i for i, f in enumerate(dv.frame_ids)}
     dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
-    dense_obst, dstats, (vox_p, vox_c) = O3.find_dense_obstacles_two_scales(dense.points, dense.colors, dense.ref, al.C, walls)
-    obst = O3.combine(dense_obst, sparse_obst)
-    # colour components are often single faces: grow each box over the consistent points around it
-    obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, al.C, walls)
-    dstats.update(rstats)
-    # raised boxes: extended to the floor unless the cameras see through the gap under them
-    obst = SUP.resolve_support(obst, dense.points, al.C[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
+    images = [dv.frames[fid[f]] for f in sfm.frames]
+    obst, dstats, (vox_p, vox_c) = obstacle_stage(images, al.R, al.t, sfm.K, dense, al.C, walls, sparse_obst)
     stats["obstacle_support"] = {k: sum(1 for o in obst if o.support == k)
                                  for k in ("floor_contact", "floor_assumed", "free_below")}
     stats.update(dstats)
@@ -304,6 +301,26 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         stats=stats,
     )
     return world, (P, Ccol)
+
+
+def obstacle_stage(images, R, t, K, dense: D.DensePoints, cams: np.ndarray, walls, sparse_obst):
+    """Static obstacles from the dense points (and the sparse clusters): voxel components, boxes,
+    refinement, support. ``images``/``R``/``t``/``K``: the registered keyframes and their cameras
+    (world frame of ``cams``). Returns the boxes, counts for ``world.stats`` and the consistent
+    voxels (centroids, colours) for ``points.ply``."""
+    regions = None
+    if USE_REGIONS and len(dense.points):
+        obj, floor, wall = O3.point_classes(dense.points, cams, walls)
+        regions = S2.point_regions(images, R, t, K, dense.points, dense.ref, obj, floor, wall)
+    dense_obst, dstats, vox = O3.find_dense_obstacles_two_scales(dense.points, dense.colors, dense.ref, cams, walls,
+                                                                 regions=regions)
+    obst = O3.combine(dense_obst, sparse_obst)
+    # colour components are often single faces: grow each box over the consistent points around it
+    obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, cams, walls, regions=regions)
+    dstats.update(rstats)
+    # raised boxes: extended to the floor unless the cameras see through the gap under them
+    obst = SUP.resolve_support(obst, dense.points, cams[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
+    return obst, dstats, vox
 
 
 def _single_view(dv, usable_idx, K_known, analysis, camera_height, reason, stats):
