@@ -300,6 +300,8 @@ def view_jumps(motion, lab_small: np.ndarray, blobs: list[Blob], skip_pairs: set
     min_area = VIEW_JUMP_AREA * h * w
     near_blob: dict[int, np.ndarray] = {}
     for b in blobs:
+        if b.side:
+            continue
         for q in (b.pair - 1, b.pair, b.pair + 1):
             near_blob[q] = near_blob.get(q, np.zeros((h, w), bool)) | b.mask
     out = []
@@ -359,6 +361,62 @@ def _jumped_along_view(b: Blob, kind: str, lab_small: np.ndarray, motion, p: int
             f"{o_without:.0f}, same colour) and the flow jumps once over {jumped} px: jumped along the view")
 
 
+def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
+    """(kind or None, o0, c0, o1, c1): objectness of the blob in the frames before/after pair
+    ``p``, and "appear" / "vanish" when it rises / falls by ``OBJECTNESS_JUMP`` and stays so.
+    Persistence: the side WITHOUT the object is checked ``CONFIRM`` frames away (still empty); the
+    side WITH it one frame away (a moving object leaves a fixed mask within a few frames)."""
+    n = len(lab_small)
+    o0, c0 = _objectness(lab_small[p], b.mask)
+    o1, c1 = _objectness(lab_small[p + 1], b.mask)
+    o_late, _ = _objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)
+    o_early, _ = _objectness(lab_small[max(0, p - CONFIRM)], b.mask)
+    o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
+    o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
+    jump = o1 - o0
+    kind = None
+    if jump > OBJECTNESS_JUMP and min(o_next, o_late) - o0 > 0.6 * jump and o1 - o_early > 0.6 * jump:
+        kind = "appear"
+    elif -jump > OBJECTNESS_JUMP and o0 - o_late > 0.6 * -jump and min(o_prev, o_early) - o1 > 0.6 * -jump:
+        kind = "vanish"
+    return kind, o0, c0, o1, c1
+
+
+def events_from_one_sided(
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack], near: list[Blob]
+) -> list[RawEvent]:
+    """Appear / vanish from one-sided transient blobs (:func:`..transients.one_sided_transients`):
+    the quiet side says which way it can go (quiet before: only an appear; quiet after: only a
+    vanish), and the change must be confirmed the same way as a two-sided blob's: a track that
+    begins (ends) at it, or objectness rising (falling) and staying so. An object there on both
+    sides is not judged (an object that starts or stops moving); neither is a change where two
+    tracked objects overlap, or one next to a two-sided blob within a pair (judged there)."""
+    out = []
+    for b in blobs:
+        p = b.pair
+        bb = np.array(b.box, float)
+        if any(abs(x.pair - p) <= 1 and (_iou(bb, np.array(x.box, float)) > 0 or _overlap(bb, x.box) > 0)
+               for x in near):
+            continue
+        if _occlusion(b, tracks):
+            continue
+        want = "appear" if b.side == "before" else "vanish"
+        starts, ends = _track_candidates(b, tracks)
+        cands = starts if want == "appear" else ends
+        if cands:
+            t = cands[0][1]
+            out.append(RawEvent(want, p + 1, tuple(map(float, b.box)), b.mean_error,
+                                f"track t{t.id} {'begins' if want == 'appear' else 'ends'} at a one-sided "
+                                f"unexplained change (quiet {b.side})", t.id))
+            continue
+        kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
+        if kind != want or _there_both(o0, c0, o1, c1):
+            continue
+        out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), abs(o1 - o0),
+                            f"one-sided unexplained change (quiet {b.side}), objectness {o0:.0f} -> {o1:.0f}"))
+    return out
+
+
 def events_from_blobs(
     blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:
@@ -366,8 +424,12 @@ def events_from_blobs(
 
     First choice: tracks. A track that starts just after the pair under the blob is an object
     that appeared; one that ends just before it vanished; the candidate whose box best matches
-    the blob wins. Without track evidence, the objectness test decides (see module docstring)."""
+    the blob wins. Without track evidence, the objectness test decides (see module docstring).
+    One-sided blobs (``Blob.side``) are judged by :func:`events_from_one_sided`."""
     tracks = tracks or []
+    sided = [b for b in blobs if b.side]
+    blobs = [b for b in blobs if not b.side]
+    extra = events_from_one_sided(sided, lab_small, tracks, blobs)
     n = len(lab_small)
     by_pair: dict[int, list[Blob]] = {}
     for b in blobs:
@@ -412,28 +474,8 @@ def events_from_blobs(
                         )
                     )
                 continue
-            o0, c0 = _objectness(lab_small[p], b.mask)
-            o1, c1 = _objectness(lab_small[p + 1], b.mask)
-            # persistence: the side WITHOUT the object is checked CONFIRM frames away (still empty);
-            # the side WITH it one frame away (a moving object leaves a fixed mask within a few frames)
-            o_late, _ = _objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)
-            o_early, _ = _objectness(lab_small[max(0, p - CONFIRM)], b.mask)
-            o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
-            o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
+            kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
             jump = o1 - o0
-            kind = None
-            if (
-                jump > OBJECTNESS_JUMP
-                and min(o_next, o_late) - o0 > 0.6 * jump
-                and o1 - o_early > 0.6 * jump
-            ):
-                kind = "appear"
-            elif (
-                -jump > OBJECTNESS_JUMP
-                and o0 - o_late > 0.6 * -jump
-                and min(o_prev, o_early) - o1 > 0.6 * -jump
-            ):
-                kind = "vanish"
             there_both = _there_both(o0, c0, o1, c1)
             if kind is None:
                 if (
@@ -587,7 +629,7 @@ def events_from_blobs(
                     t.id if t is not None else None,
                 )
             )
-    return out
+    return out + extra
 
 
 PARTNER_JUMP = 10.0
@@ -799,7 +841,7 @@ def _supported(e: RawEvent, blobs: list[Blob], tracks: list[RawTrack]) -> bool:
     boxes = [np.array(e.box, float)]
     boxes += [t.last.box for t in tracks if t.id == e.track]
     for b in blobs:
-        if e.pos - 2 <= b.pair <= e.pos and any(
+        if not b.side and e.pos - 2 <= b.pair <= e.pos and any(
             _iou(x, np.array(b.box, float)) > 0.05 or _overlap(x, b.box) > 0.3 for x in boxes
         ):
             return True

@@ -39,6 +39,7 @@ class Blob:
     area: int
     mean_error: float
     mask: np.ndarray  # bool, full frame at flow resolution
+    side: str = ""  # "" two-sided; "before" / "after": one-sided, quiet only on that side
 
 
 def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
@@ -50,11 +51,21 @@ def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
     return out
 
 
-def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
+def find_transients(err: np.ndarray, skip_pairs: set[int], one_sided: bool = True) -> list[Blob]:
+    """Two-sided transient blobs (see the module docstring), then, with ``one_sided``, the
+    one-sided ones of :func:`one_sided_transients` (``Blob.side`` set)."""
     m, h, w = err.shape
     if m < 3:
         return []
     dil = np.stack([cv2.dilate(e, np.ones((5, 5), np.uint8)) for e in err])
+    blobs = _two_sided(err, dil, skip_pairs)
+    if one_sided:
+        blobs += one_sided_transients(err, skip_pairs, blobs)
+    return blobs
+
+
+def _two_sided(err: np.ndarray, dil: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
+    m, h, w = err.shape
     min_px = max(6, int(MIN_AREA * h * w))
     blobs: list[Blob] = []
     kernel = np.ones((3, 3), np.uint8)
@@ -85,3 +96,65 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
                 )
             )
     return blobs
+
+
+SIDE_PAIRS = 3  # pairs on the quiet side
+SIDE_DILATE = 9  # px at flow res: nothing changed anywhere near on the quiet side
+SIDE_RATIO = 2.0  # region mean error at the pair vs. at every other pair within 2 (both sides)
+SIDE_MIN_AREA = 0.004  # of the frame: the smallest object the generator pops
+
+
+def one_sided_transients(err: np.ndarray, skip_pairs: set[int], existing: list[Blob]) -> list[Blob]:
+    """Abrupt changes quiet on ONE side only: an object that pops in and then walks on leaves
+    error at its moving edges in every later pair, so the two-sided ratio test (against the
+    busier side) misses it; one that pops out had been moving before. A pixel is a one-sided
+    candidate at pair ``i`` when ``err_i > ERR_MIN`` and ``err_i > RATIO x`` the largest error of
+    the ``SIDE_PAIRS`` pairs before (``side = "before"``: nothing there, then something) or after
+    it (``"after"``), dilated by ``SIDE_DILATE`` px so nothing moving came near on the quiet side.
+    A region (not already a two-sided blob, at least ``SIDE_MIN_AREA``) must also change far more
+    at the pair than at any other pair within two on either side: its mean error at ``i`` at least
+    ``SIDE_RATIO`` x its mean error at each of them (an object that starts moving keeps changing
+    as much; a pop is a one-pair spike on top of the later motion)."""
+    m, h, w = err.shape
+    if m < 2 * SIDE_PAIRS + 1:
+        return []
+    k = np.ones((SIDE_DILATE, SIDE_DILATE), np.uint8)
+    big = np.stack([cv2.dilate(e, k) for e in err])
+    min_px = max(6, int(SIDE_MIN_AREA * h * w))
+    taken: dict[int, np.ndarray] = {}
+    for b in existing:
+        taken[b.pair] = taken.get(b.pair, np.zeros((h, w), bool)) | b.mask
+    kernel_join = np.ones((5, 5), np.uint8)
+    out: list[Blob] = []
+    for i in range(SIDE_PAIRS, m - SIDE_PAIRS):
+        if any(abs(i - s) <= SIDE_PAIRS for s in skip_pairs):
+            continue
+        hot = err[i] > ERR_MIN
+        if hot.sum() < min_px:
+            continue
+        pre = np.maximum.reduce([big[j] for j in range(i - SIDE_PAIRS, i)])
+        post = np.maximum.reduce([big[j] for j in range(i + 1, i + 1 + SIDE_PAIRS)])
+        for side, ref in (("before", pre), ("after", post)):
+            mask = hot & (err[i] > RATIO * ref)
+            if i in taken:
+                mask &= ~cv2.dilate(taken[i].astype(np.uint8), kernel_join).astype(bool)
+            if mask.sum() < min_px:
+                continue
+            mask8 = cv2.dilate(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)),
+                               kernel_join)
+            n, lab, stats, _ = cv2.connectedComponentsWithStats(mask8, connectivity=8)
+            for c in range(1, n):
+                x, y, bw, bh, area = stats[c]
+                if area < min_px or min(bw, bh) < 4:
+                    continue
+                region = lab == c
+                bm = region & hot
+                if bm.sum() < min_px // 2:
+                    continue
+                e_i = float(err[i][region].mean())
+                others = [float(err[j][region].mean()) for j in range(i - 2, i + 3) if j != i]
+                if e_i < SIDE_RATIO * max(others):
+                    continue
+                out.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),
+                                mean_error=float(err[i][bm].mean()), mask=bm, side=side))
+    return out
