@@ -100,8 +100,9 @@ def _two_sided(err: np.ndarray, dil: np.ndarray, skip_pairs: set[int]) -> list[B
 
 SIDE_PAIRS = 3  # pairs on the quiet side
 SIDE_DILATE = 9  # px at flow res: nothing changed anywhere near on the quiet side
-SIDE_RATIO = 2.0  # region mean error at the pair vs. at every other pair within 2 (both sides)
-SIDE_MIN_AREA = 0.004  # of the frame: the smallest object the generator pops
+SIDE_RATIO = 2.0  # region mean error at the pair vs. the quiet side's pairs within 2 (1.5: no change on dev)
+BUSY_RATIO = 1.0  # and not less than at the pairs on the busy side (an object moving on after it popped)
+SIDE_MIN_AREA = 0.004  # of the frame: the smallest object the generator pops (0.002: no change on dev)
 
 
 def one_sided_transients(err: np.ndarray, skip_pairs: set[int], existing: list[Blob]) -> list[Blob]:
@@ -152,8 +153,11 @@ def one_sided_transients(err: np.ndarray, skip_pairs: set[int], existing: list[B
                 if bm.sum() < min_px // 2:
                     continue
                 e_i = float(err[i][region].mean())
-                others = [float(err[j][region].mean()) for j in range(i - 2, i + 3) if j != i]
-                if e_i < SIDE_RATIO * max(others):
+                quiet = range(i - 2, i) if side == "before" else range(i + 1, i + 3)
+                busy = range(i + 1, i + 3) if side == "before" else range(i - 2, i)
+                if e_i < SIDE_RATIO * max(float(err[j][region].mean()) for j in quiet):
+                    continue
+                if e_i < BUSY_RATIO * max(float(err[j][region].mean()) for j in busy):
                     continue
                 out.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),
                                 mean_error=float(err[i][bm].mean()), mask=bm, side=side))
