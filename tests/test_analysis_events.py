@@ -212,3 +212,52 @@ def test_a_pop_whose_object_is_still_there_smaller_is_a_jump_along_the_view(tmp_
     popped, truth = _generated_events(tmp_path, 45, "pop_out")
     frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
     assert [(e.type, e.frame) for e in popped if e.type in POPS_AND_JUMPS] == [("vanish", frame)]
+
+
+def _animated_pop(mode: str, n: int = 20, start: int = 8) -> np.ndarray:
+    """(n, 90, 160, 3) RGB frames: a textured floor and a 14x16 px red object whose stripes shift
+    every frame (a walker's limbs: flow cannot explain them). ``mode``: "appear" (drawn from frame
+    ``start``), "vanish" (drawn before it), "starts" (always drawn, animated from ``start``)."""
+    yy, xx = np.mgrid[:90, :160]
+    base = (110 + 30 * np.sin(yy / 3.0) * np.cos(xx / 5.0)).astype(np.uint8)
+    rgb = np.repeat(np.stack([base] * 3, -1)[None], n, axis=0).copy()
+    for i in range(n):
+        if (mode == "appear" and i < start) or (mode == "vanish" and i >= start):
+            continue
+        obj = np.zeros((16, 14, 3), np.uint8)
+        obj[:] = (200, 30, 30)
+        phase = i if mode != "starts" else max(i, start)
+        for r in range(16):
+            if (r + 2 * phase) % 6 < 3:
+                obj[r] = (110, 10, 60)
+        rgb[i, 38:54, 40:54] = obj
+    return rgb
+
+
+def test_a_pop_of_an_object_that_keeps_changing_is_found_from_its_quiet_side():
+    """Session 6: an object that pops in and then keeps changing (a walker) leaves error at its
+    place in every later pair, so the two-sided transient test misses the pop; the one-sided test
+    (quiet before an appear / after a vanish) finds it at its frame. An object that is there all
+    along and starts moving is not an event."""
+    import cv2
+
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.transients import error_maps, find_transients
+
+    got = {}
+    for mode in ("appear", "vanish", "starts"):
+        rgb = _animated_pop(mode)
+        gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in rgb])
+        motion = compute_motion(gray)
+        err = error_maps(rgb, motion)
+        lab = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb])
+        two_sided = find_transients(err, set(), one_sided=False)
+        both = find_transients(err, set())
+        assert not events_from_blobs(two_sided, lab, [], motion)  # what the old rule saw
+        got[mode] = [(e.type, e.pos) for e in events_from_blobs(both, lab, [], motion)]
+        sides = {b.side for b in both if b.side and b.pair == 7}
+        if mode == "appear":
+            assert "before" in sides
+        if mode == "vanish":
+            assert "after" in sides
+    assert got == {"appear": [("appear", 8)], "vanish": [("vanish", 8)], "starts": []}

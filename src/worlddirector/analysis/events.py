@@ -383,19 +383,20 @@ def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
 
 
 def events_from_one_sided(
-    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack], near: list[Blob]
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack], near: list[RawEvent]
 ) -> list[RawEvent]:
     """Appear / vanish from one-sided transient blobs (:func:`..transients.one_sided_transients`):
     the quiet side says which way it can go (quiet before: only an appear; quiet after: only a
     vanish), and the change must be confirmed the same way as a two-sided blob's: a track that
     begins (ends) at it, or objectness rising (falling) and staying so. An object there on both
     sides is not judged (an object that starts or stops moving); neither is a change where two
-    tracked objects overlap, or one next to a two-sided blob within a pair (judged there)."""
+    tracked objects overlap, or one where an event (``near``, from the two-sided blobs) was found
+    within a pair."""
     out = []
     for b in blobs:
         p = b.pair
         bb = np.array(b.box, float)
-        if any(abs(x.pair - p) <= 1 and (_iou(bb, np.array(x.box, float)) > 0 or _overlap(bb, x.box) > 0)
+        if any(abs(x.pos - 1 - p) <= 1 and (_iou(bb, np.array(x.box, float)) > 0 or _overlap(bb, x.box) > 0)
                for x in near):
             continue
         if _occlusion(b, tracks):
@@ -429,7 +430,6 @@ def events_from_blobs(
     tracks = tracks or []
     sided = [b for b in blobs if b.side]
     blobs = [b for b in blobs if not b.side]
-    extra = events_from_one_sided(sided, lab_small, tracks, blobs)
     n = len(lab_small)
     by_pair: dict[int, list[Blob]] = {}
     for b in blobs:
@@ -629,7 +629,7 @@ def events_from_blobs(
                     t.id if t is not None else None,
                 )
             )
-    return out + extra
+    return out + events_from_one_sided(sided, lab_small, tracks, out)
 
 
 PARTNER_JUMP = 10.0

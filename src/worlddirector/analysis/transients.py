@@ -60,7 +60,7 @@ def find_transients(err: np.ndarray, skip_pairs: set[int], one_sided: bool = Tru
     dil = np.stack([cv2.dilate(e, np.ones((5, 5), np.uint8)) for e in err])
     blobs = _two_sided(err, dil, skip_pairs)
     if one_sided:
-        blobs += one_sided_transients(err, skip_pairs, blobs)
+        blobs += one_sided_transients(err, skip_pairs)
     return blobs
 
 
@@ -105,26 +105,27 @@ BUSY_RATIO = 1.0  # and not less than at the pairs on the busy side (an object m
 SIDE_MIN_AREA = 0.004  # of the frame: the smallest object the generator pops (0.002: no change on dev)
 
 
-def one_sided_transients(err: np.ndarray, skip_pairs: set[int], existing: list[Blob]) -> list[Blob]:
+def one_sided_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
     """Abrupt changes quiet on ONE side only: an object that pops in and then walks on leaves
     error at its moving edges in every later pair, so the two-sided ratio test (against the
     busier side) misses it; one that pops out had been moving before. A pixel is a one-sided
     candidate at pair ``i`` when ``err_i > ERR_MIN`` and ``err_i > RATIO x`` the largest error of
     the ``SIDE_PAIRS`` pairs before (``side = "before"``: nothing there, then something) or after
     it (``"after"``), dilated by ``SIDE_DILATE`` px so nothing moving came near on the quiet side.
-    A region (not already a two-sided blob, at least ``SIDE_MIN_AREA``) must also change far more
-    at the pair than at any other pair within two on either side: its mean error at ``i`` at least
-    ``SIDE_RATIO`` x its mean error at each of them (an object that starts moving keeps changing
-    as much; a pop is a one-pair spike on top of the later motion)."""
+    A region (at least ``SIDE_MIN_AREA``) must also change far more at the pair than on the quiet
+    side: its mean error at ``i`` at least ``SIDE_RATIO`` x its mean error at each of the two pairs
+    on that side, and at least ``BUSY_RATIO`` x that of the two pairs on the other side (an object
+    that starts moving keeps changing as much; a pop is a spike on top of the later motion).
+    One-sided blobs overlap two-sided ones (a popped object that walks on leaves a two-sided blob
+    only where its later motion does not reach, often too little of it to judge); the events code
+    judges a one-sided blob only where the two-sided ones gave no event (dev seeds 20-39: the same
+    events as excluding two-sided pixels from one-sided blobs)."""
     m, h, w = err.shape
     if m < 2 * SIDE_PAIRS + 1:
         return []
     k = np.ones((SIDE_DILATE, SIDE_DILATE), np.uint8)
     big = np.stack([cv2.dilate(e, k) for e in err])
     min_px = max(6, int(SIDE_MIN_AREA * h * w))
-    taken: dict[int, np.ndarray] = {}
-    for b in existing:
-        taken[b.pair] = taken.get(b.pair, np.zeros((h, w), bool)) | b.mask
     kernel_join = np.ones((5, 5), np.uint8)
     out: list[Blob] = []
     for i in range(SIDE_PAIRS, m - SIDE_PAIRS):
@@ -137,8 +138,6 @@ def one_sided_transients(err: np.ndarray, skip_pairs: set[int], existing: list[B
         post = np.maximum.reduce([big[j] for j in range(i + 1, i + 1 + SIDE_PAIRS)])
         for side, ref in (("before", pre), ("after", post)):
             mask = hot & (err[i] > RATIO * ref)
-            if i in taken:
-                mask &= ~cv2.dilate(taken[i].astype(np.uint8), kernel_join).astype(bool)
             if mask.sum() < min_px:
                 continue
             mask8 = cv2.dilate(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)),
