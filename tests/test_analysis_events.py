@@ -33,6 +33,17 @@ def test_pops_in_the_last_frames_and_teleports_at_the_border_are_dropped():
     assert [(e.type, e.pos) for e in kept] == [("vanish", 40), ("teleport", 50)]
 
 
+def test_a_jump_to_the_border_from_the_middle_of_the_picture_is_kept():
+    """Session 6: a teleport whose new box is cut by the border is kept when the object vanished
+    from the middle of the picture (an object leaving across the border vanishes at it)."""
+    shape = (90, 160)
+    from_middle = merge_events([_ev("vanish", 70, (60, 20, 100, 68)), _ev("appear", 70, (0, 22, 15, 47))])
+    from_border = merge_events([_ev("vanish", 70, (145, 20, 160, 68)), _ev("appear", 70, (0, 22, 15, 47))])
+    assert [e.type for e in from_middle] == [e.type for e in from_border] == ["teleport"]
+    assert [(e.type, e.pos) for e in drop_unverifiable(from_middle, 96, shape)] == [("teleport", 70)]
+    assert drop_unverifiable(from_border, 96, shape) == []
+
+
 def test_events_at_a_shot_cut_are_dropped():
     evs = [_ev("teleport", 87, (60, 40, 80, 60), track=5), _ev("teleport", 50, (60, 40, 80, 60), track=2)]
     kept = drop_unverifiable(evs, 96, (90, 160), cuts=[87])

@@ -51,6 +51,7 @@ class RawEvent:
     magnitude: float
     evidence: str
     track: int | None = None
+    origin: tuple[float, float, float, float] | None = None  # teleport: where the object vanished
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -531,6 +532,7 @@ def events_from_blobs(
                             dist,
                             f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",
                             tv.id if tv is not None else None,
+                            tuple(map(float, src)),
                         )
                     )
                     break
@@ -944,6 +946,7 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
                         f"an object vanished and a similar one appeared {dist:.0f} px (flow-res) away "
                         "in the same frame",
                         v.track,
+                        v.box,
                     )
                 )
                 break
@@ -968,6 +971,11 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
     return out
 
 
+def _at_border(box, h: int, w: int) -> bool:
+    x0, y0, x1, y1 = box
+    return x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1
+
+
 def drop_unverifiable(
     evs: list[RawEvent], n: int, frame_shape: tuple[int, int], cuts: list[int] | tuple[int, ...] = ()
 ) -> list[RawEvent]:
@@ -978,7 +986,8 @@ def drop_unverifiable(
       were 4 of 16 false vanishes and no true one;
     * teleports whose box touches the frame border: an object leaving on one side and another
       entering, or a box cut by the border, looks like a jump; 9 of 23 false teleports and no
-      true one;
+      true one. Kept (session 6) when the teleport joins a vanish away from the border
+      (``origin``): an object gone from the middle of the picture is not one leaving it;
     * any event within one frame of a shot cut: every track of the new shot starts there, so
       "a track ended and a same-coloured one began elsewhere" is the cut, not a jump (3 false
       teleports on the bench, at cuts the shot detector kept).
@@ -986,12 +995,11 @@ def drop_unverifiable(
     h, w = frame_shape
     out = []
     for e in evs:
-        x0, y0, x1, y1 = e.box
         if any(abs(e.pos - c) <= 1 for c in cuts):
             continue
         if e.type in ("appear", "vanish") and e.pos > n - 1 - CONFIRM:
             continue
-        if e.type == "teleport" and (x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1):
+        if e.type == "teleport" and _at_border(e.box, h, w) and (e.origin is None or _at_border(e.origin, h, w)):
             continue
         out.append(e)
     return out
