@@ -272,3 +272,24 @@ def test_a_pop_of_an_object_that_keeps_changing_is_found_from_its_quiet_side():
         if mode == "vanish":
             assert "after" in sides
     assert got == {"appear": [("appear", 8)], "vanish": [("vanish", 8)], "starts": []}
+
+
+def test_a_resized_subject_lowers_subject_consistency():
+    """Session 6: a track whose size ramps x1.6 while it stands still (a resize event) scores lower
+    subject consistency than the same track at a constant size; each resize event halves it."""
+    from worlddirector.analysis.events import resize_events
+    from worlddirector.analysis.metrics.consistency import subject_consistency
+
+    n = 40
+    still = np.full(n, 10.0)
+    grow = 10.0 * np.concatenate([np.ones(8), np.linspace(1.0, 1.6, n - 8)])
+    homs = np.tile(np.eye(3), (n - 1, 1, 1))
+    scores = {}
+    for name, size in (("still", still), ("grow", grow)):
+        tracks = [_track(size, size * 2)]
+        n_resize = sum(e.type == "resize" for e in resize_events(tracks, (90, 160)))
+        scores[name] = (n_resize, subject_consistency(tracks, homs, n_resize)[0])
+    assert scores["still"][0] == 0 and scores["grow"][0] == 1
+    assert scores["grow"][1] < 0.6 * scores["still"][1]
+    base = subject_consistency([_track(grow, grow * 2)], homs)[0]
+    assert abs(subject_consistency([_track(grow, grow * 2)], homs, 1)[0] - 0.5 * base) < 1e-9
