@@ -293,3 +293,25 @@ def test_a_resized_subject_lowers_subject_consistency():
     assert scores["grow"][1] < 0.6 * scores["still"][1]
     base = subject_consistency([_track(grow, grow * 2)], homs)[0]
     assert abs(subject_consistency([_track(grow, grow * 2)], homs, 1)[0] - 0.5 * base) < 1e-9
+
+
+def test_a_big_pop_next_to_a_short_flow_carry_stays_a_pop():
+    """Session 6: ``_flow_carried`` turns an appear into a teleport when the flow carries pixels of
+    its colour into it; a carry much shorter than the object (here 9 px into an 80x70 px object)
+    does not make the object new there: it stays an appear (a 47x80 px statue on dev seed 36)."""
+    from worlddirector.analysis.events import events_from_blobs
+
+    p = 5
+    lab = _scene()
+    lab[:, 30:40, 38:44] = RED  # a small red thing left of where the object will appear
+    lab[p + 1 :, 10:80, 50:130] = RED  # the object pops in
+    flow = np.zeros((11, 90, 160, 2), np.float32)
+    flow[p, 30:40, 38:44, 0] = 9.0  # a one-off 9 px carry into the object's place
+    blob = _blob(p, (50, 10, 130, 80))
+    assert [(e.type, e.pos) for e in events_from_blobs([blob], lab, [], _Motion(flow))] == [("appear", p + 1)]
+    far = _scene()
+    far[: p + 1, 30:40, 2:22] = RED  # the same colour 40 px away, carried all the way in: a jump
+    far[p + 1 :, 10:80, 50:130] = RED
+    flow2 = np.zeros((11, 90, 160, 2), np.float32)
+    flow2[p, 30:40, 2:22, 0] = 40.0
+    assert [e.type for e in events_from_blobs([blob], far, [], _Motion(flow2))] == ["teleport"]

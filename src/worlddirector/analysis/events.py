@@ -175,6 +175,7 @@ JUMP_FLOW_PX = 3.0  # px at flow res (~2 % of the width): beyond any walker's pe
 JUMP_FLOW_RATIO = 3.0  # and 3x the residual the same pixels have in the pairs around
 JUMP_FLOW_MIN_PX = 10  # source pixels of the object's colour (at 160x90)
 JUMP_FLOW_LAB = 20.0  # Lab distance to the appearing object's colour
+CARRY_MIN_REL = 0.15  # x sqrt(blob area): a carry shorter than this is not a jump (session 6)
 
 
 def _flow_jump_at(b: Blob, motion, p: int) -> bool:
@@ -567,8 +568,8 @@ def events_from_blobs(
                 if i in used or kind != "appear":
                     continue
                 src = _flow_carried(b, col, motion, lab_small, p)
-                if src is None:
-                    continue
+                if src is None or src < CARRY_MIN_REL * np.sqrt(b.area):
+                    continue  # a jump much shorter than the object's size does not make it new there
                 used.add(i)
                 out.append(
                     RawEvent(
