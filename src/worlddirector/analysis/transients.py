@@ -54,8 +54,7 @@ def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
 def find_transients(err: np.ndarray, skip_pairs: set[int], one_sided: bool = True) -> list[Blob]:
     """Two-sided transient blobs (see the module docstring), then, with ``one_sided``, the
     one-sided ones of :func:`one_sided_transients` (``Blob.side`` set)."""
-    m, h, w = err.shape
-    if m < 3:
+    if len(err) < 3:
         return []
     dil = np.stack([cv2.dilate(e, np.ones((5, 5), np.uint8)) for e in err])
     blobs = _two_sided(err, dil, skip_pairs)
