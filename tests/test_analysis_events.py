@@ -33,6 +33,17 @@ def test_pops_in_the_last_frames_and_teleports_at_the_border_are_dropped():
     assert [(e.type, e.pos) for e in kept] == [("vanish", 40), ("teleport", 50)]
 
 
+def test_a_jump_to_the_border_from_the_middle_of_the_picture_is_kept():
+    """Session 6: a teleport whose new box is cut by the border is kept when the object vanished
+    from the middle of the picture (an object leaving across the border vanishes at it)."""
+    shape = (90, 160)
+    from_middle = merge_events([_ev("vanish", 70, (60, 20, 100, 68)), _ev("appear", 70, (0, 22, 15, 47))])
+    from_border = merge_events([_ev("vanish", 70, (145, 20, 160, 68)), _ev("appear", 70, (0, 22, 15, 47))])
+    assert [e.type for e in from_middle] == [e.type for e in from_border] == ["teleport"]
+    assert [(e.type, e.pos) for e in drop_unverifiable(from_middle, 96, shape)] == [("teleport", 70)]
+    assert drop_unverifiable(from_border, 96, shape) == []
+
+
 def test_events_at_a_shot_cut_are_dropped():
     evs = [_ev("teleport", 87, (60, 40, 80, 60), track=5), _ev("teleport", 50, (60, 40, 80, 60), track=2)]
     kept = drop_unverifiable(evs, 96, (90, 160), cuts=[87])
@@ -212,3 +223,95 @@ def test_a_pop_whose_object_is_still_there_smaller_is_a_jump_along_the_view(tmp_
     popped, truth = _generated_events(tmp_path, 45, "pop_out")
     frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
     assert [(e.type, e.frame) for e in popped if e.type in POPS_AND_JUMPS] == [("vanish", frame)]
+
+
+def _animated_pop(mode: str, n: int = 20, start: int = 8) -> np.ndarray:
+    """(n, 90, 160, 3) RGB frames: a textured floor and a 14x16 px red object whose stripes shift
+    every frame (a walker's limbs: flow cannot explain them). ``mode``: "appear" (drawn from frame
+    ``start``), "vanish" (drawn before it), "starts" (always drawn, animated from ``start``)."""
+    yy, xx = np.mgrid[:90, :160]
+    base = (110 + 30 * np.sin(yy / 3.0) * np.cos(xx / 5.0)).astype(np.uint8)
+    rgb = np.repeat(np.stack([base] * 3, -1)[None], n, axis=0).copy()
+    for i in range(n):
+        if (mode == "appear" and i < start) or (mode == "vanish" and i >= start):
+            continue
+        obj = np.zeros((16, 14, 3), np.uint8)
+        obj[:] = (200, 30, 30)
+        phase = i if mode != "starts" else max(i, start)
+        for r in range(16):
+            if (r + 2 * phase) % 6 < 3:
+                obj[r] = (110, 10, 60)
+        rgb[i, 38:54, 40:54] = obj
+    return rgb
+
+
+def test_a_pop_of_an_object_that_keeps_changing_is_found_from_its_quiet_side():
+    """Session 6: an object that pops in and then keeps changing (a walker) leaves error at its
+    place in every later pair, so the two-sided transient test misses the pop; the one-sided test
+    (quiet before an appear / after a vanish) finds it at its frame. An object that is there all
+    along and starts moving is not an event."""
+    import cv2
+
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.transients import error_maps, find_transients
+
+    got = {}
+    for mode in ("appear", "vanish", "starts"):
+        rgb = _animated_pop(mode)
+        gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in rgb])
+        motion = compute_motion(gray)
+        err = error_maps(rgb, motion)
+        lab = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb])
+        two_sided = find_transients(err, set(), one_sided=False)
+        both = find_transients(err, set())
+        assert not events_from_blobs(two_sided, lab, [], motion)  # what the old rule saw
+        got[mode] = [(e.type, e.pos) for e in events_from_blobs(both, lab, [], motion)]
+        sides = {b.side for b in both if b.side and b.pair == 7}
+        if mode == "appear":
+            assert "before" in sides
+        if mode == "vanish":
+            assert "after" in sides
+    assert got == {"appear": [("appear", 8)], "vanish": [("vanish", 8)], "starts": []}
+
+
+def test_a_resized_subject_lowers_subject_consistency():
+    """Session 6: a track whose size ramps x1.6 while it stands still (a resize event) scores lower
+    subject consistency than the same track at a constant size; each resize event halves it."""
+    from worlddirector.analysis.events import resize_events
+    from worlddirector.analysis.metrics.consistency import subject_consistency
+
+    n = 40
+    still = np.full(n, 10.0)
+    grow = 10.0 * np.concatenate([np.ones(8), np.linspace(1.0, 1.6, n - 8)])
+    homs = np.tile(np.eye(3), (n - 1, 1, 1))
+    scores = {}
+    for name, size in (("still", still), ("grow", grow)):
+        tracks = [_track(size, size * 2)]
+        n_resize = sum(e.type == "resize" for e in resize_events(tracks, (90, 160)))
+        scores[name] = (n_resize, subject_consistency(tracks, homs, n_resize)[0])
+    assert scores["still"][0] == 0 and scores["grow"][0] == 1
+    assert scores["grow"][1] < 0.6 * scores["still"][1]
+    base = subject_consistency([_track(grow, grow * 2)], homs)[0]
+    assert abs(subject_consistency([_track(grow, grow * 2)], homs, 1)[0] - 0.5 * base) < 1e-9
+
+
+def test_a_big_pop_next_to_a_short_flow_carry_stays_a_pop():
+    """Session 6: ``_flow_carried`` turns an appear into a teleport when the flow carries pixels of
+    its colour into it; a carry much shorter than the object (here 9 px into an 80x70 px object)
+    does not make the object new there: it stays an appear (a 47x80 px statue on dev seed 36)."""
+    from worlddirector.analysis.events import events_from_blobs
+
+    p = 5
+    lab = _scene()
+    lab[:, 30:40, 38:44] = RED  # a small red thing left of where the object will appear
+    lab[p + 1 :, 10:80, 50:130] = RED  # the object pops in
+    flow = np.zeros((11, 90, 160, 2), np.float32)
+    flow[p, 30:40, 38:44, 0] = 9.0  # a one-off 9 px carry into the object's place
+    blob = _blob(p, (50, 10, 130, 80))
+    assert [(e.type, e.pos) for e in events_from_blobs([blob], lab, [], _Motion(flow))] == [("appear", p + 1)]
+    far = _scene()
+    far[: p + 1, 30:40, 2:22] = RED  # the same colour 40 px away, carried all the way in: a jump
+    far[p + 1 :, 10:80, 50:130] = RED
+    flow2 = np.zeros((11, 90, 160, 2), np.float32)
+    flow2[p, 30:40, 2:22, 0] = 40.0
+    assert [e.type for e in events_from_blobs([blob], far, [], _Motion(flow2))] == ["teleport"]

@@ -209,7 +209,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         dec.rgb, dec.gray, straddle
     )
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
-        raw_tracks, motion.homography
+        raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events)
     )
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots

@@ -39,6 +39,7 @@ class Blob:
     area: int
     mean_error: float
     mask: np.ndarray  # bool, full frame at flow resolution
+    side: str = ""  # "" two-sided; "before" / "after": one-sided, quiet only on that side
 
 
 def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
@@ -50,11 +51,20 @@ def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
     return out
 
 
-def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
-    m, h, w = err.shape
-    if m < 3:
+def find_transients(err: np.ndarray, skip_pairs: set[int], one_sided: bool = True) -> list[Blob]:
+    """Two-sided transient blobs (see the module docstring), then, with ``one_sided``, the
+    one-sided ones of :func:`one_sided_transients` (``Blob.side`` set)."""
+    if len(err) < 3:
         return []
     dil = np.stack([cv2.dilate(e, np.ones((5, 5), np.uint8)) for e in err])
+    blobs = _two_sided(err, dil, skip_pairs)
+    if one_sided:
+        blobs += one_sided_transients(err, skip_pairs)
+    return blobs
+
+
+def _two_sided(err: np.ndarray, dil: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
+    m, h, w = err.shape
     min_px = max(6, int(MIN_AREA * h * w))
     blobs: list[Blob] = []
     kernel = np.ones((3, 3), np.uint8)
@@ -85,3 +95,70 @@ def find_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
                 )
             )
     return blobs
+
+
+SIDE_PAIRS = 3  # pairs on the quiet side
+SIDE_DILATE = 9  # px at flow res: nothing changed anywhere near on the quiet side
+SIDE_RATIO = 2.0  # region mean error at the pair vs. the quiet side's pairs within 2 (1.5: no change on dev)
+BUSY_RATIO = 1.0  # and not less than at the pairs on the busy side (an object moving on after it popped)
+SIDE_MIN_AREA = 0.001  # of the frame (14 px at 160x90: a far drone; 0.004 and 0.002 lost it on dev)
+
+
+def one_sided_transients(err: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
+    """Abrupt changes quiet on ONE side only: an object that pops in and then walks on leaves
+    error at its moving edges in every later pair, so the two-sided ratio test (against the
+    busier side) misses it; one that pops out had been moving before. A pixel is a one-sided
+    candidate at pair ``i`` when ``err_i > ERR_MIN`` and ``err_i > RATIO x`` the largest error of
+    the ``SIDE_PAIRS`` pairs before (``side = "before"``: nothing there, then something) or after
+    it (``"after"``), dilated by ``SIDE_DILATE`` px so nothing moving came near on the quiet side.
+    A region (at least ``SIDE_MIN_AREA``) must also change far more at the pair than on the quiet
+    side: its mean error at ``i`` at least ``SIDE_RATIO`` x its mean error at each of the two pairs
+    on that side, and at least ``BUSY_RATIO`` x that of the two pairs on the other side (an object
+    that starts moving keeps changing as much; a pop is a spike on top of the later motion).
+    One-sided blobs overlap two-sided ones (a popped object that walks on leaves a two-sided blob
+    only where its later motion does not reach, often too little of it to judge); the events code
+    judges a one-sided blob only where the two-sided ones gave no event (dev seeds 20-39: the same
+    events as excluding two-sided pixels from one-sided blobs)."""
+    m, h, w = err.shape
+    if m < 2 * SIDE_PAIRS + 1:
+        return []
+    k = np.ones((SIDE_DILATE, SIDE_DILATE), np.uint8)
+    big = np.stack([cv2.dilate(e, k) for e in err])
+    min_px = max(6, int(SIDE_MIN_AREA * h * w))
+    kernel_join = np.ones((5, 5), np.uint8)
+    out: list[Blob] = []
+    for i in range(SIDE_PAIRS, m - SIDE_PAIRS):
+        if any(abs(i - s) <= SIDE_PAIRS for s in skip_pairs):
+            continue
+        hot = err[i] > ERR_MIN
+        if hot.sum() < min_px:
+            continue
+        pre = np.maximum.reduce([big[j] for j in range(i - SIDE_PAIRS, i)])
+        post = np.maximum.reduce([big[j] for j in range(i + 1, i + 1 + SIDE_PAIRS)])
+        for side, ref in (("before", pre), ("after", post)):
+            mask = hot & (err[i] > RATIO * ref)
+            if mask.sum() < min_px:
+                continue
+            mask8 = cv2.dilate(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)),
+                               kernel_join)
+            n, lab, stats, _ = cv2.connectedComponentsWithStats(mask8, connectivity=8)
+            for c in range(1, n):
+                x, y, bw, bh, area = stats[c]
+                if area < min_px or min(bw, bh) < 4:
+                    continue
+                if x <= 0 or y <= 0 or x + bw >= w or y + bh >= h:
+                    continue  # content entering or leaving across the border: no warp explains it
+                region = lab == c
+                bm = region & hot
+                if bm.sum() < min_px // 2:
+                    continue
+                e_i = float(err[i][region].mean())
+                quiet = range(i - 2, i) if side == "before" else range(i + 1, i + 3)
+                busy = range(i + 1, i + 3) if side == "before" else range(i - 2, i)
+                if e_i < SIDE_RATIO * max(float(err[j][region].mean()) for j in quiet):
+                    continue
+                if e_i < BUSY_RATIO * max(float(err[j][region].mean()) for j in busy):
+                    continue
+                out.append(Blob(pair=i, box=(int(x), int(y), int(x + bw), int(y + bh)), area=int(area),
+                                mean_error=float(err[i][bm].mean()), mask=bm, side=side))
+    return out
