@@ -344,3 +344,21 @@ def test_a_walker_the_gait_test_misses_is_timed_with_the_sound_step_rate(tmp_pat
     near = [np.min(np.abs(steps - e["time"])) <= 1.5 / gt["fps"] for e in guided]
     assert sum(near) >= 0.6 * len(guided), (sum(near), len(guided))
     assert abs(det["av_offset_frames"] - shift * gt["fps"]) <= 1.0
+
+
+def test_guided_footfalls_do_not_override_a_confident_unaided_offset():
+    """When the footfalls found without the sound already place the offset clearly, guided ones
+    (here a second train half a step off, as a wrong band would give) do not move it."""
+    from worlddirector.analysis.audio import sync_from_times
+
+    rng = np.random.default_rng(9)
+    steps = np.cumsum(0.45 * (1 + 0.06 * rng.standard_normal(9))) + 0.2
+    shift = 0.3
+    heard = steps + shift
+    heard = heard[heard < 4.5]
+    plain = [{"time": float(t), "kind": "footfall"} for t in steps[:5]]
+    wrong = [{"time": float(t + 0.21), "kind": "footfall", "guided": True} for t in steps]
+    _, alone = sync_from_times(heard, plain, FPS)
+    _, both = sync_from_times(heard, plain + wrong, FPS)
+    assert abs(alone["av_offset_frames"] - shift * FPS) <= 1.0
+    assert both["av_offset_frames"] == alone["av_offset_frames"]
