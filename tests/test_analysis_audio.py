@@ -258,3 +258,107 @@ def test_bouncing_ball_the_tracker_misses_is_heard_and_seen(tmp_path):
     shift = next(x["magnitude"] for x in gtb["defects"] if x["type"] == "av_desync")
     assert b.metrics["av_sync"] is not None and b.metrics["av_sync"] <= 0.3
     assert abs(b.metric_details["av_sync"]["av_offset_frames"] - shift * gtb["fps"]) <= 1.0
+
+
+def test_onset_periods_give_the_step_rate_whatever_the_shift():
+    """The soundtrack's step period (what guides the footfall detector) is read from the onset
+    train's rhythm: a shifted train gives the same period, too few onsets none."""
+    from worlddirector.analysis.audio import onset_periods
+
+    rng = np.random.default_rng(11)
+    steps = np.cumsum(0.42 * (1 + 0.05 * rng.standard_normal(10))) + 0.1
+    steps = steps[steps < 4.0]
+    p0 = onset_periods(steps, FPS, 4.0)
+    p1 = onset_periods(steps[steps < 3.7] + 0.3, FPS, 4.0)
+    assert len(p0) == 1 and abs(p0[0] - 0.42 * FPS) <= 0.05 * 0.42 * FPS, p0
+    assert len(p1) == 1 and abs(p1[0] - p0[0]) <= 0.5
+    assert onset_periods(steps[:3], FPS, 4.0) == []
+    # onsets without a rhythm (a few irregular thuds) give no step period
+    assert onset_periods(np.array([0.3, 0.5, 1.9, 2.0, 3.6]), FPS, 4.0) == []
+
+
+def test_guided_footfalls_count_for_the_offset_not_for_av_sync():
+    """Footfalls found only with the sound's step rate (``guided``) help place the offset; av_sync
+    is judged on the events found without the sound: null when those are too few."""
+    from worlddirector.analysis.audio import sync_from_times
+
+    rng = np.random.default_rng(7)
+    steps = np.cumsum(0.45 * (1 + 0.06 * rng.standard_normal(9))) + 0.2
+    shift = -0.25
+    heard = steps + shift
+    heard = heard[(heard > 0) & (heard < 4.5)]
+    guided = [{"time": float(t), "kind": "footfall", "guided": True} for t in steps]
+    score, det = sync_from_times(heard, guided[:1] + [{"time": float(steps[1]), "kind": "footfall"}] + guided[2:], FPS)
+    assert score is None and "without the sound" in det["note"]
+    assert abs(det["av_offset_frames"] - shift * FPS) <= 1.0
+    assert det["guided_events"] == 8
+    # with enough unaided events av_sync is theirs: guided events at made-up times do not move it
+    plain = [{"time": float(t), "kind": "footfall"} for t in steps]
+    base, _ = sync_from_times(steps, plain, FPS)
+    junk = [{"time": float(t), "kind": "footfall", "guided": True} for t in rng.uniform(0.2, 4.0, 6)]
+    mixed, det2 = sync_from_times(steps, plain + junk, FPS)
+    assert mixed == pytest.approx(base) and base >= 0.9 and det2["guided_events"] == 6
+
+
+def test_follow_extends_a_box_path_past_its_track():
+    """A textured patch moving steadily: a box path known for its middle frames is followed to the
+    clip's ends by template matching, on the patch."""
+    from worlddirector.analysis.contacts import _extended
+
+    rng = np.random.default_rng(2)
+    tex = (rng.uniform(0, 255, (14, 10))).astype(np.uint8)
+    n = 40
+    frames = np.full((n, 120, 200), 90, np.uint8)
+    xs = 30 + 3.0 * np.arange(n)
+    for i, x in enumerate(xs):
+        frames[i, 50:64, int(x):int(x) + 10] = tex
+    pos = np.arange(12, 28)
+    boxes = np.array([[xs[i], 50, xs[i] + 10, 64] for i in pos], float)
+    p2, b2 = _extended(frames, pos, boxes)
+    assert p2[0] <= 2 and p2[-1] >= n - 3
+    assert np.allclose(b2[:, 0], xs[p2], atol=1.0)
+    # nothing to follow on a flat frame: the path stays as it was
+    flat = np.full_like(frames, 90)
+    p3, _ = _extended(flat, pos, boxes)
+    assert len(p3) == len(pos)
+
+
+def test_a_walker_the_gait_test_misses_is_timed_with_the_sound_step_rate(tmp_path):
+    """A robot walking toward the camera (bench seed 18): its pose repeats per stride, the gait test
+    finds no step; band-passed at the soundtrack's step period its strikes are found, so a shift of
+    the sound is measured (av_sync itself stays unjudged: those footfalls were guided by the sound)."""
+    import json
+
+    from worlddirector.providers.procedural import generate_clip
+
+    d = tmp_path / "robot"
+    generate_clip("a robot walks toward the camera in a bright studio", d, seed=18, seconds=4.0,
+                  size=(640, 360), defects=["av_desync"])
+    gt = json.loads((d / "ground_truth.json").read_text())
+    shift = next(x["magnitude"] for x in gt["defects"] if x["type"] == "av_desync")
+    a = analyze_video(d / "video.mp4", d / "a")
+    det = a.metric_details["av_sync"]
+    guided = [e for e in det["visual_events"] if e.get("guided")]
+    assert len(guided) >= 4
+    steps = np.array([e["time"] for e in gt["audio_events"] if e["kind"] == "footstep"]) - shift
+    near = [np.min(np.abs(steps - e["time"])) <= 1.5 / gt["fps"] for e in guided]
+    assert sum(near) >= 0.6 * len(guided), (sum(near), len(guided))
+    assert abs(det["av_offset_frames"] - shift * gt["fps"]) <= 1.0
+
+
+def test_guided_footfalls_do_not_override_a_confident_unaided_offset():
+    """When the footfalls found without the sound already place the offset clearly, guided ones
+    (here a second train half a step off, as a wrong band would give) do not move it."""
+    from worlddirector.analysis.audio import sync_from_times
+
+    rng = np.random.default_rng(9)
+    steps = np.cumsum(0.45 * (1 + 0.06 * rng.standard_normal(9))) + 0.2
+    shift = 0.3
+    heard = steps + shift
+    heard = heard[heard < 4.5]
+    plain = [{"time": float(t), "kind": "footfall"} for t in steps[:5]]
+    wrong = [{"time": float(t + 0.21), "kind": "footfall", "guided": True} for t in steps]
+    _, alone = sync_from_times(heard, plain, FPS)
+    _, both = sync_from_times(heard, plain + wrong, FPS)
+    assert abs(alone["av_offset_frames"] - shift * FPS) <= 1.0
+    assert both["av_offset_frames"] == alone["av_offset_frames"]

@@ -226,7 +226,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
-    vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray)
+    vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray,
+                        audio=video if dec.info.has_audio else None)
     metrics["av_sync"], details["av_sync"] = av_sync(video, dec.info.has_audio, vis, dec.fps)
     metrics["overall"] = overall(metrics)
     for k in list(METRIC_KEYS) + ["av_sync"]:
