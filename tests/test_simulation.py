@@ -342,6 +342,26 @@ def test_a_pop_inside_another_tracks_box_seen_on_both_sides_is_occlusion_not_a_p
     assert [v.object_id for v in of_type(rep, "pop_in")] == ["t1"]  # t1's box is clear of t5 at frame 20
 
 
+def test_a_pop_spanning_the_picture_from_top_to_bottom_is_not_crossing_an_edge(tmp_path):
+    """A lamp taller than the picture, cut by its top and bottom edges, vanishes between two frames:
+    it crossed neither edge. Touching the bottom only, or a side, it is still leaving the view."""
+    events = [
+        TrackEvent(type="vanish", track_id="region@48,0", frame=20, magnitude=1.0,
+                   evidence="unexplained change, objectness 21 -> 1; box [192, 0, 340, 360]"),
+        TrackEvent(type="vanish", track_id="region@10,0", frame=30, magnitude=1.0,
+                   evidence="unexplained change, objectness 30 -> 0; box [0, 0, 100, 360]"),
+        TrackEvent(type="vanish", track_id="region@80,50", frame=40, magnitude=1.0,
+                   evidence="unexplained change, objectness 30 -> 0; box [400, 200, 480, 360]"),
+    ]
+    a = Analysis(
+        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+        metrics={"temporal_flickering": 0.9}, tracks=[], events=events, shots=[Shot(start_frame=0, end_frame=47)],
+    )
+    rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "pop_out")] == ["region@48,0"]
+    assert sum("edge of the picture" in r for r in rep.stats["continuity_not_reported"]) == 2
+
+
 def test_continuity_uses_the_reconstructed_trajectory_when_the_track_was_lifted(tmp_path):
     traj = [TrajectoryPoint(frame=f, time=f / 24, position=(1.5, 0.5 + 0.01 * f, 0.4)) for f in range(20, 48)]
     world = make_world(moving=[MovingObject(id="m1", track_id="t1", size=(0.4, 0.4, 0.8), trajectory=traj)])

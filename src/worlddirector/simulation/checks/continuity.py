@@ -81,11 +81,15 @@ def _through_edge(box, w: float, h: float) -> bool:
     """A pop whose box touches the picture's edge is the object entering or leaving the view; except
     a box cut only by the *top* edge whose bottom is in the lower half of the picture: a tall thing
     (lamp, tree) standing there, cut by the frame. Entering through the top, its bottom would have
-    crossed the whole upper half in one frame."""
+    crossed the whole upper half in one frame. Likewise a box cut by both the top and the bottom edge
+    (and by neither side): a thing taller than the picture standing in it cannot cross either edge
+    between two frames."""
     x0, y0, x1, y1 = box
     mx, my = EDGE_FRAC * w, EDGE_FRAC * h
-    if x0 <= mx or x1 >= w - mx or y1 >= h - my:
+    if x0 <= mx or x1 >= w - mx:
         return True
+    if y1 >= h - my:
+        return y0 > my
     return y0 <= my and y1 < 0.5 * h
 
 
