@@ -8,7 +8,7 @@ an object touching a wall then touches, and does not overlap, the wall box.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,21 @@ class Box:
     # free_below (the cameras saw the floor through a gap under it), or None (not assessed)
     support: str | None = None
     completed: bool = False  # part of the footprint is reconstruction's guess
+    # height of its lowest reconstructed points (world.json ``observed_bottom``); a base below it was
+    # extended down to the floor as a guess (``floor_assumed``, or a presumed unseen stem)
+    observed_bottom: float | None = None
+    n_points: int = 0  # reconstructed points behind the box (world.json ``n_points``; 0 = not known)
+
+    @property
+    def seen_bottom(self) -> float:
+        """Bottom of the part of the box reconstruction saw (the box's own bottom when not known)."""
+        return self.bottom if self.observed_bottom is None else min(self.top, max(self.bottom, self.observed_bottom))
+
+    def seen_part(self) -> Box:
+        """The box cut down to its seen part (between :attr:`seen_bottom` and the top)."""
+        lo = self.seen_bottom
+        return replace(self, center=(self.center[0], self.center[1], (lo + self.top) / 2),
+                       size=(self.size[0], self.size[1], max(self.top - lo, 1e-3)))
 
     @property
     def bottom(self) -> float:
@@ -69,7 +84,8 @@ class Box:
 def obstacle_boxes(world: World) -> list[Box]:
     return [
         Box(o.id, "obstacle", tuple(o.center), tuple(o.size), o.yaw, o.confidence, o.label,
-            getattr(o, "support", None), bool(getattr(o, "completed", False)))
+            getattr(o, "support", None), bool(getattr(o, "completed", False)), getattr(o, "observed_bottom", None),
+            int(getattr(o, "n_points", 0) or 0))
         for o in world.obstacles
     ]
 

@@ -131,4 +131,5 @@ def stem_prior(b: Box) -> str | None:
 def extend_to_floor(b: Box) -> Box:
     """The same box grown down to the floor (its unseen support made solid)."""
     top = b.top
-    return replace(b, center=(b.center[0], b.center[1], top / 2), size=(b.size[0], b.size[1], top))
+    seen = b.seen_bottom  # what was seen of it stays marked: the stem is a presumption, not evidence
+    return replace(b, center=(b.center[0], b.center[1], top / 2), size=(b.size[0], b.size[1], top), observed_bottom=seen)

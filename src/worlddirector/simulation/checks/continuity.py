@@ -59,6 +59,7 @@ MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of 
 MIN_BOX_HEIGHT = 24 / 360  # of the picture height: a 20 px box at 360 p is one row of the analysis' flow grid (an edge)
 EMPTY_SIDE = 0.2  # objectness on the empty side of an untracked pop, at most this share of the full side
 MIN_LONE_OBJECTNESS = 20.0  # objectness change a lone unexplained change needs to name an object
+COVER_SHARE = 0.5  # of a pop's box lying inside the box of another track seen on both sides of the event
 _BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
 _OBJECTNESS = re.compile(r"objectness (\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)")
 _OBJECTNESS_DELTA = re.compile(r"objectness ([+-]\d+(?:\.\d+)?)")
@@ -80,11 +81,15 @@ def _through_edge(box, w: float, h: float) -> bool:
     """A pop whose box touches the picture's edge is the object entering or leaving the view; except
     a box cut only by the *top* edge whose bottom is in the lower half of the picture: a tall thing
     (lamp, tree) standing there, cut by the frame. Entering through the top, its bottom would have
-    crossed the whole upper half in one frame."""
+    crossed the whole upper half in one frame. Likewise a box cut by both the top and the bottom edge
+    (and by neither side): a thing taller than the picture standing in it cannot cross either edge
+    between two frames."""
     x0, y0, x1, y1 = box
     mx, my = EDGE_FRAC * w, EDGE_FRAC * h
-    if x0 <= mx or x1 >= w - mx or y1 >= h - my:
+    if x0 <= mx or x1 >= w - mx:
         return True
+    if y1 >= h - my:
+        return y0 > my
     return y0 <= my and y1 < 0.5 * h
 
 
@@ -203,6 +208,27 @@ def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str
     return None
 
 
+def _covered_by(track_id: str | None, box, frame: int, tracks: dict[str, Track], step: int) -> str | None:
+    """Another track, seen on both sides of ``frame``, whose box there covers at least ``COVER_SHARE``
+    of ``box``: the popping thing was going behind (or coming out from behind) that object, or was a
+    part of it the tracker followed apart; the picture did not lose or gain an object."""
+    x0, y0, x1, y1 = box
+    area = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    if area <= 0:
+        return None
+    for t in tracks.values():
+        if t.id == track_id or not t.points:
+            continue
+        frames = [p.frame for p in t.points]
+        if min(frames) > frame - step or max(frames) < frame + step:
+            continue
+        q = _point_near(t, frame).box
+        inter = max(0.0, min(x1, q[2]) - max(x0, q[0])) * max(0.0, min(y1, q[3]) - max(y0, q[1]))
+        if inter >= COVER_SHARE * area:
+            return t.id
+    return None
+
+
 def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[str] | None = None) -> list[Violation]:
     """Continuity violations; ``dropped`` (if given) collects one line per event not reported and why."""
     fps = analysis.video.fps or 24.0
@@ -246,6 +272,11 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
                 why = f"object covers {size[0]:.2%} of the picture (< {MIN_AREA:.1%})"
             if why is None and size is not None and size[1] < MIN_BOX_HEIGHT:
                 why = f"box only {size[1] * h:.0f} px tall (< {MIN_BOX_HEIGHT * h:.0f} px): an edge, not an object"
+            if why is None and vtype != "teleport" and ev_box is not None:
+                cover = _covered_by(ev.track_id, ev_box, ev.frame, tracks, step)
+                if cover is not None:
+                    why = (f"its box lies inside track {cover}'s, seen before and after: hidden behind, or a part "
+                           "of, that object")
             if why is not None:
                 if dropped is not None:
                     dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {why}")
