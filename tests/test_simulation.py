@@ -643,26 +643,3 @@ def test_an_unseen_hover_far_from_every_camera_is_listed_not_reported(tmp_path):
     assert sorted(rep.stats["floating_not_in_tracks"]) == ["far", "near"]
     # without tracks to consult, the settle test alone decides, at any distance
     assert sorted(v.object_id for v in of_type(run(tmp_path / "plain", world), "floating")) == ["far", "near"]
-
-
-def test_an_unseen_hover_of_a_few_dozen_points_is_listed_not_reported(tmp_path):
-    """A fall no track shows, of a box reconstruction built from fewer than 200 points, is listed,
-    not reported (set C's two such boxes were phantoms); a well-supported box, or a thin one a track
-    shows, is still reported, and a box whose point count is not known is judged as before."""
-    def ob(id_, center, n):
-        return Obstacle(id=id_, center=center, size=(0.6, 0.6, 0.6), confidence=0.9, label="crate", n_points=n)
-
-    world = make_world([ob("thin", (2, 1.5, 1.0), 40), ob("solid", (-2, 1.5, 1.0), 3000), ob("unknown", (2, 3.0, 1.0), 0)])
-    track = Track(id="t1", points=[TrackPoint(frame=f, box=(20.0, 20.0, 40.0, 40.0), color=(120, 80, 40), area=400)
-                                   for f in range(48)])  # a track elsewhere: no box is shown
-    a = Analysis(video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-                 metrics={"temporal_flickering": 0.9}, tracks=[track], shots=[Shot(start_frame=0, end_frame=47)])
-    rep = run(tmp_path, world, a, agents=1, seconds=1.0)
-    assert sorted(v.object_id for v in of_type(rep, "floating")) == ["solid", "unknown"]
-    assert "thin" in rep.stats["floating_not_in_tracks"]
-    # shown by a track (the test camera sees a box at (0, 1.5, 1.0) in ~[292, 212, 348, 270]), a thin box is reported
-    seen = make_world([ob("thin", (0, 1.5, 1.0), 40)])
-    shown = Track(id="t2", points=[TrackPoint(frame=f, box=(292.0, 212.0, 348.0, 270.0), color=(120, 80, 40), area=56 * 58)
-                                   for f in range(48)])
-    rep = run(tmp_path / "seen", seen, a.model_copy(update={"tracks": [shown]}), agents=1, seconds=1.0)
-    assert [v.object_id for v in of_type(rep, "floating")] == ["thin"]

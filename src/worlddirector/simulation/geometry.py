@@ -35,7 +35,6 @@ class Box:
     # height of its lowest reconstructed points (world.json ``observed_bottom``); a base below it was
     # extended down to the floor as a guess (``floor_assumed``, or a presumed unseen stem)
     observed_bottom: float | None = None
-    n_points: int = 0  # reconstructed points behind the box (world.json ``n_points``; 0 = not known)
 
     @property
     def seen_bottom(self) -> float:
@@ -84,8 +83,7 @@ class Box:
 def obstacle_boxes(world: World) -> list[Box]:
     return [
         Box(o.id, "obstacle", tuple(o.center), tuple(o.size), o.yaw, o.confidence, o.label,
-            getattr(o, "support", None), bool(getattr(o, "completed", False)), getattr(o, "observed_bottom", None),
-            int(getattr(o, "n_points", 0) or 0))
+            getattr(o, "support", None), bool(getattr(o, "completed", False)), getattr(o, "observed_bottom", None))
         for o in world.obstacles
     ]
 
