@@ -8,12 +8,12 @@ import json
 import pytest
 from fakes.openai_fake import FakeOpenAI
 from fakes.server import serve
-from test_director_report import SORA, small_clip
 
 from worlddirector.artifacts.revision import Revision
 from worlddirector.artifacts.run import Run
 from worlddirector.config import get_settings
 from worlddirector.director import RunFailed, direct
+from worlddirector.providers.procedural import generate_clip
 
 TINY = {"size": (320, 180), "seconds": 2.0, "fps": 24, "agents": 4, "sim_seconds": 8.0}
 KEY = "sk-caller-director-0123456789abcdef"
@@ -114,7 +114,13 @@ def test_a_finished_run_extends_without_redoing_work(offline_run):
 @pytest.fixture
 def fake_videos(tmp_path_factory, monkeypatch):
     fake = FakeOpenAI()
-    fake.video_bytes = small_clip(SORA, tmp_path_factory.mktemp("media") / "clip.mp4").read_bytes()
+    # the "vendor" returns a clip that flickers: the loop always finds something to revise after
+    # iteration 1, so these tests reach iteration 2 (or the budget) whatever the metrics make of a
+    # clean clip (the real Sora excerpt stopped at `nothing_to_revise` once its metrics scored well)
+    media = tmp_path_factory.mktemp("media") / "clip"
+    generate_clip("a catapult launches a boulder across a field", media, seed=3, seconds=2.0, size=(320, 180),
+                  fps=24, defects=["flicker"], audio=False)
+    fake.video_bytes = (media / "video.mp4").read_bytes()
     with serve(fake.app()) as url:
         monkeypatch.setenv("OPENAI_BASE_URL", url + "/v1")
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
