@@ -315,3 +315,32 @@ def test_a_big_pop_next_to_a_short_flow_carry_stays_a_pop():
     flow2 = np.zeros((11, 90, 160, 2), np.float32)
     flow2[p, 30:40, 2:22, 0] = 40.0
     assert [e.type for e in events_from_blobs([blob], far, [], _Motion(flow2))] == ["teleport"]
+
+
+def test_a_weak_fall_and_a_weak_rise_of_one_colour_in_one_pair_are_a_teleport():
+    """Session 6b: each half of the jump is too weak for a one-sided pop (objectness changes by
+    ~30 points, the one-sided test wants 40), together they are one teleport; a one-frame flash
+    at the new place is not."""
+    from worlddirector.analysis.events import events_from_blobs
+
+    def striped(lab, frames, x0):
+        for r in range(30, 60, 10):  # a third of the object's rows stand out: objectness ~30
+            lab[frames, r : r + 3, x0 : x0 + 20] = RED
+
+    p = 5
+    old = (100, 30, 120, 60)
+    new = (30, 30, 50, 60)
+    jump = _scene()
+    striped(jump, slice(0, p + 1), old[0])
+    striped(jump, slice(p + 1, None), new[0])
+    gone = _blob(p, old)
+    gone.side = "after"
+    came = _blob(p, new)
+    came.side = "before"
+    evs = events_from_blobs([gone, came], jump)
+    assert [(e.type, e.pos) for e in evs] == [("teleport", p + 1)]
+    assert evs[0].box == tuple(map(float, new)) and evs[0].origin == tuple(map(float, old))
+    flash = _scene()
+    striped(flash, slice(0, p + 1), old[0])
+    striped(flash, slice(p + 1, p + 2), new[0])  # there for one frame only
+    assert [e.type for e in events_from_blobs([gone, came], flash)] != ["teleport"]

@@ -9,6 +9,8 @@
   at the first frame that shows it; falling and staying low -> ``vanish`` at the first frame
   without it. A vanish and an appear in the same pair whose colours match (Lab distance below
   ``MATCH_COLOR``) and whose centres are apart are one ``teleport``, at the frame after the jump.
+  So are a fall and a rise of objectness (each ``RISE_FALL``, holding) in one pair where nothing
+  else was found, of matching colour and similar size (:func:`rise_fall_jumps`).
 * ``teleport`` also comes from tracks: a single-pair displacement above ``JUMP_SIZES`` object sizes
   and above ``JUMP_RATIO`` times the track's median step (after removing camera motion).
 * ``resize`` comes from tracks: the track's log-area minus the camera's own log-scale change
@@ -632,7 +634,65 @@ def events_from_blobs(
                     t.id if t is not None else None,
                 )
             )
-    return out + events_from_one_sided(sided, lab_small, tracks, out)
+    out += events_from_one_sided(sided, lab_small, tracks, out)
+    return out + rise_fall_jumps(blobs + sided, lab_small, tracks, out)
+
+
+RISE_FALL = 20.0  # objectness change of each half of a rise/fall jump
+RISE_FALL_AREA = 3.0  # the two halves' areas within this ratio
+RISE_HOLD = 0.4  # each half still holds this share of its change one and CONFIRM frames away
+
+
+def rise_fall_jumps(
+    blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack], found: list[RawEvent]
+) -> list[RawEvent]:
+    """A teleport from two unexplained changes of the same pair that were each too weak (or too
+    one-sided) to be judged a pop: at one place objectness falls by ``RISE_FALL`` (something left),
+    at another, apart from it, it rises as much (something arrived), the colour that left matches
+    the colour that arrived and the two are of similar size. Pairs where an event was already
+    found (``found``) and changes where tracked objects overlap are not judged."""
+    n = len(lab_small)
+    by_pair: dict[int, list[Blob]] = {}
+    for b in blobs:
+        by_pair.setdefault(b.pair, []).append(b)
+    out = []
+    for p, bs in sorted(by_pair.items()):
+        if any(abs(x.pos - 1 - p) <= 1 for x in found):
+            continue
+        falls, rises = [], []
+        for b in bs:
+            if _occlusion(b, tracks):
+                continue
+            o0, c0 = _objectness(lab_small[p], b.mask)
+            o1, c1 = _objectness(lab_small[p + 1], b.mask)
+            if abs(o1 - o0) < RISE_FALL:
+                continue
+            # both sides must hold (a flash in one frame is not an object leaving or arriving)
+            early = max(_objectness(lab_small[max(0, p - q)], b.mask)[0] for q in (1, CONFIRM)) \
+                if o1 > o0 else min(_objectness(lab_small[max(0, p - q)], b.mask)[0] for q in (1, CONFIRM))
+            late = min(_objectness(lab_small[min(n - 1, p + q)], b.mask)[0] for q in (2, 1 + CONFIRM)) \
+                if o1 > o0 else max(_objectness(lab_small[min(n - 1, p + q)], b.mask)[0] for q in (2, 1 + CONFIRM))
+            d = abs(o1 - o0)
+            if o0 - o1 >= RISE_FALL and o0 - late >= RISE_HOLD * d and early - o1 >= RISE_HOLD * d:
+                falls.append((b, c0))
+            elif o1 - o0 >= RISE_FALL and late - o0 >= RISE_HOLD * d and o1 - early >= RISE_HOLD * d:
+                rises.append((b, c1))
+        best = None
+        for bf, cf in falls:
+            for br, cr in rises:
+                src, dst = np.array(bf.box, float), np.array(br.box, float)
+                if _iou(src, dst) > 0 or not (1 / RISE_FALL_AREA < br.area / max(1, bf.area) < RISE_FALL_AREA):
+                    continue
+                col = float(np.linalg.norm(cf - cr))
+                dist = float(np.linalg.norm(_centre(src) - _centre(dst)))
+                if col < MATCH_COLOR and (best is None or col < best[0]):
+                    best = (col, dist, src, dst)
+        if best is not None:
+            col, dist, src, dst = best
+            out.append(RawEvent("teleport", p + 1, tuple(map(float, dst)), dist,
+                                f"objectness fell at one place and rose {dist:.0f} px (flow-res) away in the "
+                                f"same frame, colours {col:.0f} apart (Lab)", None, tuple(map(float, src))))
+    return out
 
 
 PARTNER_JUMP = 10.0
