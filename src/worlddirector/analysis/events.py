@@ -365,25 +365,48 @@ def _jumped_along_view(b: Blob, kind: str, lab_small: np.ndarray, motion, p: int
             f"{o_without:.0f}, same colour) and the flow jumps once over {jumped} px: jumped along the view")
 
 
+@dataclass
+class _AroundPair:
+    """A blob's objectness (and colour) in the frames around pair ``p``: ``o0``/``o1`` at ``p`` and
+    ``p + 1``; for persistence ``prev``/``early`` one and ``CONFIRM`` frames before ``p``,
+    ``next``/``late`` one and ``CONFIRM`` frames after ``p + 1``."""
+
+    o0: float
+    c0: np.ndarray
+    o1: float
+    c1: np.ndarray
+    prev: float
+    early: float
+    next: float
+    late: float
+
+
+def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
+    n = len(lab_small)
+    o0, c0 = _objectness(lab_small[p], b.mask)
+    o1, c1 = _objectness(lab_small[p + 1], b.mask)
+    return _AroundPair(
+        o0, c0, o1, c1,
+        prev=_objectness(lab_small[max(0, p - 1)], b.mask)[0],
+        early=_objectness(lab_small[max(0, p - CONFIRM)], b.mask)[0],
+        next=_objectness(lab_small[min(n - 1, p + 2)], b.mask)[0],
+        late=_objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)[0],
+    )
+
+
 def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     """(kind or None, o0, c0, o1, c1): objectness of the blob in the frames before/after pair
     ``p``, and "appear" / "vanish" when it rises / falls by ``OBJECTNESS_JUMP`` and stays so.
     Persistence: the side WITHOUT the object is checked ``CONFIRM`` frames away (still empty); the
     side WITH it one frame away (a moving object leaves a fixed mask within a few frames)."""
-    n = len(lab_small)
-    o0, c0 = _objectness(lab_small[p], b.mask)
-    o1, c1 = _objectness(lab_small[p + 1], b.mask)
-    o_late, _ = _objectness(lab_small[min(n - 1, p + 1 + CONFIRM)], b.mask)
-    o_early, _ = _objectness(lab_small[max(0, p - CONFIRM)], b.mask)
-    o_next, _ = _objectness(lab_small[min(n - 1, p + 2)], b.mask)
-    o_prev, _ = _objectness(lab_small[max(0, p - 1)], b.mask)
-    jump = o1 - o0
+    a = _around_pair(b, lab_small, p)
+    jump = a.o1 - a.o0
     kind = None
-    if jump > OBJECTNESS_JUMP and min(o_next, o_late) - o0 > 0.6 * jump and o1 - o_early > 0.6 * jump:
+    if jump > OBJECTNESS_JUMP and min(a.next, a.late) - a.o0 > 0.6 * jump and a.o1 - a.early > 0.6 * jump:
         kind = "appear"
-    elif -jump > OBJECTNESS_JUMP and o0 - o_late > 0.6 * -jump and min(o_prev, o_early) - o1 > 0.6 * -jump:
+    elif -jump > OBJECTNESS_JUMP and a.o0 - a.late > 0.6 * -jump and min(a.prev, a.early) - a.o1 > 0.6 * -jump:
         kind = "vanish"
-    return kind, o0, c0, o1, c1
+    return kind, a.o0, a.c0, a.o1, a.c1
 
 
 SIDE_OBJECTNESS_JUMP = 40.0  # one-sided evidence is weaker: the object must stand out clearly
@@ -651,7 +674,6 @@ def rise_fall_jumps(
     at another, apart from it, it rises as much (something arrived), the colour that left matches
     the colour that arrived and the two are of similar size. Pairs where an event was already
     found (``found``) and changes where tracked objects overlap are not judged."""
-    n = len(lab_small)
     by_pair: dict[int, list[Blob]] = {}
     for b in blobs:
         by_pair.setdefault(b.pair, []).append(b)
@@ -663,20 +685,17 @@ def rise_fall_jumps(
         for b in bs:
             if _occlusion(b, tracks):
                 continue
-            o0, c0 = _objectness(lab_small[p], b.mask)
-            o1, c1 = _objectness(lab_small[p + 1], b.mask)
-            if abs(o1 - o0) < RISE_FALL:
+            a = _around_pair(b, lab_small, p)
+            d = abs(a.o1 - a.o0)
+            if d < RISE_FALL:
                 continue
-            # both sides must hold (a flash in one frame is not an object leaving or arriving)
-            early = max(_objectness(lab_small[max(0, p - q)], b.mask)[0] for q in (1, CONFIRM)) \
-                if o1 > o0 else min(_objectness(lab_small[max(0, p - q)], b.mask)[0] for q in (1, CONFIRM))
-            late = min(_objectness(lab_small[min(n - 1, p + q)], b.mask)[0] for q in (2, 1 + CONFIRM)) \
-                if o1 > o0 else max(_objectness(lab_small[min(n - 1, p + q)], b.mask)[0] for q in (2, 1 + CONFIRM))
-            d = abs(o1 - o0)
-            if o0 - o1 >= RISE_FALL and o0 - late >= RISE_HOLD * d and early - o1 >= RISE_HOLD * d:
-                falls.append((b, c0))
-            elif o1 - o0 >= RISE_FALL and late - o0 >= RISE_HOLD * d and o1 - early >= RISE_HOLD * d:
-                rises.append((b, c1))
+            # both sides must hold (a flash in one frame is not an object leaving or arriving): the
+            # weaker of the two frames on each side still keeps RISE_HOLD of the change
+            hold = RISE_HOLD * d
+            if a.o1 < a.o0 and a.o0 - max(a.next, a.late) >= hold and min(a.prev, a.early) - a.o1 >= hold:
+                falls.append((b, a.c0))
+            elif a.o1 > a.o0 and min(a.next, a.late) - a.o0 >= hold and a.o1 - max(a.prev, a.early) >= hold:
+                rises.append((b, a.c1))
         best = None
         for bf, cf in falls:
             for br, cr in rises:
