@@ -280,6 +280,15 @@ def test_tunneling_detector_flags_an_agent_inside_geometry():
 # ---------------------------------------------------------------- continuity from analysis
 
 
+def _clip_analysis(tracks=(), events=(), **extra) -> Analysis:
+    """A 2 s, 640x360, 24 fps clip's analysis (one shot) carrying these tracks and events."""
+    return Analysis(
+        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
+        metrics={"temporal_flickering": 0.9}, tracks=list(tracks), events=list(events),
+        shots=[Shot(start_frame=0, end_frame=47)], **extra,
+    )
+
+
 def _analysis() -> Analysis:
     def tp(f, box):
         return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
@@ -299,11 +308,7 @@ def _analysis() -> Analysis:
         TrackEvent(type="resize", track_id="t4", frame=40, magnitude=0.3),
         TrackEvent(type="resize", track_id="t2", frame=30, magnitude=0.5),  # cut by the left edge: not a drift
     ]
-    return Analysis(
-        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
-        flicker_frames=[12, 13, 14, 40],
-    )
+    return _clip_analysis(tracks, events, flicker_frames=[12, 13, 14, 40])
 
 
 def test_continuity_events_are_filtered_and_placed_in_the_world(tmp_path):
@@ -353,10 +358,7 @@ def test_a_pop_spanning_the_picture_from_top_to_bottom_is_not_crossing_an_edge(t
         TrackEvent(type="vanish", track_id="region@80,50", frame=40, magnitude=1.0,
                    evidence="unexplained change, objectness 30 -> 0; box [400, 200, 480, 360]"),
     ]
-    a = Analysis(
-        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-        metrics={"temporal_flickering": 0.9}, tracks=[], events=events, shots=[Shot(start_frame=0, end_frame=47)],
-    )
+    a = _clip_analysis(events=events)
     rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
     assert [v.object_id for v in of_type(rep, "pop_out")] == ["region@48,0"]
     assert sum("edge of the picture" in r for r in rep.stats["continuity_not_reported"]) == 2
@@ -531,10 +533,7 @@ def test_weak_continuity_events_are_not_reported(tmp_path):
         TrackEvent(type="appear", track_id="t7", frame=21, magnitude=1.0),
         TrackEvent(type="teleport", track_id="t8", frame=30, magnitude=1.0),
     ]
-    a = Analysis(
-        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
-    )
+    a = _clip_analysis(tracks, events)
     rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
     assert [v.object_id for v in of_type(rep, "pop_out")] == ["t2"]
     assert of_type(rep, "pop_in") == []
@@ -587,10 +586,7 @@ def test_untracked_pops_need_an_object_wholly_there_on_one_side(tmp_path):
         TrackEvent(type="appear", track_id="region@17,34", frame=34, magnitude=1.0,
                    evidence="lone unexplained change; objectness +9; box [68, 136, 120, 200]"),
     ]
-    a = Analysis(
-        video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-        metrics={"temporal_flickering": 0.9}, tracks=tracks, events=events, shots=[Shot(start_frame=0, end_frame=47)],
-    )
+    a = _clip_analysis(tracks, events)
     rep = run(tmp_path, make_world(), a, agents=1, seconds=1.0)
     assert [v.object_id for v in of_type(rep, "pop_out")] == ["region@60,30", "region@96,31"]
     assert [v.object_id for v in of_type(rep, "pop_in")] == ["t9"]
@@ -613,8 +609,7 @@ def test_a_hover_is_looked_for_in_the_tracks(tmp_path):
     # the test camera (0, -3.5, 1.6) looking along +y sees "seen" at depth 5 m in pixels ~[288, 208, 352, 276]
     box_px = (292.0, 212.0, 348.0, 270.0)
     track = Track(id="t1", points=[TrackPoint(frame=f, box=box_px, color=(120, 80, 40), area=56 * 58) for f in range(48)])
-    a = Analysis(video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-                 metrics={"temporal_flickering": 0.9}, tracks=[track], shots=[Shot(start_frame=0, end_frame=47)])
+    a = _clip_analysis([track])
     rep = run(tmp_path, world, a, agents=1, seconds=1.0)
     fl = {v.object_id: v for v in of_type(rep, "floating")}
     assert sorted(fl) == ["phantom", "seen"]
@@ -636,8 +631,7 @@ def test_an_unseen_hover_far_from_every_camera_is_listed_not_reported(tmp_path):
     world = make_world([box("near", (2, 1.5, 1.0), (0.6, 0.6, 0.6)), box("far", (2, 9.0, 1.0), (0.6, 0.6, 0.6))])
     track = Track(id="t1", points=[TrackPoint(frame=f, box=(20.0, 20.0, 40.0, 40.0), color=(120, 80, 40), area=400)
                                    for f in range(48)])  # a track elsewhere: neither box is shown
-    a = Analysis(video=VideoInfo(path="video.mp4", width=640, height=360, fps=24.0, n_frames=48, duration=2.0),
-                 metrics={"temporal_flickering": 0.9}, tracks=[track], shots=[Shot(start_frame=0, end_frame=47)])
+    a = _clip_analysis([track])
     rep = run(tmp_path, world, a, agents=1, seconds=1.0)
     assert [v.object_id for v in of_type(rep, "floating")] == ["near"]
     assert sorted(rep.stats["floating_not_in_tracks"]) == ["far", "near"]
