@@ -38,6 +38,8 @@ align, rather than a made-up value).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import av
 import numpy as np
 from scipy.signal import stft
@@ -120,13 +122,6 @@ def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, f
     return np.asarray(times), np.asarray(strength), hop / sr
 
 
-GUIDED_WHEN_NEEDED = True
-"""The guided footfalls only place the offset when the unaided events cannot: fewer than 3 of
-them, or their own estimate pairs fewer than 3 or has ``offset_confidence`` under ``CONF_MIN``.
-Dev seeds (mixed 0..19 / 40..59, offsets within +-1 frame): 8/14, 7/14 with the guided footfalls
-always in the estimate (on 0..19 they pulled two right offsets to wrong lags), 10/14, 7/14 with
-this rule; confidence 0 or 0.3 instead of ``CONF_MIN``: 9/14, 7/14."""
-AUDIO_PERIOD = True
 PERIOD_AC = 0.3
 """Autocorrelation the onset train needs at a step period for that period to guide the footfalls."""
 
@@ -154,11 +149,31 @@ def onset_periods(on_t: np.ndarray, fps: float, duration: float) -> list[float]:
     return []
 
 
+@dataclass
+class Soundtrack:
+    """A clip's sound as the analysis uses it: onset times (s) and length (s), read once; or, with
+    ``onsets`` None, the note saying why there is nothing to judge."""
+
+    onsets: np.ndarray | None
+    duration: float = 0.0
+    note: str | None = None
+
+
+def read_soundtrack(video_path, has_audio: bool) -> Soundtrack:
+    """Decode the clip's audio once and find its onsets (:func:`onsets`)."""
+    if not has_audio:
+        return Soundtrack(None, note="no audio track: av_sync is not defined")
+    samples = load_audio(video_path)
+    if samples is None or len(samples) < SR // 10:
+        return Soundtrack(None, note="audio track could not be decoded")
+    return Soundtrack(onsets(samples)[0], len(samples) / SR)
+
+
 def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarray | None = None,
-                  audio=None) -> list[dict]:
+                  sound: Soundtrack | None = None) -> list[dict]:
     """Candidate sound-making moments (see module docstring), each with a sub-frame ``time``.
 
-    ``audio``: the video file, when it has a sound track: its step period guides the footfall
+    ``sound``: the clip's soundtrack, when it has one: its step period guides the footfall
     detector (module docstring); None: footfalls from the pictures alone.
 
     ``gray``: the analysis frames (N, h, w); footfalls need them (the flow grid is too coarse for
@@ -169,10 +184,8 @@ def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarra
     events = landing_events(tracks, scale)
     if gray is not None:
         periods = None
-        if audio is not None and AUDIO_PERIOD:
-            samples = load_audio(audio)
-            if samples is not None and len(samples) >= SR // 10:
-                periods = onset_periods(onsets(samples)[0], fps, len(samples) / SR)
+        if sound is not None and sound.onsets is not None:
+            periods = onset_periods(sound.onsets, fps, sound.duration)
         events += gait_events(gray, tracks, scale, fps, skip={e["track"] for e in events}, periods=periods)
         if FLOW_IMPACTS:
             events += flow_impacts(gray, motion.homography, scale)
@@ -278,19 +291,11 @@ def in_sync_ratio(lags: np.ndarray, scores: np.ndarray, frame: float) -> float:
     return float(scores[np.abs(lags) <= SYNC_NEAR_FRAMES * frame + 1e-9].max() / best)
 
 
-def av_sync(video_path, has_audio: bool, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
+def av_sync(sound: Soundtrack, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
     """The ``av_sync`` metric and its details (see module docstring)."""
-    if not has_audio:
-        return None, {
-            "note": "no audio track: av_sync is not defined",
-            "audio_onsets": [],
-            "visual_events": [],
-        }
-    samples = load_audio(video_path)
-    if samples is None or len(samples) < SR // 10:
-        return None, {"note": "audio track could not be decoded", "audio_onsets": [], "visual_events": []}
-    on_t = onsets(samples)[0]
-    return sync_from_times(on_t, vis_events, fps)
+    if sound.onsets is None:
+        return None, {"note": sound.note, "audio_onsets": [], "visual_events": []}
+    return sync_from_times(sound.onsets, vis_events, fps)
 
 
 def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tuple[float | None, dict]:
@@ -316,10 +321,17 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tup
     frame = 1.0 / fps
     tol = (SYNC_FRAMES + 0.5) * frame
     est = estimate_offset(vis_t, on_t, fps)
-    if GUIDED_WHEN_NEEDED and not core.all() and core.sum() >= MIN_EVENTS:
-        ec0 = estimate_offset(vis_t[core], on_t, fps)
-        if ec0["n_pairs"] >= MIN_EVENTS and ec0["confidence"] >= CONF_MIN:
-            est = ec0
+    # the estimate from the events found without the sound's help (None when every event is such,
+    # or too few are): it alone gives av_sync, and it places the offset whenever it can decide
+    # (pairs >= MIN_EVENTS, confidence >= CONF_MIN); the guided footfalls only when it cannot. Dev
+    # seeds (mixed 0..19 / 40..59, offsets within +-1 frame): 8/14, 7/14 with the guided footfalls
+    # always in the estimate (on 0..19 they pulled two right offsets to wrong lags), 10/14, 7/14
+    # with this rule; confidence 0 or 0.3 instead of CONF_MIN: 9/14, 7/14.
+    core_est = None
+    if not core.all() and core.sum() >= MIN_EVENTS:
+        core_est = estimate_offset(vis_t[core], on_t, fps)
+    if core_est is not None and core_est["n_pairs"] >= MIN_EVENTS and core_est["confidence"] >= CONF_MIN:
+        est = core_est
     # which sound belongs to which event: first the pairs of the train's best alignment, then,
     # for events left over, any unused onset near the event itself
     used: set[int] = set()
@@ -340,8 +352,7 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float) -> tup
             details["note"] = (f"{int(core.sum())} visual events found without the sound's step rate (fewer than "
                                f"{MIN_EVENTS}): av_sync not judged; the offset uses {int((~core).sum())} guided footfalls too")
         else:
-            ec = estimate_offset(vis_t[core], on_t, fps)
-            score = in_sync_ratio(ec["lags"], ec["scores"], frame)
+            score = in_sync_ratio(core_est["lags"], core_est["scores"], frame)
     at_zero = len(_pairs(vis_t, on_t, 0.0, tol))
     details.update(
         fraction_in_sync=round(synced / len(vis_t), 3),

@@ -215,15 +215,13 @@ def _chains(tracks, skip) -> list[tuple[int, np.ndarray, np.ndarray]]:
     return out
 
 
-EXTEND = True
-"""Follow a walker's box path past the ends of its track (:func:`_follow`) and time its steps over
-the longer path, when that path still shows a gait of the same kind and period."""
-EXTEND_GUIDED_ONLY = True
-"""Only for paths whose footfalls are audio-guided (so ``av_sync``, which leaves those out, is
-exactly what it was). Extending every path gave, on the dev seeds (mixed scenes, offsets within
-+-1 frame, with the guided footfalls), 10/14 and 7/14 instead of 8/14 and 7/14, but on the
-held-out seeds it moved av_sync on the bouncing scenes (AUROC 0.980 -> 0.974) and one fewer
-desynced mixed clip was flagged, so it was restricted (decided after that held-out run)."""
+# A walker's box path whose footfalls are audio-guided is followed past the ends of its track
+# (:func:`_follow`) and its steps timed over the longer path, when that path still shows a gait of
+# the same kind and period. Only guided paths (so ``av_sync``, which leaves those out, is exactly
+# what it was): extending every path gave, on the dev seeds (mixed scenes, offsets within +-1
+# frame, with the guided footfalls), 10/14 and 7/14 instead of 8/14 and 7/14, but on the held-out
+# seeds it moved av_sync on the bouncing scenes (AUROC 0.980 -> 0.974) and one fewer desynced mixed
+# clip was flagged, so it was restricted (decided after that held-out run).
 EXT_MIN_CHAIN = 8
 EXT_SCORE = 0.6
 """Normalised cross-correlation the box's patch must keep to be followed one more frame."""
@@ -292,7 +290,7 @@ def _follow(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, step: int) -> 
 
 def _extended(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A box path (analysis px) extended at both ends by :func:`_follow`."""
-    if not EXTEND or len(pos) < EXT_MIN_CHAIN:
+    if len(pos) < EXT_MIN_CHAIN:
         return pos, boxes
     fa, ba = _follow(gray, pos, boxes, 1)
     fb, bb = _follow(gray, pos, boxes, -1)
@@ -321,7 +319,7 @@ def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | 
         found = _chain_events(gray, pos, boxes, fps, tid, periods)
         if found is None:
             continue
-        if EXTEND and (found[1] and found[1][0]["guided"] or not EXTEND_GUIDED_ONLY):
+        if found[1] and found[1][0]["guided"]:
             p2, b2 = _extended(gray, pos, boxes)
             if len(p2) > len(pos):
                 more = _chain_events(gray, p2, b2, fps, tid, periods)
@@ -333,7 +331,6 @@ def gait_events(gray: np.ndarray, tracks, scale: float, fps: float, skip: set | 
     return events
 
 
-AUDIO_PERIOD = True
 PEAK_RATIO = 1.4
 """Audio-period footfalls (see :func:`_chain_events`): the pose band-passed at the soundtrack's step
 period must be at least this much stronger than at 0.7x and 1.4x that period. Dev seeds (mixed
@@ -394,7 +391,7 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
             r = sign * fp[2] / (np.std(fp[2]) + 1e-9) + (rm - rm.mean()) / (np.std(rm) + 1e-9)
             choice = (score, lag, fp[1], r)
     per = None
-    if choice is None and AUDIO_PERIOD and periods:
+    if choice is None and periods:
         best = None
         for p in periods:
             if not STEP_MIN * fps <= p <= STEP_MAX * fps:

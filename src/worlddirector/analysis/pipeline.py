@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from worlddirector.analysis import describe as describe_mod
-from worlddirector.analysis.audio import av_sync, visual_events
+from worlddirector.analysis.audio import av_sync, read_soundtrack, visual_events
 from worlddirector.analysis.camera import classify_camera
 from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
 from worlddirector.analysis.events import (
@@ -226,9 +226,10 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
     )
     metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
+    sound = read_soundtrack(video, dec.info.has_audio)
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray,
-                        audio=video if dec.info.has_audio else None)
-    metrics["av_sync"], details["av_sync"] = av_sync(video, dec.info.has_audio, vis, dec.fps)
+                        sound=sound)
+    metrics["av_sync"], details["av_sync"] = av_sync(sound, vis, dec.fps)
     metrics["overall"] = overall(metrics)
     for k in list(METRIC_KEYS) + ["av_sync"]:
         v = metrics.get(k)
