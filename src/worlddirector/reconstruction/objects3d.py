@@ -59,23 +59,30 @@ def _object_mask(points: np.ndarray, cams: np.ndarray, walls: list[WallFit], flo
     """Points that can belong to an object: above the floor band (it widens with the distance to
     the cameras: depth noise grows with it), below ``max_height``, at least ``min_distance`` (plan)
     from the nearest camera, and in front of every wall."""
-    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
+    dist = _plan_distance(points, cams)
     floor_margin = FLOOR_MARGIN if floor_margin is None else floor_margin
     keep = (points[:, 2] > np.maximum(floor_margin, FLOOR_REL * dist)) & (points[:, 2] < max_height) & (dist >= min_distance)
+    return keep & ~_at_walls(points, walls)  # on the wall or behind it: explained by the wall
+
+
+def _plan_distance(points: np.ndarray, cams: np.ndarray) -> np.ndarray:
+    """Plan distance of each point to the nearest of (every sixth) camera."""
+    return np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
+
+
+def _at_walls(points: np.ndarray, walls: list[WallFit]) -> np.ndarray:
+    """Points on a wall (within 0.2 m in front of its plane) or behind it."""
+    at = np.zeros(len(points), bool)
     for w in walls:
-        keep &= points[:, :2] @ np.array(w.normal) + w.offset > 0.2  # on the wall or behind it: explained by the wall
-    return keep
+        at |= points[:, :2] @ np.array(w.normal) + w.offset <= 0.2
+    return at
 
 
 def point_classes(points: np.ndarray, cams: np.ndarray, walls: list[WallFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per point: could belong to an object (``_object_mask``), on the floor band, on/behind a wall."""
     obj = _object_mask(points, cams, walls)
-    dist = np.min(np.linalg.norm(points[:, None, :2] - cams[None, ::max(1, len(cams) // 6), :2], axis=2), axis=1)
-    floor = points[:, 2] <= np.maximum(FLOOR_MARGIN, FLOOR_REL * dist)
-    wall = np.zeros(len(points), bool)
-    for w in walls:
-        wall |= points[:, :2] @ np.array(w.normal) + w.offset <= 0.2
-    return obj, floor & ~obj, wall & ~obj & ~floor
+    floor = points[:, 2] <= np.maximum(FLOOR_MARGIN, FLOOR_REL * _plan_distance(points, cams))
+    return obj, floor & ~obj, _at_walls(points, walls) & ~obj & ~floor
 
 
 def _voxels(points: np.ndarray, ref: np.ndarray, voxel: float):
@@ -447,20 +454,16 @@ def _in_footprint(P: np.ndarray, o: ObstacleFit, grow: float, above: float) -> n
 REFINE_SAME_VIEWS = 2  # views whose regions must join two boxes' points for a collision to be one object (3: same)
 
 
-
 def _same_object(a: ObstacleFit, b: ObstacleFit, P: np.ndarray, rf: np.ndarray, rg: np.ndarray) -> bool:
     """Do the views put the points of boxes ``a`` and ``b`` in one image region? Per reference view
     that produced >= 5 points in each, the most common region of each box's points; one object when
     they agree in >= ``REFINE_SAME_VIEWS`` views and in at least half of the views seeing both."""
-    ma, mb = _in_footprint(P, a, 0.0, 0.0), _in_footprint(P, b, 0.0, 0.0)
-    ma &= ~mb
-    mb &= ~_in_footprint(P, a, 0.0, 0.0)
-    return _same_regions(ma, mb, rf, rg)
+    ina, inb = _in_footprint(P, a, 0.0, 0.0), _in_footprint(P, b, 0.0, 0.0)
+    return _same_regions(ina & ~inb, inb & ~ina, rf, rg)
 
 
-def _same_regions(ma: np.ndarray, mb: np.ndarray, rf: np.ndarray, rg: np.ndarray, min_views: int | None = None) -> bool:
+def _same_regions(ma: np.ndarray, mb: np.ndarray, rf: np.ndarray, rg: np.ndarray) -> bool:
     """``_same_object`` on two point masks."""
-    min_views = REFINE_SAME_VIEWS if min_views is None else min_views
     same = seen = 0
     for r in np.unique(rf[ma | mb]):
         ra, rb = rg[ma & (rf == r)], rg[mb & (rf == r)]
@@ -471,7 +474,7 @@ def _same_regions(ma: np.ndarray, mb: np.ndarray, rf: np.ndarray, rg: np.ndarray
         va, ca = np.unique(ra, return_counts=True)
         vb, cb = np.unique(rb, return_counts=True)
         same += va[np.argmax(ca)] == vb[np.argmax(cb)]
-    return same >= min_views and 2 * same >= seen
+    return same >= REFINE_SAME_VIEWS and 2 * same >= seen
 
 
 def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarray, ref: np.ndarray,

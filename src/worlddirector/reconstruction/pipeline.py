@@ -51,7 +51,6 @@ MIN_REGISTERED = 6
 MIN_REGISTERED_FRACTION = 0.5
 
 
-USE_REGIONS = True
 MAX_HEIGHT_SPREAD = 0.12  # std/mean of camera heights above the floor beyond which a model is suspect
 
 
@@ -233,8 +232,8 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
     _p(on_progress, 0.7, "dense stereo on the registered keyframes")
     t = time.perf_counter()
     fid = {f: i for i, f in enumerate(dv.frame_ids)}
-    dense = D.densify([dv.frames[fid[f]] for f in sfm.frames], al.R, al.t, sfm.K, al.points[al.reliable])
     images = [dv.frames[fid[f]] for f in sfm.frames]
+    dense = D.densify(images, al.R, al.t, sfm.K, al.points[al.reliable])
     obst, dstats, (vox_p, vox_c) = obstacle_stage(images, al.R, al.t, sfm.K, dense, al.C, walls, sparse_obst)
     stats["obstacle_support"] = {k: sum(1 for o in obst if o.support == k)
                                  for k in ("floor_contact", "floor_assumed", "free_below")}
@@ -309,7 +308,7 @@ def obstacle_stage(images, R, t, K, dense: D.DensePoints, cams: np.ndarray, wall
     (world frame of ``cams``). Returns the boxes, counts for ``world.stats`` and the consistent
     voxels (centroids, colours) for ``points.ply``."""
     regions = None
-    if USE_REGIONS and len(dense.points):
+    if len(dense.points):
         obj, floor, wall = O3.point_classes(dense.points, cams, walls)
         regions = S2.point_regions(images, R, t, K, dense.points, dense.ref, obj, floor, wall)
     dense_obst, dstats, vox = O3.find_dense_obstacles_two_scales(dense.points, dense.colors, dense.ref, cams, walls,
