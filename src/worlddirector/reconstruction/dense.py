@@ -17,9 +17,6 @@ the best two (robust to one occluded view). Per pixel we keep the best plane whe
 * it is not at the ends of the sweep,
 
 refine the depth with a parabola through the neighbouring costs and lift the pixel to the world.
-Depths beyond the median are then re-measured by a second sweep against wider-baseline neighbours
-(``_refine_far``): one pixel of disparity is ``d^2 / (f B)`` of depth, so far objects need a longer
-baseline than the near ones the first sweep's neighbours are chosen for.
 Consistency across references is enforced downstream (``objects3d.py``): a voxel counts only
 when at least two reference views put points in it.
 """
@@ -36,9 +33,6 @@ N_PLANES = 48
 WINDOW = 5  # cost aggregation box (pixels at the depth-map resolution)
 MAX_REFS = 8
 NEIGHBOURS = 2
-FAR_BASELINE = 4.0  # the far sweep picks its neighbours for a scene this many times the median depth (3-5: 57-59 of 115 on dev, 2: 54, 6: 54)
-FAR_PLANES = 32
-FAR_AGREE = 0.25  # the far sweep replaces a depth only when the two sweeps agree within this fraction
 
 
 @dataclass
@@ -66,67 +60,6 @@ def _pick_neighbours(C: np.ndarray, r: int, depth: float, k: int) -> list[int]:
     return out
 
 
-def _sweep(labs, Ks, Kinv, R, t, r: int, nb: list[int], inv: np.ndarray, textured: np.ndarray):
-    """Plane sweep of reference ``r`` against neighbours ``nb`` over the inverse depths ``inv``:
-    per pixel the refined depth and whether it is kept (textured, unique, inside the sweep, low cost)."""
-    n_planes = len(inv)
-    ref_lab = labs[r]
-    h, w = ref_lab.shape[:2]
-    costs = np.empty((n_planes, h, w), np.float32)
-    wmix = np.array([[0.5, 1.0, 1.0]], np.float32)  # lightness counts half: shading differs by view
-    for k, invd in enumerate(inv):
-        d = 1.0 / invd
-        per = []
-        for j in nb:
-            Rr = R[j] @ R[r].T
-            tr = t[j] - Rr @ t[r]
-            H = Ks @ (Rr + np.outer(tr, [0.0, 0.0, 1.0]) / d) @ Kinv
-            # outside the neighbour's image: Lab (0, 0, 0), far from any real colour -> high cost
-            warped = cv2.warpPerspective(labs[j], H, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                         borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
-            c = cv2.transform(cv2.absdiff(warped, ref_lab), wmix)
-            c = cv2.min(c, 60)  # truncated: one outlier pixel must not dominate the window
-            per.append(cv2.boxFilter(c, cv2.CV_32F, (WINDOW, WINDOW)))
-        costs[k] = per[0] if len(per) == 1 else sum(per) / len(per)
-    best = np.argmin(costs, axis=0)
-    cbest = np.take_along_axis(costs, best[None], 0)[0]
-    # uniqueness: best cost away from the minimum (more than 2 planes off)
-    ks = np.arange(n_planes)[:, None, None]
-    far_mask = np.abs(ks - best[None]) > 2
-    c_other = np.where(far_mask, costs, np.inf).min(0)
-    ok = (best > 0) & (best < n_planes - 1) & (cbest < 0.8 * c_other) & textured & (cbest < 25.0)
-    # sub-plane refinement (parabola in inverse depth)
-    b1 = np.clip(best, 1, n_planes - 2)
-    cm = np.take_along_axis(costs, (b1 - 1)[None], 0)[0]
-    c0 = np.take_along_axis(costs, b1[None], 0)[0]
-    cp = np.take_along_axis(costs, (b1 + 1)[None], 0)[0]
-    den = cm - 2 * c0 + cp
-    off = np.where(den > 1e-6, 0.5 * (cm - cp) / np.maximum(den, 1e-6), 0.0)
-    off = np.clip(off, -0.5, 0.5)
-    invd = inv[b1] + off * (inv[1] - inv[0])
-    return 1.0 / np.maximum(invd, 1e-6), ok
-
-
-def _refine_far(labs, Ks, Kinv, R, t, C, r: int, nb: list[int], zmap: np.ndarray, ok: np.ndarray,
-                textured: np.ndarray, depth: float, far: float, far_baseline: float) -> np.ndarray:
-    """Depths beyond the median ``depth`` re-measured with wider-baseline neighbours.
-
-    The main sweep's neighbours sit about 10 % of the median depth away, so one pixel of disparity
-    is ``d^2 / (f B)`` of depth: at 10 m behind a 0.5 m baseline and f = 246 px that is 0.8 m, and
-    objects at 7-20 m came out 0.3-0.9 m in front of or behind themselves. A second sweep from
-    0.8 x ``depth`` to ``far`` (``FAR_PLANES`` planes) against the neighbours picked for a scene
-    ``far_baseline`` times as deep replaces the depth of pixels beyond the median that both sweeps
-    keep and on which they agree within ``FAR_AGREE`` (the second only refines the first: wide
-    baselines alone mismatch more). Picking wider neighbours per plane inside one sweep was worse
-    (costs from different neighbours are not comparable)."""
-    nb2 = _pick_neighbours(C, r, far_baseline * depth, NEIGHBOURS)
-    if not nb2 or set(nb2) == set(nb) or far <= 0.8 * depth * 1.2:
-        return zmap
-    z2, ok2 = _sweep(labs, Ks, Kinv, R, t, r, nb2, np.linspace(1.0 / (0.8 * depth), 1.0 / far, FAR_PLANES), textured)
-    take = ok & ok2 & (zmap > depth) & (np.abs(z2 - zmap) < FAR_AGREE * zmap)
-    return np.where(take, z2, zmap)
-
-
 def densify(
     images: list[np.ndarray],
     R: np.ndarray,
@@ -136,7 +69,6 @@ def densify(
     *,
     max_refs: int = MAX_REFS,
     n_planes: int = N_PLANES,
-    far_baseline: float = FAR_BASELINE,
 ) -> DensePoints:
     """Depth maps for up to ``max_refs`` evenly spaced reference views, lifted to world points.
 
@@ -181,12 +113,45 @@ def densify(
         if not nb:
             continue
         used += 1
+        inv = np.linspace(1.0 / near, 1.0 / far, n_planes)
+        ref_lab = labs[r]
+        costs = np.empty((n_planes, h, w), np.float32)
+        wmix = np.array([[0.5, 1.0, 1.0]], np.float32)  # lightness counts half: shading differs by view
+        for k, invd in enumerate(inv):
+            d = 1.0 / invd
+            per = []
+            for j in nb:
+                Rr = R[j] @ R[r].T
+                tr = t[j] - Rr @ t[r]
+                H = Ks @ (Rr + np.outer(tr, [0.0, 0.0, 1.0]) / d) @ Kinv
+                # outside the neighbour's image: Lab (0, 0, 0), far from any real colour -> high cost
+                warped = cv2.warpPerspective(labs[j], H, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                             borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+                c = cv2.transform(cv2.absdiff(warped, ref_lab), wmix)
+                c = cv2.min(c, 60)  # truncated: one outlier pixel must not dominate the window
+                per.append(cv2.boxFilter(c, cv2.CV_32F, (WINDOW, WINDOW)))
+            costs[k] = per[0] if len(per) == 1 else sum(per) / len(per)
+        best = np.argmin(costs, axis=0)
+        cbest = np.take_along_axis(costs, best[None], 0)[0]
+        # uniqueness: best cost away from the minimum (more than 2 planes off)
+        ks = np.arange(n_planes)[:, None, None]
+        far_mask = np.abs(ks - best[None]) > 2
+        c_other = np.where(far_mask, costs, np.inf).min(0)
         grey = cv2.cvtColor(small[r], cv2.COLOR_RGB2GRAY).astype(np.float32)
         gx, gy = cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)
-        textured = cv2.boxFilter(np.hypot(gx, gy), -1, (WINDOW, WINDOW)) > 12.0
-        zmap, ok = _sweep(labs, Ks, Kinv, R, t, r, nb, np.linspace(1.0 / near, 1.0 / far, n_planes), textured)
-        if far_baseline > 0:
-            zmap = _refine_far(labs, Ks, Kinv, R, t, C, r, nb, zmap, ok, textured, depth, far, far_baseline)
+        texture = cv2.boxFilter(np.hypot(gx, gy), -1, (WINDOW, WINDOW))
+        ok = (best > 0) & (best < n_planes - 1) & (cbest < 0.8 * c_other) & (texture > 12.0) & (cbest < 25.0)
+        # sub-plane refinement (parabola in inverse depth)
+        b1 = np.clip(best, 1, n_planes - 2)
+        cm = np.take_along_axis(costs, (b1 - 1)[None], 0)[0]
+        c0 = np.take_along_axis(costs, b1[None], 0)[0]
+        cp = np.take_along_axis(costs, (b1 + 1)[None], 0)[0]
+        den = cm - 2 * c0 + cp
+        off = np.where(den > 1e-6, 0.5 * (cm - cp) / np.maximum(den, 1e-6), 0.0)
+        off = np.clip(off, -0.5, 0.5)
+        step = inv[1] - inv[0]
+        invd = inv[b1] + off * step
+        zmap = 1.0 / np.maximum(invd, 1e-6)
         m = ok.reshape(-1)
         Xcam = rays[m] * zmap.reshape(-1)[m, None]
         Xw = (Xcam - t[r]) @ R[r]  # R^T (X - t)
