@@ -397,22 +397,25 @@ def test_onset_decays_tell_thuds_from_clicks():
 def test_typed_matching_pairs_landings_with_thuds_only():
     """Landings seen in sync with their thuds, among a click train (footsteps of a walker nobody
     sees) whose rhythm, shifted, fits the landings better: typed matching ignores the clicks
-    (untyped, the clicks win and av_sync drops); a lone thud is no evidence (nothing pairable)."""
+    (untyped, the clicks win and av_sync drops); one or two thuds are no evidence (nothing
+    pairable); a swelling sound (decay > ``SWELL``, no attack) may pair with any event."""
     from worlddirector.analysis.audio import sync_from_times
 
     lands = np.array([0.5, 1.3, 2.05, 2.8, 3.5])
     clicks = lands + 0.25
     vis = [{"time": float(t), "kind": "impact"} for t in lands]
     on = np.concatenate([lands, clicks])
-    thud = np.concatenate([np.ones(5, bool), np.zeros(5, bool)])
-    typed, det = sync_from_times(on, vis, FPS, thud)
+    decay = np.concatenate([np.full(5, 0.5), np.zeros(5)])  # thuds, then clicks
+    typed, det = sync_from_times(on, vis, FPS, decay)
     assert typed >= 0.95 and abs(det["av_offset_frames"]) <= 0.5
     # with the thuds late by 0.3 s, and the clicks in sync with the landings: typed finds the shift
     late = np.concatenate([lands + 0.3, lands])
-    typed_late, det_late = sync_from_times(late, vis, FPS, thud)
+    typed_late, det_late = sync_from_times(late, vis, FPS, decay)
     untyped_late, _ = sync_from_times(late, vis, FPS)
     assert typed_late <= 0.2 and abs(det_late["av_offset_frames"] - 0.3 * FPS) <= 1.0
     assert untyped_late >= 0.9
-    one_thud = np.concatenate([[lands[0] + 0.3], clicks])
-    score, det1 = sync_from_times(one_thud, vis, FPS, np.arange(6) == 0)
+    two_thuds = np.concatenate([lands[:2] + 0.3, clicks])
+    score, det1 = sync_from_times(two_thuds, vis, FPS, np.concatenate([np.full(2, 0.5), np.zeros(5)]))
     assert score is None and det1["n_visual_events"] == 0
+    swelling, det2 = sync_from_times(lands + 0.3, vis, FPS, np.full(5, 3.0))
+    assert swelling <= 0.2 and abs(det2["av_offset_frames"] - 0.3 * FPS) <= 1.0

@@ -147,6 +147,10 @@ THUD_DECAY = 0.28
 rings on) rather than a *click* (a footstep: gone within ~30 ms). Dev clips (seeds 0..19, 40..59):
 footsteps 95 / 99 % 0.12 / 0.26 (454), landings 1 / 5 % 0.31 / 0.34 (410); 2 of 864 on the wrong
 side (footsteps overlapping another step)."""
+SWELL = 1.0
+"""Decay above which an onset is neither: the sound is louder 25-45 ms after its onset than at it
+(no attack: a launch's creak and whoosh, which the generator's clips have (decay 1.06-1.09), the
+real Sora clip's catapult); such a sound may pair with any kind of visual event."""
 
 
 def onset_decays(samples: np.ndarray, times: np.ndarray, sr: int = SR) -> np.ndarray:
@@ -210,8 +214,9 @@ class Soundtrack:
     onsets: np.ndarray | None
     duration: float = 0.0
     note: str | None = None
-    thud: np.ndarray | None = None
-    """Per onset, whether it is a thud (:data:`THUD_DECAY`); None: not classified (untyped matching)."""
+    decay: np.ndarray | None = None
+    """Per onset, :func:`onset_decays` (what kind of sound it is); None: not classified (untyped
+    matching)."""
 
 
 def read_soundtrack(video_path, has_audio: bool) -> Soundtrack:
@@ -222,7 +227,7 @@ def read_soundtrack(video_path, has_audio: bool) -> Soundtrack:
     if samples is None or len(samples) < SR // 10:
         return Soundtrack(None, note="audio track could not be decoded")
     times = onsets(samples)[0]
-    return Soundtrack(times, len(samples) / SR, thud=onset_decays(samples, times) >= THUD_DECAY)
+    return Soundtrack(times, len(samples) / SR, decay=onset_decays(samples, times))
 
 
 def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarray | None = None,
@@ -357,7 +362,7 @@ def av_sync(sound: Soundtrack, vis_events: list[dict], fps: float) -> tuple[floa
     """The ``av_sync`` metric and its details (see module docstring)."""
     if sound.onsets is None:
         return None, {"note": sound.note, "audio_onsets": [], "visual_events": []}
-    return sync_from_times(sound.onsets, vis_events, fps, sound.thud)
+    return sync_from_times(sound.onsets, vis_events, fps, sound.decay)
 
 
 MIN_TYPED_ONSETS = MIN_EVENTS
@@ -373,29 +378,33 @@ the flux or the power 15-60 ms after the first was tried: the landings' own ring
 (dev bouncing offsets 19/20 -> 1/20)."""
 
 
-def pairable(kinds: list[str], thud: np.ndarray | None) -> np.ndarray | None:
+def pairable(kinds: list[str], decay: np.ndarray | None) -> np.ndarray | None:
     """(events x onsets) bool: which onsets a visual event of each kind may be the sound of (typed
-    matching); None when the onsets are not classified. A landing makes a thud, a footfall a click
+    matching); None when the onsets are not classified (``decay`` None). A landing makes a thud
+    (``THUD_DECAY <= decay <= SWELL``), a footfall a click (``decay < THUD_DECAY``); a sound still
+    swelling after its onset (``decay > SWELL``: no attack and decay, e.g. a launch's whoosh or a
+    creak) may be either, and so may any other kind of event
     (:func:`onset_decays`), anything else either; a kind with fewer than ``MIN_TYPED_ONSETS``
     sounds of its type may pair with none."""
-    if thud is None:
+    if decay is None:
         return None
-    thud = np.asarray(thud, bool)
-    rows = [thud if k == "impact" else ~thud if k == "footfall" else np.ones(len(thud), bool) for k in kinds]
-    ok = np.array(rows, bool).reshape(len(kinds), len(thud))
+    decay = np.asarray(decay, float)
+    thud, click = (decay >= THUD_DECAY) & (decay <= SWELL), decay < THUD_DECAY
+    rows = [~click if k == "impact" else ~thud if k == "footfall" else np.ones(len(decay), bool) for k in kinds]
+    ok = np.array(rows, bool).reshape(len(kinds), len(decay))
     ok[ok.sum(axis=1) < MIN_TYPED_ONSETS] = False
     return ok
 
 
 def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
-                    thud: np.ndarray | None = None) -> tuple[float | None, dict]:
-    """``av_sync`` from audio onset times and visual events (see module docstring); ``thud``: per
-    onset, whether it is a thud (:func:`onset_decays`), None for untyped matching."""
+                    decay: np.ndarray | None = None) -> tuple[float | None, dict]:
+    """``av_sync`` from audio onset times and visual events (see module docstring); ``decay``: per
+    onset, :func:`onset_decays` (typed matching, :func:`pairable`), None for untyped matching."""
     order = np.argsort(np.asarray(on_t, float), kind="stable")
     on_t = np.asarray(on_t, float)[order]
-    thud = None if thud is None else np.asarray(thud, bool)[order]
+    decay = None if decay is None else np.asarray(decay, float)[order]
     vis_events = sorted(vis_events, key=lambda e: e["time"])
-    ok = pairable([e["kind"] for e in vis_events], thud)
+    ok = pairable([e["kind"] for e in vis_events], decay)
     if ok is not None and len(on_t):
         # events no sound of the clip could belong to say nothing about its timing
         keep = ok.any(axis=1)
