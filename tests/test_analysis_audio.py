@@ -398,7 +398,8 @@ def test_typed_matching_pairs_landings_with_thuds_only():
     """Landings seen in sync with their thuds, among a click train (footsteps of a walker nobody
     sees) whose rhythm, shifted, fits the landings better: typed matching ignores the clicks
     (untyped, the clicks win and av_sync drops); one or two thuds are no evidence (nothing
-    pairable); a swelling sound (decay > ``SWELL``, no attack) may pair with any event."""
+    pairable); a sound that is no single decaying one (decay > ``SWELL``: two steps together, a
+    whoosh) may be a footfall's, not a landing's."""
     from worlddirector.analysis.audio import sync_from_times
 
     lands = np.array([0.5, 1.3, 2.05, 2.8, 3.5])
@@ -417,5 +418,7 @@ def test_typed_matching_pairs_landings_with_thuds_only():
     two_thuds = np.concatenate([lands[:2] + 0.3, clicks])
     score, det1 = sync_from_times(two_thuds, vis, FPS, np.concatenate([np.full(2, 0.5), np.zeros(5)]))
     assert score is None and det1["n_visual_events"] == 0
-    swelling, det2 = sync_from_times(lands + 0.3, vis, FPS, np.full(5, 3.0))
+    steps = [{"time": float(t), "kind": "footfall"} for t in lands]
+    swelling, det2 = sync_from_times(lands + 0.3, steps, FPS, np.full(5, 3.0))
     assert swelling <= 0.2 and abs(det2["av_offset_frames"] - 0.3 * FPS) <= 1.0
+    assert sync_from_times(lands + 0.3, vis, FPS, np.full(5, 3.0))[0] is None
