@@ -25,10 +25,10 @@ walker's pose at that period where its own periodicity test finds no gait (see
 the offset estimate uses them, ``av_sync`` does not (the sound told the detector where to look,
 so they are weaker evidence that the clip is in or out of sync).
 
-Session 7, typed matching: each onset is a *click* or a *thud* by how much of it still sounds
-25-45 ms after its attack (:func:`onset_decays`, :data:`THUD_DECAY`); a landing is matched only with
-thuds, a footfall only with clicks (:func:`pairable`), and visual events no sound of the clip could
-belong to are left out. So a walker's legs misread as landings pair with nothing in a scene of
+Session 7, typed matching: an onset is a *thud* when much of it still sounds 25-45 ms after its
+attack, but less than at it (:func:`onset_decays`, :data:`THUD_DECAY`, :data:`SWELL`); a landing is
+matched only with thuds, a footfall with any other onset (a click, or two steps heard together)
+(:func:`pairable`), and visual events no sound of the clip could belong to are left out. So a walker's legs misread as landings pair with nothing in a scene of
 footsteps, which let the track-free landings' speed floor come down (more of a far ball's landings).
 
 The offset (:func:`estimate_offset`): the lag of -0.5..+0.5 s (quarter-frame steps) at which the
@@ -144,12 +144,13 @@ def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, f
 
 THUD_DECAY = 0.28
 """Decay (see :func:`onset_decays`) from which an onset is a *thud* (something landing: its sound
-rings on) rather than a *click* (a footstep: gone within ~30 ms). Dev clips (seeds 0..19, 40..59):
-footsteps 95 / 99 % 0.12 / 0.26 (454), landings 1 / 5 % 0.31 / 0.34 (410); 2 of 864 on the wrong
-side (footsteps overlapping another step)."""
+rings on) rather than a *click* (a footstep: gone within ~30 ms). Dev clips (seeds 0..19, 40..59,
+onsets matched to the generator's sounds for evaluation only): footsteps 95 / 99 % 0.11 / 0.25,
+maximum 0.29 (440), landings 1 / 5 % 0.31 / 0.34, minimum 0.29 (410); 2 of 850 on the wrong side."""
 SWELL = 0.8
 """Decay above which an onset is no landing's thud: the dev clips' landings reach 0.78 (99 % 0.71);
-above it are two footsteps heard together (dev: 3 of 14 such pairs, 0.9-2.1), a launch's whoosh
+above it are some footsteps of two walkers heard together (dev: 1 of 14 such pairs, 2.1; 13 are
+clicks), a launch's whoosh
 (1.06-1.09) and the real Sora clip's catapult (2-10: louder after the onset than at it). They may
 pair with footfalls (a footfall's sound, or none of the visual events'), not with landings.
 History: first 1.0 with such sounds pairing with every kind (the Sora clip's 14 footfalls had
@@ -165,7 +166,7 @@ def onset_decays(samples: np.ndarray, times: np.ndarray, sr: int = SR) -> np.nda
     bed. A footstep is a click (noise decaying in ~12 ms), a landing a thud that rings on (tens of
     ms); physics any recording has, not the generator's labels. Why 25-45 ms (dev clips, onsets
     matched to the generator's sounds for evaluation only; best threshold's errors of 454 footsteps
-    + 410 landings): 40-80 ms 13 (a quiet footstep's tail is lost in the bed's fluctuations), 30-50
+    + 410 landings, before the ``P/4`` floor of the denominator): 40-80 ms 13 (a quiet footstep's tail is lost in the bed's fluctuations), 30-50
     ms 5, 25-45 ms 2, 20-40 ms 2 (the attack's own window still overlaps)."""
     if not len(times) or len(samples) < int(0.04 * sr):
         return np.zeros(len(times))
