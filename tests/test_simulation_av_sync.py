@@ -26,7 +26,7 @@ W, H, FPS, SR = 320, 180, 24, 16000
 
 
 def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period: int = 12) -> list[float]:
-    """A red box bouncing on a green floor, a click at every landing shifted by ``audio_delay`` s."""
+    """A red box bouncing on a green floor, a thud at every landing shifted by ``audio_delay`` s."""
     n = int(seconds * FPS)
     impacts = [k * period / FPS for k in range(1, n // period + 1) if k * period < n]
     with av.open(str(path), "w") as out:
@@ -49,11 +49,12 @@ def _bouncing_clip(path: Path, seconds: float, audio_delay: float | None, period
             out.mux(pkt)
         if a_s is not None:
             rng = np.random.default_rng(0)
-            sig = 0.002 * rng.standard_normal(int(seconds * SR)).astype(np.float32)
+            sig = 0.02 * rng.standard_normal(int(seconds * SR)).astype(np.float32)
             for t in impacts:
                 s0 = int((t + audio_delay) * SR)
-                if 0 <= s0 < len(sig) - 800:
-                    sig[s0 : s0 + 800] += (0.6 * np.exp(-np.arange(800) / 120) * rng.standard_normal(800)).astype(np.float32)
+                k = min(4000, len(sig) - s0)  # a landing's thud: rings ~40 ms (a click would be no landing)
+                if s0 >= 0 and k > 800:
+                    sig[s0 : s0 + k] += (0.6 * np.exp(-np.arange(k) / 640) * rng.standard_normal(k)).astype(np.float32)
             for k in range(0, len(sig), 1024):
                 fr = av.AudioFrame.from_ndarray(sig[None, k : k + 1024].copy(), format="flt", layout="mono")
                 fr.sample_rate = SR
