@@ -20,7 +20,7 @@ from worlddirector.analysis.camera import classify_camera
 from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
 from worlddirector.analysis.events import (
     RawEvent,
-    drop_lost_movers,
+    drop_pattern_explained,
     drop_unverifiable,
     events_from_blobs,
     events_from_tracks,
@@ -160,7 +160,7 @@ def find_events(
         (fh, fw),
         cuts,
     )
-    return raw_tracks, blobs, drop_lost_movers(raw_events, lab, motion.homography, k)
+    return raw_tracks, blobs, drop_pattern_explained(raw_events, lab, motion.homography, k)
 
 
 def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> Analysis:
