@@ -382,3 +382,15 @@ def test_a_pop_whose_pattern_is_unchanged_at_its_place_is_dropped(tmp_path):
     events, truth = _generated_events(tmp_path, 37, "pop_out")
     frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
     assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("vanish", frame)]
+
+
+def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tmp_path):
+    """Seed 25: a white person in a dark cave jumps 1.85 m along its path at frame 27; the change
+    was judged a vanish (lone-change fallback). The pattern that left is found again shifted
+    (0.26 patch sizes, correlation 0.87, 0.79 at its old place, 0.66 where it was found, before)
+    and it stood still across the pair before (``refound_jumps`` at 0.85 / 0.2): a teleport at its
+    frame, which replaces the vanish."""
+    events, truth = _generated_events(tmp_path, 25, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [27]
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("teleport", 27)]
+    assert "found again" in next(e for e in events if e.type == "teleport").evidence

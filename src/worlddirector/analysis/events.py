@@ -717,8 +717,8 @@ def rise_fall_jumps(
 
 REFOUND_MIN_AREA = 0.007  # of the frame (100 px at 160x90), as VIEW_JUMP_AREA
 REFOUND_OBJ = 12.0  # objectness (%) of the blob in the frame the pattern is taken from (BOTH_MIN)
-REFOUND_BEST = 0.88  # correlation of the pattern found again in the other frame of the pair
-REFOUND_SHIFT = (0.3, 2.0)  # its shift, patch sizes (+ |log scale|): moved, but nearby
+REFOUND_BEST = 0.85  # correlation of the pattern found again in the other frame of the pair
+REFOUND_SHIFT = (0.2, 2.0)  # its shift, patch sizes (+ |log scale|): moved, but nearby
 REFOUND_GAIN = 0.08  # found better there than at its old place
 REFOUND_NEW = 0.1  # and better than that place matched the pattern before (not repeated texture)
 STILL_BEST = 0.95  # the pattern in the frame on its other side: where it was, unchanged
