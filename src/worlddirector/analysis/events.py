@@ -11,6 +11,11 @@
   ``MATCH_COLOR``) and whose centres are apart are one ``teleport``, at the frame after the jump.
   So are a fall and a rise of objectness (each ``RISE_FALL``, holding) in one pair where nothing
   else was found, of matching colour and similar size (:func:`rise_fall_jumps`).
+* the event's own pattern (:mod:`.refind`, template matching on the analysis frames) finds
+  teleports the objectness tests miss (:func:`refound_jumps`: what left or arrived at a transient
+  blob is found again across the pair, shifted, where it was not before, after standing still)
+  and drops events it explains (:func:`drop_pattern_explained`: a fast mover the flow lost, a pop
+  whose place did not change).
 * ``teleport`` also comes from tracks: a single-pair displacement above ``JUMP_SIZES`` object sizes
   and above ``JUMP_RATIO`` times the track's median step (after removing camera motion).
 * ``resize`` comes from tracks: the track's log-area minus the camera's own log-scale change
