@@ -32,6 +32,7 @@ import numpy as np
 SCALES = (0.7, 0.8, 0.9, 1.0, 1.12, 1.25, 1.4)
 MARGIN = 0.25  # of the box's width / height added on each side
 MIN_PATCH = 6  # px (analysis resolution)
+MAX_PATCH = 40  # px: longer patches are matched shrunk to this length
 
 
 class LabFrames:
@@ -79,7 +80,8 @@ def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndar
     """Search frame ``src``'s patch at ``box`` (flow-resolution pixels; ``k`` analysis pixels per
     flow pixel) in frame ``dst``. ``H``: the camera homography ``src -> dst`` at flow resolution
     (None: a still camera). ``frames``: Lab frames at analysis resolution (an array or
-    :class:`LabFrames`). None when the patch is
+    :class:`LabFrames`). A patch longer than ``MAX_PATCH`` px is matched with patch and window
+    shrunk to that length (the cost stays bounded for large changes). None when the patch is
     too small or flat to match."""
     f0, f1 = frames[src], frames[dst]
     h, w = f0.shape[:2]
@@ -92,10 +94,11 @@ def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndar
     if H is not None:
         p = cv2.perspectiveTransform(np.array([[[cx / k, cy / k]]], np.float64), H)[0, 0] * k
         cx, cy = float(p[0]), float(p[1])
+    dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2  # camera motion of the patch centre
     size = float(np.sqrt(tw * th))
     reach = max(tw, th)
+    shrink = max(1.0, max(tw, th) / MAX_PATCH)
     same, best, shift, before, offset = -1.0, -1.0, 0.0, -1.0, 0.0
-    dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2  # camera motion of the patch centre
     for s in SCALES:
         sw, sh = max(4, round(tw * s)), max(4, round(th * s))
         tpl = patch if s == 1.0 else cv2.resize(patch, (sw, sh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
@@ -103,23 +106,34 @@ def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndar
             continue  # a flat patch correlates with nothing
         wx0, wy0 = max(0, int(cx - sw / 2 - reach)), max(0, int(cy - sh / 2 - reach))
         wx1, wy1 = min(w, int(cx + sw / 2 + reach)), min(h, int(cy + sh / 2 + reach))
-        window = f1[wy0:wy1, wx0:wx1].astype(np.float32)
-        if window.shape[0] < sh or window.shape[1] < sw:
+        if wy1 - wy0 < sh or wx1 - wx0 < sw:
             continue
-        m = np.nan_to_num(cv2.matchTemplate(window, tpl, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+        m = _correlation_map(f1[wy0:wy1, wx0:wx1], tpl, shrink)
         _, mv, _, loc = cv2.minMaxLoc(m)
         if s == 1.0:
-            ix, iy = round(cx - sw / 2) - wx0, round(cy - sh / 2) - wy0
+            ix, iy = round((cx - sw / 2 - wx0) / shrink), round((cy - sh / 2 - wy0) / shrink)
             if 0 <= iy < m.shape[0] and 0 <= ix < m.shape[1]:
                 same = float(m[iy, ix])
         if mv > best:
-            mx, my = wx0 + loc[0] + sw / 2, wy0 + loc[1] + sh / 2
+            mx, my = wx0 + loc[0] * shrink + sw / 2, wy0 + loc[1] * shrink + sh / 2
             offset = float(np.hypot(mx - cx, my - cy))
             best, shift = float(mv), offset / size + abs(float(np.log(s)))
             before = _correlation_at(f0, tpl, mx - dx, my - dy)
     if best < -0.5:
         return None
     return Refound(same, best, shift, before, offset)
+
+
+def _correlation_map(window: np.ndarray, tpl: np.ndarray, shrink: float) -> np.ndarray:
+    """``cv2.TM_CCOEFF_NORMED`` of ``tpl`` over ``window``, both first shrunk by ``shrink``."""
+    if shrink > 1.0:
+        th, tw = tpl.shape[:2]
+        wh, ww = window.shape[:2]
+        tpl = cv2.resize(tpl, (max(4, round(tw / shrink)), max(4, round(th / shrink))), interpolation=cv2.INTER_AREA)
+        window = cv2.resize(window, (max(tpl.shape[1], round(ww / shrink)), max(tpl.shape[0], round(wh / shrink))),
+                            interpolation=cv2.INTER_AREA)
+    m = cv2.matchTemplate(window.astype(np.float32), tpl.astype(np.float32), cv2.TM_CCOEFF_NORMED)
+    return np.nan_to_num(m, nan=-1.0)
 
 
 def _correlation_at(frame: np.ndarray, tpl: np.ndarray, cx: float, cy: float) -> float:
