@@ -344,3 +344,53 @@ def test_a_weak_fall_and_a_weak_rise_of_one_colour_in_one_pair_are_a_teleport():
     striped(flash, slice(0, p + 1), old[0])
     striped(flash, slice(p + 1, p + 2), new[0])  # there for one frame only
     assert [e.type for e in events_from_blobs([gone, came], flash)] != ["teleport"]
+
+
+def test_a_walker_that_jumps_into_its_old_place_is_found_again_by_its_pattern(tmp_path):
+    """Seed 36: a person in a dim warehouse jumps 2.4 m along its path at frame 36, shrinking into
+    its old place (no event before ``refound_jumps``: the change's objectness fell without staying
+    low). The pattern that left is found again, shifted and smaller, in the next frame while it
+    stood still across the pair before: one teleport at its frame. The clean clip has none."""
+    events, truth = _generated_events(tmp_path, 36, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [36]
+    tele = [e for e in events if e.type in POPS_AND_JUMPS]
+    assert [(e.type, e.frame) for e in tele] == [("teleport", 36)]
+    assert "found again" in tele[0].evidence
+    clean, _ = _generated_events(tmp_path, 36, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+
+
+def test_a_fast_ball_the_flow_lost_is_not_a_pop(tmp_path):
+    """Seed 31: a bouncing ball moves ~5 px (flow resolution) per frame; at frame 92 the flow loses
+    it and the change looked like a vanish (pop-in clip) or a teleport (clean clip). Its pattern is
+    found again about as far away as across the pair before: a mover, not an event
+    (``drop_pattern_explained``). The clip's true pop-in stays."""
+    clean, _ = _generated_events(tmp_path, 31, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+    events, truth = _generated_events(tmp_path, 31, "pop_in")
+    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_in")
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("appear", frame)]
+
+
+def test_a_pop_whose_pattern_is_unchanged_at_its_place_is_dropped(tmp_path):
+    """Seed 37 (a room, panning camera): a small change at a lamp's foot was judged an appear by
+    the lone-change fallback (objectness +11) in every clip of the scene; the pattern there
+    correlates 0.98 with the same place across the pair (true pops: at most 0.92), so nothing
+    popped. The scene's true pop-out stays."""
+    clean, _ = _generated_events(tmp_path, 37, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+    events, truth = _generated_events(tmp_path, 37, "pop_out")
+    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("vanish", frame)]
+
+
+def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tmp_path):
+    """Seed 25: a white person in a dark cave jumps 1.85 m along its path at frame 27; the change
+    was judged a vanish (lone-change fallback). The pattern that left is found again shifted
+    (0.26 patch sizes, correlation 0.87, 0.79 at its old place, 0.66 where it was found, before)
+    and it stood still across the pair before (``refound_jumps`` at 0.85 / 0.2): a teleport at its
+    frame, which replaces the vanish."""
+    events, truth = _generated_events(tmp_path, 25, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [27]
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("teleport", 27)]
+    assert "found again" in next(e for e in events if e.type == "teleport").evidence

@@ -20,10 +20,12 @@ from worlddirector.analysis.camera import classify_camera
 from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
 from worlddirector.analysis.events import (
     RawEvent,
+    drop_pattern_explained,
     drop_unverifiable,
     events_from_blobs,
     events_from_tracks,
     merge_events,
+    refound_jumps,
     view_jumps,
 )
 from worlddirector.analysis.flicker import detect_flicker
@@ -37,6 +39,7 @@ from worlddirector.analysis.metrics.motion_smoothness import motion_smoothness
 from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
+from worlddirector.analysis.refind import LabFrames
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
@@ -126,12 +129,14 @@ def _write_keyframes(
 
 
 def find_events(
-    rgb_small: np.ndarray, motion, shots: list[tuple[int, int]], cuts: list[int], flicker_pos: list[int]
+    rgb_small: np.ndarray, motion, shots: list[tuple[int, int]], cuts: list[int], flicker_pos: list[int],
+    rgb: np.ndarray | None = None,
 ) -> tuple[list[RawTrack], list, list[RawEvent]]:
     """Tracks, transient blobs and the appear/vanish/teleport/resize events (flow resolution,
     analysed-frame positions) from the shared decode/flow intermediates. Events of type
     ``"change"`` are lone unexplained changes with no object to name: not written as events,
-    counted by ``path_realism`` as half a discontinuity."""
+    counted by ``path_realism`` as half a discontinuity. ``rgb``: the analysis-resolution frames
+    (default ``rgb_small``) in which event patterns are re-found (:mod:`.refind`)."""
     n, fh, fw = rgb_small.shape[:3]
     skip_pairs = set()
     for c in cuts:
@@ -141,17 +146,21 @@ def find_events(
     lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
     raw_tracks = track_objects(rgb_small, motion, shots) if n >= 2 else []
+    rgb = rgb_small if rgb is None else rgb
+    k = rgb.shape[2] / fw  # analysis pixels per flow pixel
+    lab = LabFrames(rgb)
     raw_events = drop_unverifiable(
         merge_events(
             events_from_blobs(blobs, lab_small, raw_tracks, motion)
             + view_jumps(motion, lab_small, blobs, skip_pairs)
+            + refound_jumps(blobs, lab_small, lab, motion.homography, k)
             + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw))
         ),
         n,
         (fh, fw),
         cuts,
     )
-    return raw_tracks, blobs, raw_events
+    return raw_tracks, blobs, drop_pattern_explained(raw_events, lab, motion.homography, k)
 
 
 def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> Analysis:
@@ -193,7 +202,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     flicker_pos, flicker_details = detect_flicker(dec.rgb, cuts)
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
-    raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos)
+    raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}
