@@ -37,6 +37,7 @@ from worlddirector.analysis.metrics.motion_smoothness import motion_smoothness
 from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
+from worlddirector.analysis.scale_drift import measure_drifts, strongest_drift
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
@@ -208,9 +209,18 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(
         dec.rgb, dec.gray, straddle
     )
-    metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
-        raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events)
+    drift, drift_evidence = strongest_drift(
+        measure_drifts(dec.gray, raw_tracks, motion.homography, motion.factor, shots)
     )
+    metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
+        raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events), drift
+    )
+    if metrics["subject_consistency"] is not None:
+        last = dec.n - 1
+        drift_evidence["windows"] = [
+            [int(dec.index[a]), int(dec.index[min(b, last)]), r] for a, b, r in drift_evidence.get("windows", [])
+        ]
+        details["subject_consistency"]["scale_ramp"] = drift_evidence
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
     )
