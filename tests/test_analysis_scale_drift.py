@@ -89,3 +89,23 @@ def test_a_scale_ramp_lowers_subject_consistency():
     drift, _ = _drift(scales, np.full(N, 150.0))
     lowered, details = subject_consistency(tracks, homs, 0, drift)
     assert lowered < 0.4 * base and details["scale_drift"] > 0.2
+
+
+def test_a_box_size_resize_stands_only_when_the_texture_confirms_it():
+    """A ``resize`` from the colour boxes is dropped when its track's texture shows no steady
+    ramp (a segmentation that merged with a neighbour), kept with the measured ramp otherwise."""
+    from worlddirector.analysis.events import RawEvent
+    from worlddirector.analysis.scale_drift import confirm_resizes
+
+    scales = 1.0 + 0.45 * np.clip((np.arange(N) - 8) / (N - 9), 0, 1)
+    homs = np.tile(np.eye(3), (N - 1, 1, 1))
+    kept = {}
+    for name, s in (("grow", scales), ("still", np.ones(N))):
+        gray, boxes = _clip(s, np.full(N, 150.0))
+        drifts = measure_drifts(gray, [_track(boxes)], homs, FACTOR, [(0, N)])
+        resize = RawEvent("resize", 20, (70.0, 55.0, 90.0, 75.0), 1.4, "size changed x1.40", 7)
+        other = RawEvent("appear", 5, (0.0, 0.0, 5.0, 5.0), 1.0, "", None)
+        kept[name] = confirm_resizes([resize, other], drifts)
+    assert [e.type for e in kept["grow"]] == ["resize", "appear"]
+    assert "texture scale ramp" in kept["grow"][0].evidence
+    assert [e.type for e in kept["still"]] == ["appear"]

@@ -37,7 +37,7 @@ from worlddirector.analysis.metrics.motion_smoothness import motion_smoothness
 from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
-from worlddirector.analysis.scale_drift import measure_drifts, strongest_drift
+from worlddirector.analysis.scale_drift import confirm_resizes, measure_drifts, strongest_drift
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
@@ -195,6 +195,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos)
+    drifts = measure_drifts(dec.gray, raw_tracks, motion.homography, motion.factor, shots)
+    raw_events = confirm_resizes(raw_events, drifts)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}
@@ -209,9 +211,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(
         dec.rgb, dec.gray, straddle
     )
-    drift, drift_evidence = strongest_drift(
-        measure_drifts(dec.gray, raw_tracks, motion.homography, motion.factor, shots)
-    )
+    drift, drift_evidence = strongest_drift(drifts)
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
         raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events), drift
     )
