@@ -49,7 +49,7 @@ def _track(boxes: list[np.ndarray]) -> RawTrack:
 def _drift(scales: np.ndarray, bottoms: np.ndarray) -> tuple[float, dict]:
     gray, boxes = _clip(scales, bottoms)
     homs = np.tile(np.eye(3), (N - 1, 1, 1))
-    return strongest_drift(measure_drifts(gray, [_track(boxes)], homs, FACTOR, [(0, N)]))
+    return strongest_drift(measure_drifts(gray, None, [_track(boxes)], homs, FACTOR, [(0, N)]))
 
 
 def test_the_similarity_fit_recovers_a_scale_about_a_point():
@@ -102,10 +102,10 @@ def test_a_box_size_resize_stands_only_when_the_texture_confirms_it():
     kept = {}
     for name, s in (("grow", scales), ("still", np.ones(N))):
         gray, boxes = _clip(s, np.full(N, 150.0))
-        drifts = measure_drifts(gray, [_track(boxes)], homs, FACTOR, [(0, N)])
+        drifts = measure_drifts(gray, None, [_track(boxes)], homs, FACTOR, [(0, N)])
         resize = RawEvent("resize", 20, (70.0, 55.0, 90.0, 75.0), 1.4, "size changed x1.40", 7)
         other = RawEvent("appear", 5, (0.0, 0.0, 5.0, 5.0), 1.0, "", None)
         kept[name] = confirm_resizes([resize, other], drifts)
     assert [e.type for e in kept["grow"]] == ["resize", "appear"]
-    assert "texture scale ramp" in kept["grow"][0].evidence
+    assert "texture scaled" in kept["grow"][0].evidence
     assert [e.type for e in kept["still"]] == ["appear"]

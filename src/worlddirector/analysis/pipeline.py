@@ -195,7 +195,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos)
-    drifts = measure_drifts(dec.gray, raw_tracks, motion.homography, motion.factor, shots)
+    drifts = measure_drifts(dec.gray, dec.rgb, raw_tracks, motion.homography, motion.factor, shots)
     raw_events = confirm_resizes(raw_events, drifts)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")

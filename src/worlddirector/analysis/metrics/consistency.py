@@ -25,8 +25,8 @@ score (session 6; dev seeds 20-39, size_drift vs clean AUROC 0.400 -> 0.453, fac
 (:func:`..scale_drift.strongest_drift`: per object ``median(r) * m * sign agreement`` over the
 residual log scales ``r`` of its ``m`` half-second windows, measured from the object's texture
 with Lucas-Kanade points and its contact point below the fitted horizon). Session 7, dev seeds
-20-39, size_drift vs clean AUROC 0.453 -> 0.647 with the texture-confirmed resize events
-(``DRIFT_WEIGHT`` 2: 0.640, 8: 0.647, 16: 0.645; ``D`` alone 0.644).
+20-39, size_drift vs clean AUROC 0.453 -> 0.660 with the texture-confirmed resize events
+(``DRIFT_WEIGHT`` 2: 0.665, 8: 0.660, 16: 0.657; ``D`` alone 0.659).
 
 Background (per frame, pixels outside every track box)::
 
