@@ -37,7 +37,7 @@ from worlddirector.analysis.metrics.motion_smoothness import motion_smoothness
 from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
-from worlddirector.analysis.scale_drift import confirm_resizes, measure_drifts, strongest_drift
+from worlddirector.analysis.scale_drift import confirm_resizes, measure_drifts
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
@@ -211,16 +211,9 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(
         dec.rgb, dec.gray, straddle
     )
-    drift, drift_evidence = strongest_drift(drifts)
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
-        raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events), drift
+        raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events)
     )
-    if metrics["subject_consistency"] is not None:
-        last = dec.n - 1
-        drift_evidence["windows"] = [
-            [int(dec.index[a]), int(dec.index[min(b, last)]), r] for a, b, r in drift_evidence.get("windows", [])
-        ]
-        details["subject_consistency"]["scale_ramp"] = drift_evidence
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
     )

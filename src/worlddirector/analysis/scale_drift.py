@@ -27,8 +27,10 @@ carry (up to ``MAX_CARRY`` windows: the colour tracker loses objects that shrink
 a shot share their start frames, so the points of every object are followed in one Lucas-Kanade
 call per frame.
 
-Used by ``subject_consistency`` (the strongest ramp, :func:`strongest_drift`) and to confirm the
-box-size ``resize`` events (:func:`confirm_resizes`).
+Used to confirm the box-size ``resize`` events (:func:`confirm_resizes`). The strongest ramp
+as a ``subject_consistency`` term (``x exp(-4 D)``) lifted dev seeds 20-39 from 0.453 to 0.660
+but lowered held-out seeds 0-19 from 0.487 to 0.455 (and ``overall`` for every defect kind), so it
+is not used (session 7, docs/analysis.md).
 """
 
 from __future__ import annotations
@@ -265,22 +267,6 @@ def measure_drifts(
                 d.boxes.append(box)
                 d.log_scales.append(float(np.log(s)))
     return list(out.values())
-
-
-def strongest_drift(drifts: list[ScaleDrift]) -> tuple[float, dict]:
-    """The largest ``|drift|`` over the objects (0 when none was measured) and its evidence: the
-    track, the windows' frames (analysed positions) and residual log scales, and the size ratio
-    ``exp(drift)`` the ramp amounts to."""
-    if not drifts:
-        return 0.0, {"objects": 0}
-    best = max(drifts, key=lambda d: abs(d.drift))
-    return abs(best.drift), {
-        "objects": len(drifts),
-        "track": f"t{best.track}",
-        "drift": round(best.drift, 4),
-        "size_ratio": round(float(np.exp(best.drift)), 3),
-        "windows": [[a, b, round(r, 4)] for a, b, r in best.windows],
-    }
 
 
 CONFIRM_SCALE = 0.12

@@ -19,14 +19,6 @@ explain, which the per-frame similarities above spread thin over a long track; e
 score (session 6; dev seeds 20-39, size_drift vs clean AUROC 0.400 -> 0.453, factor 0.8: 0.450)::
 
     subject_consistency = length-weighted mean of track scores * RESIZE_FACTOR ** n_resize
-                          * exp(-DRIFT_WEIGHT * D)
-
-``D`` is the strongest steady scale ramp any object shows beyond what perspective explains
-(:func:`..scale_drift.strongest_drift`: per object ``median(r) * m * sign agreement`` over the
-residual log scales ``r`` of its ``m`` half-second windows, measured from the object's texture
-with Lucas-Kanade points and its contact point below the fitted horizon). Session 7, dev seeds
-20-39, size_drift vs clean AUROC 0.453 -> 0.660 with the texture-confirmed resize events
-(``DRIFT_WEIGHT`` 2: 0.665, 8: 0.660, 16: 0.657; ``D`` alone 0.659).
 
 Background (per frame, pixels outside every track box)::
 
@@ -55,11 +47,10 @@ def _cam_logscale(d, homographies) -> list[float]:
 
 
 RESIZE_FACTOR = 0.5
-DRIFT_WEIGHT = 4.0
 
 
 def subject_consistency(
-    tracks: list[RawTrack], homographies: np.ndarray, n_resize: int = 0, scale_drift: float = 0.0
+    tracks: list[RawTrack], homographies: np.ndarray, n_resize: int = 0
 ) -> tuple[float | None, dict]:
     per, weights = [], []
     for t in tracks:
@@ -79,13 +70,8 @@ def subject_consistency(
         weights.append(len(d))
     if not per:
         return None, {"reason": "no tracked subject"}
-    score = float(np.average(per, weights=weights)) * RESIZE_FACTOR**n_resize * np.exp(-DRIFT_WEIGHT * scale_drift)
-    return score, {
-        "tracks": len(per),
-        "worst_track": round(min(per), 4),
-        "resize_events": n_resize,
-        "scale_drift": round(scale_drift, 4),
-    }
+    score = float(np.average(per, weights=weights)) * RESIZE_FACTOR**n_resize
+    return score, {"tracks": len(per), "worst_track": round(min(per), 4), "resize_events": n_resize}
 
 
 def _bg_feature(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
