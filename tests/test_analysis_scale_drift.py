@@ -39,7 +39,14 @@ def _clip(scales: np.ndarray, bottoms: np.ndarray) -> tuple[np.ndarray, list[np.
 
 def _track(boxes: list[np.ndarray]) -> RawTrack:
     dets = [
-        Det(pos=k, box=b / FACTOR, area=float(np.prod(b[2:] - b[:2])) / FACTOR**2, lab=np.zeros(3), rgb=np.zeros(3), moving=False)
+        Det(
+            pos=k,
+            box=b / FACTOR,
+            area=float(np.prod(b[2:] - b[:2])) / FACTOR**2,
+            lab=np.zeros(3),
+            rgb=np.zeros(3),
+            moving=False,
+        )
         for k, b in enumerate(boxes)
     ]
     return RawTrack(id=7, dets=dets)
@@ -56,7 +63,7 @@ def test_the_similarity_fit_recovers_a_scale_about_a_point():
     rng = np.random.default_rng(0)
     p0 = rng.uniform(0, 50, (30, 2))
     p1 = 1.2 * (p0 - [10, 40]) + [10, 40]
-    s, tx, ty = fit_scale(p0, p1)
+    s, _, ty = fit_scale(p0, p1)
     assert abs(s - 1.2) < 1e-9 and abs(ty / (1 - s) - 40) < 1e-6
 
 

@@ -9,8 +9,8 @@ scale as 1/distance. Between two frames ``a`` and ``b = a + WINDOW`` we therefor
   y' = s y + ty`` (least squares, outliers beyond 2.5x the median error dropped twice);
 * the scale perspective allows: ``(y_b' - y_h') / (y_b - y_h)``, where ``y_b`` is the box bottom
   at ``a``, ``y_b' = s y_b + ty`` where the fitted motion carries it, and ``y_h`` the horizon row
-  (the shot's horizon from :func:`..events.perspective_log_size`, carried from frame to frame by
-  the camera's pair homographies so that a tilting or dollying camera moves it).
+  (fitted per shot by :func:`fit_horizon` and carried from frame to frame by the camera's pair
+  homographies, so that a tilting camera moves it).
 
 The window's *residual* ``log s - log((y_b' - y_h') / (y_b - y_h))`` is 0 for a rigid object
 moving on the floor under any camera translation (to first order), and equals the object's own
@@ -27,7 +27,8 @@ carry (up to ``MAX_CARRY`` windows: the colour tracker loses objects that shrink
 a shot share their start frames, so the points of every object are followed in one Lucas-Kanade
 call per frame.
 
-Used to confirm the box-size ``resize`` events (:func:`confirm_resizes`). The strongest ramp
+Used to confirm the box-size ``resize`` events (:func:`confirm_resizes`, by the texture's own
+scale change ``sum log s``; the ramp goes into the evidence). The strongest ramp
 as a ``subject_consistency`` term (``x exp(-4 D)``) lifted dev seeds 20-39 from 0.453 to 0.660
 but lowered held-out seeds 0-19 from 0.487 to 0.455 (and ``overall`` for every defect kind), so it
 is not used (session 7, docs/analysis.md).
@@ -59,7 +60,7 @@ MIN_HEIGHT = 10.0
 face of a crate or table, whose bottom is not the contact point)."""
 MAX_CARRY = 8
 """Windows an object is followed past the end of its track."""
-_LK = dict(winSize=(9, 9), maxLevel=2)
+_LK = {"winSize": (9, 9), "maxLevel": 2}
 
 
 @dataclass
@@ -68,7 +69,6 @@ class ScaleDrift:
 
     track: int
     windows: list[tuple[int, int, float]] = field(default_factory=list)  # (a, b, residual)
-    boxes: list[np.ndarray] = field(default_factory=list)  # analysis-resolution box at each a
     log_scales: list[float] = field(default_factory=list)  # log s of each window (no perspective)
 
     @property
@@ -144,11 +144,13 @@ def horizon_rows(
     return rows
 
 
-def _corners(gray: np.ndarray, box: np.ndarray, lab: np.ndarray | None, colour: np.ndarray) -> np.ndarray | None:
+def _corners(
+    gray: np.ndarray, box: np.ndarray, lab: np.ndarray | None, colour: np.ndarray
+) -> np.ndarray | None:
     """Corner points inside ``box`` on (or next to) pixels of the object's colour: a box also
     holds the ground around a round or thin object, whose points would fit scale 1."""
     h, w = gray.shape
-    x0, y0, x1, y1 = (max(0, int(round(v))) for v in box)
+    x0, y0, x1, y1 = (max(0, round(v)) for v in box)
     mask = np.zeros((h, w), np.uint8)
     mask[y0:y1, x0:x1] = 255
     if lab is not None and OBJECT_LAB is not None:
@@ -191,7 +193,9 @@ ROBUST = 0.1
 """Residuals are capped at this in the horizon fit (one drifting object must not decide it)."""
 
 
-def fit_horizon(win: np.ndarray, homographies: np.ndarray, factor: float, shot: tuple[int, int], h: int, w: int):
+def fit_horizon(
+    win: np.ndarray, homographies: np.ndarray, factor: float, shot: tuple[int, int], h: int, w: int
+):
     """The horizon (per-frame rows of the best candidate) that makes the shot's objects most
     rigid: candidates from ``-1.5 h`` to the highest box bottom, cost ``sum min(|r|, ROBUST)``
     over all windows of all objects (a window the candidate cannot judge costs ``2 ROBUST``, so
@@ -207,7 +211,7 @@ def fit_horizon(win: np.ndarray, homographies: np.ndarray, factor: float, shot: 
 
 def _measure_windows(gray, rgb, tracks, factor, shot) -> list[tuple[int, np.ndarray, tuple]]:
     """(track id, box at a, (a, b, s, ty, y_bottom, box height)) for every track and window."""
-    n, h, w = gray.shape
+    _, h, w = gray.shape
     out = []
     carry: dict[int, tuple[np.ndarray, int]] = {}  # track -> (box at the next a, windows carried)
     for a in range(shot[0], shot[1] - WINDOW, WINDOW):
@@ -232,12 +236,19 @@ def _measure_windows(gray, rgb, tracks, factor, shot) -> list[tuple[int, np.ndar
         end, ok = follow_points(gray, a, b, start)
         for tid, box, i0, m, n_carried in items:
             good = ok[i0 : i0 + m]
-            fit = fit_scale(start[i0 : i0 + m][good], end[i0 : i0 + m][good]) if good.sum() >= MIN_POINTS else None
+            fit = (
+                fit_scale(start[i0 : i0 + m][good], end[i0 : i0 + m][good])
+                if good.sum() >= MIN_POINTS
+                else None
+            )
             if fit is None:
                 continue
             s, tx, ty = fit
             out.append((tid, box, (a, b, s, ty, float(box[3]), float(box[3] - box[1]))))
-            carry[tid] = (np.array([s * box[0] + tx, s * box[1] + ty, s * box[2] + tx, s * box[3] + ty]), n_carried + 1)
+            carry[tid] = (
+                np.array([s * box[0] + tx, s * box[1] + ty, s * box[2] + tx, s * box[3] + ty]),
+                n_carried + 1,
+            )
     return out
 
 
@@ -251,7 +262,7 @@ def measure_drifts(
 ) -> list[ScaleDrift]:
     """Per track, the residual log scale of consecutive ``WINDOW``-frame windows (module
     docstring), with the horizon fitted per shot by :func:`fit_horizon`."""
-    n, h, w = gray.shape
+    _, h, w = gray.shape
     out: dict[int, ScaleDrift] = {}
     for shot in shots:
         meas = _measure_windows(gray, rgb, tracks, factor, shot)
@@ -260,11 +271,10 @@ def measure_drifts(
         win = np.array([m[2] for m in meas], float)
         horizon = fit_horizon(win, homographies, factor, shot, h, w)
         r = _residuals(win, horizon[:, None], shot[0])[:, 0]
-        for (tid, box, (a, b, s, *_)), res in zip(meas, r):
+        for (tid, _box, (a, b, s, *_)), res in zip(meas, r):
             if np.isfinite(res):
                 d = out.setdefault(tid, ScaleDrift(tid))
                 d.windows.append((a, b, float(res)))
-                d.boxes.append(box)
                 d.log_scales.append(float(np.log(s)))
     return list(out.values())
 
