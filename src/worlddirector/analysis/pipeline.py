@@ -40,6 +40,7 @@ from worlddirector.analysis.metrics.overall import overall
 from worlddirector.analysis.metrics.path_realism import path_realism
 from worlddirector.analysis.metrics.temporal_flickering import temporal_flickering
 from worlddirector.analysis.refind import LabFrames
+from worlddirector.analysis.scale_drift import confirm_resizes, measure_drifts
 from worlddirector.analysis.shots import detect_cuts
 from worlddirector.analysis.tracks import RawTrack, _iou, track_objects
 from worlddirector.analysis.transients import error_maps, find_transients
@@ -203,6 +204,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
+    drifts = measure_drifts(dec.gray, dec.rgb, raw_tracks, motion.homography, motion.factor, shots)
+    raw_events = confirm_resizes(raw_events, drifts)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}

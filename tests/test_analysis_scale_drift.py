@@ -1,0 +1,106 @@
+"""Size drift from an object's own texture (session 7, :mod:`worlddirector.analysis.scale_drift`)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from worlddirector.analysis.scale_drift import ScaleDrift, fit_scale, measure_drifts
+from worlddirector.analysis.tracks import Det, RawTrack
+
+N, H, W = 48, 180, 320
+FACTOR = 2.0  # analysis pixels per flow pixel, as in the pipeline for 640x360 clips
+
+
+def _texture(h: int, w: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = cv2.GaussianBlur(rng.uniform(0, 255, (h, w)).astype(np.float32), (0, 0), 1.2)
+    return cv2.normalize(t, None, 20, 235, cv2.NORM_MINMAX).astype(np.uint8)
+
+
+def _clip(scales: np.ndarray, bottoms: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A textured object (40 px tall at scale 1) over a textured still background; frame ``k``
+    shows it at ``scales[k]`` with its bottom at row ``bottoms[k]``, centred at column 160."""
+    bg = _texture(H, W, 1)
+    obj = _texture(40, 30, 2)
+    frames, boxes = [], []
+    for s, yb in zip(scales, bottoms):
+        f = bg.copy()
+        h, w = 40 * s, 30 * s
+        x0, y0 = 160 - w / 2, yb - h
+        A = np.array([[s, 0, x0], [0, s, y0]], np.float64)
+        warped = cv2.warpAffine(obj, A, (W, H), flags=cv2.INTER_LINEAR)
+        mask = cv2.warpAffine(np.full_like(obj, 255), A, (W, H), flags=cv2.INTER_LINEAR) > 127
+        f[mask] = warped[mask]
+        frames.append(f)
+        boxes.append(np.array([x0, y0, x0 + w, yb]))
+    return np.stack(frames), boxes
+
+
+def _track(boxes: list[np.ndarray]) -> RawTrack:
+    dets = [
+        Det(
+            pos=k,
+            box=b / FACTOR,
+            area=float(np.prod(b[2:] - b[:2])) / FACTOR**2,
+            lab=np.zeros(3),
+            rgb=np.zeros(3),
+            moving=False,
+        )
+        for k, b in enumerate(boxes)
+    ]
+    return RawTrack(id=7, dets=dets)
+
+
+def _drift(scales: np.ndarray, bottoms: np.ndarray) -> ScaleDrift:
+    gray, boxes = _clip(scales, bottoms)
+    homs = np.tile(np.eye(3), (N - 1, 1, 1))
+    (measured,) = measure_drifts(gray, None, [_track(boxes)], homs, FACTOR, [(0, N)])
+    return measured
+
+
+def test_the_similarity_fit_recovers_a_scale_about_a_point():
+    rng = np.random.default_rng(0)
+    p0 = rng.uniform(0, 50, (30, 2))
+    p1 = 1.2 * (p0 - [10, 40]) + [10, 40]
+    s, _, ty = fit_scale(p0, p1)
+    assert abs(s - 1.2) < 1e-9 and abs(ty / (1 - s) - 40) < 1e-6
+
+
+def test_an_object_growing_about_its_contact_point_drifts_a_rigid_one_does_not():
+    """Growing x1.45 while its bottom stays put is a steady positive ramp; the same object at a
+    constant size has none; one that approaches the camera (it grows about the horizon row 20,
+    so its bottom comes down the frame) is rigid, whatever its size change."""
+    ramp = np.clip((np.arange(N) - 8) / (N - 9), 0, 1)
+    grow = 1.0 + 0.45 * ramp
+    drift = _drift(grow, np.full(N, 150.0))
+    still = _drift(np.ones(N), np.full(N, 150.0))
+    approach = _drift(grow, 20.0 + (120.0 - 20.0) * grow)
+    assert drift.track == 7 and drift.drift > 0.2 and drift.texture_scale > 0.2
+    assert abs(still.drift) < 0.05 and abs(still.texture_scale) < 0.05
+    assert abs(approach.drift) < 0.5 * drift.drift and approach.texture_scale > 0.2
+
+
+def test_a_shrinking_object_drifts_negative():
+    shrink = 1.0 - 0.4 * np.clip((np.arange(N) - 8) / (N - 9), 0, 1)
+    assert _drift(shrink, np.full(N, 150.0)).drift < -0.2
+
+
+def test_a_box_size_resize_stands_only_when_the_texture_confirms_it():
+    """A ``resize`` from the colour boxes is dropped when its track's texture did not scale (a
+    segmentation that merged with a neighbour), kept with the texture's change otherwise."""
+    from worlddirector.analysis.events import RawEvent
+    from worlddirector.analysis.scale_drift import confirm_resizes
+
+    scales = 1.0 + 0.45 * np.clip((np.arange(N) - 8) / (N - 9), 0, 1)
+    homs = np.tile(np.eye(3), (N - 1, 1, 1))
+    kept = {}
+    for name, s in (("grow", scales), ("still", np.ones(N))):
+        gray, boxes = _clip(s, np.full(N, 150.0))
+        drifts = measure_drifts(gray, None, [_track(boxes)], homs, FACTOR, [(0, N)])
+        resize = RawEvent("resize", 20, (70.0, 55.0, 90.0, 75.0), 1.4, "size changed x1.40", 7)
+        other = RawEvent("appear", 5, (0.0, 0.0, 5.0, 5.0), 1.0, "", None)
+        kept[name] = confirm_resizes([resize, other], drifts)
+    assert [e.type for e in kept["grow"]] == ["resize", "appear"]
+    assert "texture scaled" in kept["grow"][0].evidence
+    assert [e.type for e in kept["still"]] == ["appear"]
