@@ -173,15 +173,17 @@ def onset_decays(samples: np.ndarray, times: np.ndarray, sr: int = SR) -> np.nda
     band, nper, hop = _high_band(samples, sr)
     power = (band ** 2).sum(axis=0)
     centre = np.arange(len(power)) * hop / sr + 0.5 * nper / sr
+
+    def mean_power(a: float, b: float) -> float:
+        m = (centre >= a) & (centre < b)
+        return float(power[m].mean()) if m.any() else 0.0
+
     out = np.zeros(len(times))
     for k, t in enumerate(times):
-        def mean_power(a: float, b: float) -> float:
-            m = (centre >= t + a) & (centre < t + b)
-            return float(power[m].mean()) if m.any() else 0.0
-        base, attack = mean_power(-0.15, -0.03), mean_power(0.0, 0.02)
+        base, attack = mean_power(t - 0.15, t - 0.03), mean_power(t, t + 0.02)
         # an attack hardly above the bed before it (a sound starting inside another) is measured
         # against a quarter of its own power, not against a difference near zero
-        out[k] = (mean_power(0.025, 0.045) - base) / max(attack - base, 0.25 * attack, 1e-12)
+        out[k] = (mean_power(t + 0.025, t + 0.045) - base) / max(attack - base, 0.25 * attack, 1e-12)
     return out
 
 
@@ -237,8 +239,11 @@ def read_soundtrack(video_path, has_audio: bool) -> Soundtrack:
 
 
 def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarray | None = None,
-                  sound: Soundtrack | None = None) -> list[dict]:
+                  sound: Soundtrack | None = None, impacts: list[dict] | None = None) -> list[dict]:
     """Candidate sound-making moments (see module docstring), each with a sub-frame ``time``.
+
+    ``impacts``: the flow impacts of ``gray`` when the caller already has them
+    (:func:`flow_impacts` with the flow grid's scale); None: computed here.
 
     ``sound``: the clip's soundtrack, when it has one: its step period guides the footfall
     detector (module docstring); None: footfalls from the pictures alone.
@@ -255,7 +260,7 @@ def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarra
             periods = onset_periods(sound.onsets, fps, sound.duration)
         events += gait_events(gray, tracks, scale, fps, skip={e["track"] for e in events}, periods=periods)
         if FLOW_IMPACTS:
-            events += flow_impacts(gray, motion.homography, scale)
+            events += impacts if impacts is not None else flow_impacts(gray, motion.homography, scale)
     if MOTION_ONSETS and len(motion.magnitude) > 8:
         sub = fl[:, ::3, ::3]
         mags = np.percentile(np.sqrt((sub**2).sum(axis=3)).reshape(len(sub), -1), 95, axis=1)
