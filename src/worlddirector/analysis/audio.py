@@ -122,11 +122,15 @@ def _flux(band: np.ndarray) -> tuple[np.ndarray, float]:
 
 def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, float]:
     """Onset times (s), their strengths, and the flux hop (s)."""
-    nper = int(0.02 * sr)
     hop = int(0.005 * sr)
-    if len(samples) < nper * 2:
+    if len(samples) < int(0.02 * sr) * 2:
         return np.zeros(0), np.zeros(0), hop / sr
-    band, nper, hop = _high_band(samples, sr)
+    return (*_band_onsets(_high_band(samples, sr), sr), hop / sr)
+
+
+def _band_onsets(high_band: tuple[np.ndarray, int, int], sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`onsets` (times, strengths) from the :func:`_high_band` STFT."""
+    band, nper, hop = high_band
     flux, thr = _flux(band)
     times, strength = [], []
     last = -1e9
@@ -139,7 +143,7 @@ def onsets(samples: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray, f
             times.append(i * hop / sr + 0.5 * nper / sr)
             strength.append(float(flux[i]))
             last = i
-    return np.asarray(times), np.asarray(strength), hop / sr
+    return np.asarray(times), np.asarray(strength)
 
 
 THUD_DECAY = 0.28
@@ -170,7 +174,12 @@ def onset_decays(samples: np.ndarray, times: np.ndarray, sr: int = SR) -> np.nda
     ms 5, 25-45 ms 2, 20-40 ms 2 (the attack's own window still overlaps)."""
     if not len(times) or len(samples) < int(0.04 * sr):
         return np.zeros(len(times))
-    band, nper, hop = _high_band(samples, sr)
+    return _band_decays(_high_band(samples, sr), times, sr)
+
+
+def _band_decays(high_band: tuple[np.ndarray, int, int], times: np.ndarray, sr: int) -> np.ndarray:
+    """:func:`onset_decays` from the :func:`_high_band` STFT."""
+    band, nper, hop = high_band
     power = (band ** 2).sum(axis=0)
     centre = np.arange(len(power)) * hop / sr + 0.5 * nper / sr
 
@@ -234,8 +243,9 @@ def read_soundtrack(video_path, has_audio: bool) -> Soundtrack:
     samples = load_audio(video_path)
     if samples is None or len(samples) < SR // 10:
         return Soundtrack(None, note="audio track could not be decoded")
-    times = onsets(samples)[0]
-    return Soundtrack(times, len(samples) / SR, decay=onset_decays(samples, times))
+    high_band = _high_band(samples, SR)  # one STFT for the onsets and their decays
+    times = _band_onsets(high_band, SR)[0]
+    return Soundtrack(times, len(samples) / SR, decay=_band_decays(high_band, times, SR))
 
 
 def visual_events(tracks, motion, fps: float, positions_to_time, gray: np.ndarray | None = None,
