@@ -209,7 +209,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     factor = dec.info.width / fw
     # the flow impacts need only the frames and the camera model: they run on the second core
     # while the tracker works (DIS flow and numpy release the GIL; 8 s clip 0.88 -> 0.65 s for both)
-    impacts = _in_background(flow_impacts, dec.gray, motion.homography, dec.gray.shape[2] / motion.flow.shape[2])
+    impacts = _in_background(flow_impacts, dec.gray, motion.homography, motion.factor)
     t0 = lap("flow", t0)
     prog(0.45, "shots and flicker")
     cuts, cut_details = detect_cuts(rgb_small, dec.fps, motion)
@@ -218,8 +218,9 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = lap("shots_flicker", t0)
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
-    drifts = measure_drifts(dec.gray, dec.rgb, raw_tracks, motion.homography, motion.factor, shots)
-    raw_events = confirm_resizes(raw_events, drifts)
+    if any(e.type == "resize" for e in raw_events):  # the texture scales only confirm resizes
+        drifts = measure_drifts(dec.gray, dec.rgb, raw_tracks, motion.homography, motion.factor, shots)
+        raw_events = confirm_resizes(raw_events, drifts)
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics: dict[str, float | None] = {}
