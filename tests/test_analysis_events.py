@@ -198,6 +198,16 @@ def _generated_events(tmp_path, seed: int, kind: str) -> tuple[list, list[dict]]
     return analyze_video(d / "video.mp4", d / "analysis").events, gt["defects"]
 
 
+def _only_the_injected_event(tmp_path, seed: int, defect: str, kind: str) -> None:
+    """The seed's clean clip has no pop or jump event; its ``defect`` clip exactly one, a ``kind``
+    at the injected frame."""
+    clean, _ = _generated_events(tmp_path, seed, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+    events, truth = _generated_events(tmp_path, seed, defect)
+    frame = next(x["frames"][0] for x in truth if x["type"] == defect)
+    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [(kind, frame)]
+
+
 def test_a_jump_along_the_view_is_one_teleport_at_its_frame(tmp_path):
     """A walker that jumps 2 m away from the camera mostly covers its old place: the flow explains
     the pair by a stretch and no transient blob is left (this clip had no event before
@@ -365,11 +375,7 @@ def test_a_fast_ball_the_flow_lost_is_not_a_pop(tmp_path):
     it and the change looked like a vanish (pop-in clip) or a teleport (clean clip). Its pattern is
     found again about as far away as across the pair before: a mover, not an event
     (``drop_pattern_explained``). The clip's true pop-in stays."""
-    clean, _ = _generated_events(tmp_path, 31, "none")
-    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
-    events, truth = _generated_events(tmp_path, 31, "pop_in")
-    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_in")
-    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("appear", frame)]
+    _only_the_injected_event(tmp_path, 31, "pop_in", "appear")
 
 
 def test_a_pop_whose_pattern_is_unchanged_at_its_place_is_dropped(tmp_path):
@@ -377,11 +383,7 @@ def test_a_pop_whose_pattern_is_unchanged_at_its_place_is_dropped(tmp_path):
     the lone-change fallback (objectness +11) in every clip of the scene; the pattern there
     correlates 0.98 with the same place across the pair (true pops: at most 0.92), so nothing
     popped. The scene's true pop-out stays."""
-    clean, _ = _generated_events(tmp_path, 37, "none")
-    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
-    events, truth = _generated_events(tmp_path, 37, "pop_out")
-    frame = next(x["frames"][0] for x in truth if x["type"] == "pop_out")
-    assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("vanish", frame)]
+    _only_the_injected_event(tmp_path, 37, "pop_out", "vanish")
 
 
 def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tmp_path):
