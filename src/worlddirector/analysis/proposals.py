@@ -100,8 +100,11 @@ def _masks(labels: np.ndarray, inner: np.ndarray) -> list[np.ndarray]:
             big = big[big > 0]
             if len(big):
                 surface |= np.isin(cc, big)
-    fg = cv2.morphologyEx((~cv2.dilate(surface.astype(np.uint8), kernel).astype(bool)).astype(np.uint8),
-                          cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    fg = cv2.morphologyEx(
+        (~cv2.dilate(surface.astype(np.uint8), kernel).astype(bool)).astype(np.uint8),
+        cv2.MORPH_OPEN,
+        np.ones((5, 5), np.uint8),
+    )
     out.append(fg)
     return out
 
@@ -216,8 +219,11 @@ def propose_objects(
             extra = []
             if gray is not None and p + window < len(gray):
                 mag = _parallax(gray, homographies, factor, p, p + window)
-                extra.append(cv2.morphologyEx((mag > PARALLAX_PX).astype(np.uint8), cv2.MORPH_OPEN,
-                                              np.ones((3, 3), np.uint8)))
+                extra.append(
+                    cv2.morphologyEx(
+                        (mag > PARALLAX_PX).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+                    )
+                )
             dets = _components(labs[p], _assign(labs[p], lut), p, factor, extra)
             dets = [d for d in dets if not any(_iou(d.box, e.box) > SAME_IOU for e in by_pos.get(p, ()))]
             still, used = [], set()
