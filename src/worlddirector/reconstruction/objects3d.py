@@ -116,6 +116,9 @@ SEG_MIN_SAME = 0.5  # share of the views seeing two voxels that must put them in
 SEG_JOIN_VIEWS = 3  # views that all put two voxels in one region: linked whatever their colour (2: worse, 4: no better)
 
 
+SEG_STRICT = False  # experiment switch
+
+
 def _voxel_view_regions(inv: np.ndarray, gidx: np.ndarray, n_vox: int, rf: np.ndarray, rg: np.ndarray) -> np.ndarray:
     """(consistent voxels x views) image region of each voxel in each reference view that produced
     points in it (the most common region among them), -1 where the view produced none."""
@@ -147,6 +150,8 @@ def _co_member(La: np.ndarray, Lb: np.ndarray, colour_same: np.ndarray) -> np.nd
     obs = (La >= 0) & (Lb >= 0)
     nobs = obs.sum(1)
     nsame = (obs & (La == Lb)).sum(1)
+    if SEG_STRICT:
+        return colour_same & (nobs >= 1) & (2 * nsame > nobs)
     keep = colour_same & ((nobs == 0) | (nsame >= SEG_MIN_SAME * nobs))
     return keep | ((nobs >= SEG_JOIN_VIEWS) & (nsame == nobs))
 
@@ -270,7 +275,7 @@ def find_dense_obstacles(
                 top_j = fj.center[2] + fj.size[2] / 2
                 stacked = (bottom >= 0.05 and abs(bottom - top_j) <= STACK_GAP and top_j <= fi.center[2]
                            and (_inside(fj, fi, 0.1) or _inside(fi, fj, 0.1)))
-                if not (stacked or _nested(fi, fj)):
+                if not (stacked or (_nested(fi, fj) and not _chroma_apart(fi, fj))):
                     continue
                 joined = _joined(parts, i, j, fit)
                 if joined is None:
@@ -345,6 +350,17 @@ def _gap(a: ObstacleFit, b: ObstacleFit) -> float:
 
 
 FRAGMENT_GAP_SEG = 0.4  # m: pieces this far apart join when the views put them in one image region
+MAX_JOIN_CHROMA = 12.0  # CIELAB a*b* distance of two pieces' median colours above which they are two objects (0: off)
+
+
+def _chroma_apart(a: ObstacleFit, b: ObstacleFit) -> bool:
+    """Do two boxes' median colours differ in hue/saturation (CIELAB a*, b*) by more than
+    ``MAX_JOIN_CHROMA``? The faces of one object differ mostly in lightness (shading); two touching
+    objects of different colours differ in chroma."""
+    if MAX_JOIN_CHROMA <= 0 or a.color is None or b.color is None:
+        return False
+    la, lb = _lab(np.array([a.color, b.color], np.uint8))
+    return float(np.hypot(la[1] - lb[1], la[2] - lb[2])) > MAX_JOIN_CHROMA
 
 
 def _merge_fragments(parts, P: np.ndarray, fit, rf: np.ndarray | None = None, rg: np.ndarray | None = None):
@@ -374,7 +390,7 @@ def _merge_fragments(parts, P: np.ndarray, fit, rf: np.ndarray | None = None, rg
                 if gap > FRAGMENT_GAP and not (rg is not None and gap <= FRAGMENT_GAP_SEG
                                                and _same_regions(mi, mj, rf, rg)):
                     continue
-                if _plan_extent(P[mi | mj]) > FRAGMENT_EXTENT:
+                if _plan_extent(P[mi | mj]) > FRAGMENT_EXTENT or _chroma_apart(fi, fj):
                     continue
                 best = j
                 break
@@ -524,11 +540,12 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
     for i in sorted(range(n), key=lambda i: -boxes[i].n_points):  # grown into an original neighbour
         if i in absorbed:
             continue
-        hit = [k for k in range(n) if k != i and _nested(grown[i], boxes[k]) and not _nested(boxes[i], boxes[k])]
+        hit = [k for k in range(n) if k != i and _nested(grown[i], boxes[k])
+               and (not _nested(boxes[i], boxes[k]) or _chroma_apart(boxes[i], boxes[k]))]
         if grown[i] is boxes[i] or not hit:
             continue
         if (rg is not None and not absorbers.intersection(hit)
-                and all(_same_object(boxes[i], boxes[k], P, rf, rg) for k in hit)):
+                and all(_same_object(boxes[i], boxes[k], P, rf, rg) and not _chroma_apart(boxes[i], boxes[k]) for k in hit)):
             absorbed.update(hit)  # the views show one object: the grown box replaces the pieces it took in
             absorbers.add(i)
             continue
@@ -537,8 +554,8 @@ def refine_boxes(boxes: list[ObstacleFit], points: np.ndarray, colors: np.ndarra
         for k in range(i + 1, n):
             if i in absorbed or k in absorbed:
                 continue
-            if _nested(grown[i], grown[k]) and not _nested(boxes[i], boxes[k]):
-                if rg is not None and _same_object(boxes[i], boxes[k], P, rf, rg):
+            if _nested(grown[i], grown[k]) and (not _nested(boxes[i], boxes[k]) or _chroma_apart(boxes[i], boxes[k])):
+                if rg is not None and _same_object(boxes[i], boxes[k], P, rf, rg) and not _chroma_apart(boxes[i], boxes[k]):
                     absorbed.add(k if grown[i].n_points >= grown[k].n_points else i)  # one object: keep the fuller fit
                     continue
                 grown[i], grown[k] = boxes[i], boxes[k]
