@@ -136,9 +136,13 @@ def test_a_grown_box_takes_in_a_neighbour_only_when_the_views_show_one_object():
     assert len(out) == 2 and stats["refine_absorbed"] == 0
 
 
-def test_links_need_a_view_that_saw_both_voxels_and_a_strict_majority():
-    """Session 8 rule: colour alone links nothing; a tie between views does not link."""
+def test_links_need_a_view_that_saw_both_voxels_and_a_strict_majority(monkeypatch):
+    """Session 8 rule (``SEG_STRICT``, off by default): colour alone links nothing; a tie between
+    views does not link."""
+    import worlddirector.reconstruction.objects3d as O3
     from worlddirector.reconstruction.objects3d import _co_member
+
+    monkeypatch.setattr(O3, "SEG_STRICT", True)
 
     La = np.array([[-1, -1, -1], [1, 2, -1], [1, 2, 3], [5, -1, -1]])
     Lb = np.array([[-1, -1, -1], [1, 9, -1], [1, 2, 7], [5, -1, -1]])
@@ -147,8 +151,11 @@ def test_links_need_a_view_that_saw_both_voxels_and_a_strict_majority():
     assert _co_member(La, Lb, colour).tolist() == [False, False, True, False]
 
 
-def test_shaded_faces_keep_their_chromaticity_two_paints_do_not():
+def test_shaded_faces_keep_their_chromaticity_two_paints_do_not(monkeypatch):
+    import worlddirector.reconstruction.objects3d as O3
     from worlddirector.reconstruction.layout import ObstacleFit
+
+    monkeypatch.setattr(O3, "MAX_JOIN_CHROMA", 0.1)
     from worlddirector.reconstruction.objects3d import _chroma_apart
 
     def box(rgb):
