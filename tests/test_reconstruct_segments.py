@@ -134,3 +134,34 @@ def test_a_grown_box_takes_in_a_neighbour_only_when_the_views_show_one_object():
     assert np.linalg.norm(np.array(out[0].center) - (5.0, 0.0, 0.45)) < 0.15
     out, stats = refine_boxes([left, right], P, col, ref, CAMS_XY, [], regions=ref * 10 + (P[:, 1] > 0))
     assert len(out) == 2 and stats["refine_absorbed"] == 0
+
+
+def test_links_need_a_view_that_saw_both_voxels_and_a_strict_majority(monkeypatch):
+    """Session 8 rule (``SEG_STRICT``, off by default): colour alone links nothing; a tie between
+    views does not link."""
+    import worlddirector.reconstruction.objects3d as O3
+    from worlddirector.reconstruction.objects3d import _co_member
+
+    monkeypatch.setattr(O3, "SEG_STRICT", True)
+
+    La = np.array([[-1, -1, -1], [1, 2, -1], [1, 2, 3], [5, -1, -1]])
+    Lb = np.array([[-1, -1, -1], [1, 9, -1], [1, 2, 7], [5, -1, -1]])
+    colour = np.array([True, True, True, False])
+    # unseen together / a 1:1 tie / 2 of 3 views agree / views agree but colours differ
+    assert _co_member(La, Lb, colour).tolist() == [False, False, True, False]
+
+
+def test_shaded_faces_keep_their_chromaticity_two_paints_do_not(monkeypatch):
+    import worlddirector.reconstruction.objects3d as O3
+    from worlddirector.reconstruction.layout import ObstacleFit
+
+    monkeypatch.setattr(O3, "MAX_JOIN_CHROMA", 0.1)
+    from worlddirector.reconstruction.objects3d import _chroma_apart
+
+    def box(rgb):
+        return ObstacleFit(center=(0.0, 0.0, 0.5), size=(1.0, 1.0, 1.0), yaw=0.0, confidence=1.0, n_points=10,
+                           color=rgb, points_idx=np.zeros(0, int))
+
+    assert not _chroma_apart(box((200, 150, 90)), box((90, 60, 35)))  # lit and shaded tan face
+    assert _chroma_apart(box((9, 13, 40)), box((48, 40, 34)))  # dim blue barrel vs tan crate (set C clip 06)
+    assert not _chroma_apart(box((9, 8, 6)), box((3, 9, 12)))  # too dark to tell
