@@ -427,12 +427,12 @@ def test_a_pop_whose_object_is_found_elsewhere_across_its_pair_is_a_teleport():
     H = np.repeat(np.eye(3)[None], 7, axis=0)
     old, new = (30.0, 40.0, 42.0, 52.0), (110.0, 40.0, 122.0, 52.0)  # flow resolution (x2 = analysis px)
     van = RawEvent("vanish", 4, old, 10.0, "test")
-    out = link_refound_pops([van], LabFrames(_jump_frames()), H, 2.0, [], (90, 160))
+    out = link_refound_pops([van], LabFrames(_jump_frames()), H, 2.0, [])
     assert [e.type for e in out] == ["teleport"]
     assert out[0].origin == old and np.allclose(out[0].box, new, atol=2.0)
     app = RawEvent("appear", 4, new, 10.0, "test")
-    out = link_refound_pops([app], LabFrames(_jump_frames()), H, 2.0, [], (90, 160))
+    out = link_refound_pops([app], LabFrames(_jump_frames()), H, 2.0, [])
     assert [e.type for e in out] == ["teleport"] and np.allclose(out[0].origin, old, atol=2.0)
     for frames in (_jump_frames(gone=True), _jump_frames(twin=True)):
         van = RawEvent("vanish", 4, old, 10.0, "test")
-        assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [], (90, 160))] == ["vanish"]
+        assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [])] == ["vanish"]

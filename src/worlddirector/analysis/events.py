@@ -870,7 +870,7 @@ def _track_at(box, pos: int, tracks: list[RawTrack], before: bool) -> int | None
 
 
 def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homographies: np.ndarray, k: float,
-                      tracks: list[RawTrack], frame_shape: tuple[int, int]) -> list[RawEvent]:
+                      tracks: list[RawTrack]) -> list[RawEvent]:
     """An appear / vanish whose object is found again ELSEWHERE in the picture across its pair is
     one side of a teleport (the other side left no judged change: too small, too weak, or hidden
     in a busy pair). For a vanish at pair ``p`` the pattern that left (frame ``p``) is searched in
@@ -881,7 +881,6 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
     before the vanish / is gone from there after the appear: not a twin standing elsewhere or a
     repeated texture), and the match holds one frame further on (``LINK_HOLD``). The event becomes
     a ``teleport`` with both ends (``origin`` -> ``box``) and the track seen at the origin."""
-    h, w = frame_shape
     out = []
     for e in evs:
         if e.type not in ("appear", "vanish"):

@@ -165,7 +165,7 @@ def find_events(
         cuts,
     )
     raw_events = drop_pattern_explained(raw_events, lab, motion.homography, k)
-    linked = link_refound_pops(raw_events, lab, motion.homography, k, raw_tracks, (fh, fw))
+    linked = link_refound_pops(raw_events, lab, motion.homography, k, raw_tracks)
     return raw_tracks, blobs, drop_unverifiable(linked, n, (fh, fw), cuts)
 
 
