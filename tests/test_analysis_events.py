@@ -430,9 +430,12 @@ def test_a_pop_whose_object_is_found_elsewhere_across_its_pair_is_a_teleport():
     out = link_refound_pops([van], LabFrames(_jump_frames()), H, 2.0, [])
     assert [e.type for e in out] == ["teleport"]
     assert out[0].origin == old and np.allclose(out[0].box, new, atol=2.0)
-    app = RawEvent("appear", 4, new, 10.0, "test")
-    out = link_refound_pops([app], LabFrames(_jump_frames()), H, 2.0, [])
+    app = RawEvent("appear", 4, new, 10.0, "test", track=9)  # the track that begins at the new place
+    seen = RawTrack(id=3, dets=[Det(pos=k, box=np.array(old), area=144.0, lab=np.zeros(3), rgb=np.zeros(3), moving=False)
+                                for k in range(4)])  # the object tracked at its old place up to the jump
+    out = link_refound_pops([app], LabFrames(_jump_frames()), H, 2.0, [seen])
     assert [e.type for e in out] == ["teleport"] and np.allclose(out[0].origin, old, atol=2.0)
+    assert out[0].track == 3  # named after the object that moved, seen before the jump
     for frames in (_jump_frames(gone=True), _jump_frames(twin=True)):
         van = RawEvent("vanish", 4, old, 10.0, "test")
         assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [])] == ["vanish"]
