@@ -396,3 +396,46 @@ def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tm
     assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [27]
     assert [(e.type, e.frame) for e in events if e.type in POPS_AND_JUMPS] == [("teleport", 27)]
     assert "found again" in next(e for e in events if e.type == "teleport").evidence
+
+
+def _jump_frames(n: int = 8, p: int = 3, twin: bool = False, gone: bool = False) -> np.ndarray:
+    """``n`` 180x320 RGB frames on a smooth ramp (still camera) with a 24 px checkered object at
+    x=60 up to frame ``p``, then at x=220 (``gone``: nowhere). ``twin``: an identical object
+    stands at x=220 all along."""
+    rng = np.random.default_rng(5)
+    ys, xs = np.mgrid[0:180, 0:320]
+    bg = np.stack([xs * 0.4 + 40, ys * 0.5 + 60, np.full_like(xs, 90)], axis=2).astype(np.uint8)
+    obj = (rng.random((6, 6)) > 0.5).repeat(4, 0).repeat(4, 1)
+    obj = np.where(obj[..., None], [220, 40, 40], [30, 30, 200]).astype(np.uint8)
+    out = np.stack([bg.copy() for _ in range(n)])
+    out[: p + 1, 80:104, 60:84] = obj
+    if not gone and not twin:
+        out[p + 1:, 80:104, 220:244] = obj
+    if twin:
+        out[:, 80:104, 220:244] = obj
+    return out
+
+
+def test_a_pop_whose_object_is_found_elsewhere_across_its_pair_is_a_teleport():
+    """Issue 4 (session 8): a vanish (or an appear) whose pattern is found again far away in the
+    other frame of its pair, where it was not before, and still there a frame later, is one side
+    of a teleport: both ends are kept (``origin`` -> ``box``). A real pop-out, and a pop-out next
+    to a twin that stood there all along, stay vanishes."""
+    from worlddirector.analysis.events import link_refound_pops
+    from worlddirector.analysis.refind import LabFrames
+
+    H = np.repeat(np.eye(3)[None], 7, axis=0)
+    old, new = (30.0, 40.0, 42.0, 52.0), (110.0, 40.0, 122.0, 52.0)  # flow resolution (x2 = analysis px)
+    van = RawEvent("vanish", 4, old, 10.0, "test")
+    out = link_refound_pops([van], LabFrames(_jump_frames()), H, 2.0, [])
+    assert [e.type for e in out] == ["teleport"]
+    assert out[0].origin == old and np.allclose(out[0].box, new, atol=2.0)
+    app = RawEvent("appear", 4, new, 10.0, "test", track=9)  # the track that begins at the new place
+    seen = RawTrack(id=3, dets=[Det(pos=k, box=np.array(old), area=144.0, lab=np.zeros(3), rgb=np.zeros(3), moving=False)
+                                for k in range(4)])  # the object tracked at its old place up to the jump
+    out = link_refound_pops([app], LabFrames(_jump_frames()), H, 2.0, [seen])
+    assert [e.type for e in out] == ["teleport"] and np.allclose(out[0].origin, old, atol=2.0)
+    assert out[0].track == 3  # named after the object that moved, seen before the jump
+    for frames in (_jump_frames(gone=True), _jump_frames(twin=True)):
+        van = RawEvent("vanish", 4, old, 10.0, "test")
+        assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [])] == ["vanish"]

@@ -836,6 +836,99 @@ def drop_pattern_explained(evs: list[RawEvent], frames: LabFrames | np.ndarray, 
     return out
 
 
+LINK_BEST = 0.8  # the popped pattern found elsewhere across its pair
+LINK_NEW = 0.5  # and better than that place matched it on the pattern's own side: it was not there at all
+LINK_MIN_SHIFT = 0.5  # patch sizes from where the camera would have carried it: another place
+LINK_HOLD = 0.75  # still there one frame further on (an object, not a flash or a passing match)
+
+
+def _object_box(patch_at, k: float) -> tuple[float, float, float, float]:
+    """A re-found patch's box (analysis px, grown by :data:`.refind.MARGIN` on each side) as the
+    object's box at flow resolution."""
+    from worlddirector.analysis.refind import MARGIN
+
+    x0, y0, x1, y1 = patch_at
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hw, hh = (x1 - x0) / (2 + 4 * MARGIN), (y1 - y0) / (2 + 4 * MARGIN)
+    return ((cx - hw) / k, (cy - hh) / k, (cx + hw) / k, (cy + hh) / k)
+
+
+def _track_at(box, pos: int, tracks: list[RawTrack], before: bool) -> int | None:
+    """The track (living ``CONFIRM`` frames) with a detection at ``pos`` (or one frame beyond it,
+    on the side given by ``before``) that best overlaps ``box``: the object seen there."""
+    best, best_iou = None, 0.1
+    bb = np.array(box, float)
+    for t in tracks:
+        if len(t.dets) <= CONFIRM:
+            continue
+        for d in t.dets:
+            if d.pos == pos or d.pos == (pos - 1 if before else pos + 1):
+                v = _iou(d.box, bb)
+                if v > best_iou:
+                    best, best_iou = t.id, v
+    return best
+
+
+def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homographies: np.ndarray, k: float,
+                      tracks: list[RawTrack]) -> list[RawEvent]:
+    """An appear / vanish whose object is found again ELSEWHERE in the picture across its pair is
+    one side of a teleport (the other side left no judged change: too small, too weak, or hidden
+    in a busy pair). For a vanish at pair ``p`` the pattern that left (frame ``p``) is searched in
+    the whole of frame ``p + 1``; for an appear the pattern that arrived (frame ``p + 1``) in the
+    whole of frame ``p``. It is the same object when it is found (correlation >= ``LINK_BEST``)
+    at least ``LINK_MIN_SHIFT`` patch sizes from where the camera would have carried it, better
+    (by ``LINK_NEW``) than that place matched it in the pattern's own frame (it was not there
+    before the vanish / is gone from there after the appear: not a twin standing elsewhere or a
+    repeated texture), and the match holds one frame further on (``LINK_HOLD``). The event becomes
+    a ``teleport`` with both ends (``origin`` -> ``box``) and the track seen at the origin."""
+    out = []
+    for e in evs:
+        if e.type not in ("appear", "vanish"):
+            out.append(e)
+            continue
+        p = e.pos - 1
+        leaving = e.type == "vanish"
+        src, dst = (p, p + 1) if leaving else (p + 1, p)
+        further = dst + 1 if leaving else dst - 1
+        if min(src, dst, further) < 0 or max(src, dst, further) >= len(frames) or p >= len(homographies):
+            out.append(e)
+            continue
+        H = homographies[p] if leaving else np.linalg.inv(homographies[p])
+        q = refind(frames, src, dst, e.box, H, k, reach=float("inf"))
+        if q is None or q.best < LINK_BEST or q.shift < LINK_MIN_SHIFT or q.best - q.before < LINK_NEW:
+            out.append(e)
+            continue
+        other = _object_box(q.at, k)
+        # still there one frame further on (same place up to the camera's motion: searched nearby)
+        H2 = homographies[dst] if leaving else np.linalg.inv(homographies[further])
+        hold = refind(frames, dst, further, other, H2, k)
+        if hold is None or hold.best < LINK_HOLD or hold.shift > 0.5:
+            out.append(e)
+            continue
+        origin, dest = (e.box, other) if leaving else (other, e.box)
+        dist = float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
+        track = e.track if leaving and e.track is not None else _track_at(origin, p, tracks, before=True)
+        if track is None:
+            track = e.track
+        out.append(RawEvent(
+            "teleport", e.pos, tuple(map(float, dest)), dist,
+            f"judged {e.type}, but the pattern that {'left' if leaving else 'arrived'} is found "
+            f"{'again' if leaving else 'before'} {q.shift:.1f} patch sizes away (correlation {q.best:.2f}, "
+            f"{q.before:.2f} there {'before' if leaving else 'after'}): one object jumped",
+            track, tuple(map(float, origin))))
+    return _dedupe_teleports(out)
+
+
+def _dedupe_teleports(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
+    """Teleports within ``tol`` frames of each other are one jump (the first found is kept)."""
+    out: list[RawEvent] = []
+    for e in evs:
+        if e.type == "teleport" and any(o.type == "teleport" and abs(o.pos - e.pos) <= tol for o in out):
+            continue
+        out.append(e)
+    return out
+
+
 PARTNER_JUMP = 10.0
 
 

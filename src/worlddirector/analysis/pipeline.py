@@ -25,6 +25,7 @@ from worlddirector.analysis.events import (
     drop_unverifiable,
     events_from_blobs,
     events_from_tracks,
+    link_refound_pops,
     merge_events,
     refound_jumps,
     view_jumps,
@@ -163,7 +164,9 @@ def find_events(
         (fh, fw),
         cuts,
     )
-    return raw_tracks, blobs, drop_pattern_explained(raw_events, lab, motion.homography, k)
+    raw_events = drop_pattern_explained(raw_events, lab, motion.homography, k)
+    linked = link_refound_pops(raw_events, lab, motion.homography, k, raw_tracks)
+    return raw_tracks, blobs, drop_unverifiable(linked, n, (fh, fw), cuts)
 
 
 def _in_background(fn, *args) -> Future:
@@ -282,7 +285,8 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
                 track_id=_link_event(e, raw_tracks),
                 frame=int(dec.index[e.pos]),
                 magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
-                evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}",
+                evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}"
+                + (f"; from box {[round(float(v) * factor) for v in e.origin]}" if e.origin is not None else ""),
             )
         )
     kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]

@@ -59,6 +59,7 @@ class Refound:
     shift: float  # of the best match from the predicted place, in patch sizes (+ |log scale|)
     before: float  # correlation of the matched pattern with frame src at the matched place
     offset: float  # of the best match from the predicted place, analysis pixels
+    at: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # the best match's box, analysis pixels
 
 
 def _patch_box(box, k: float, w: int, h: int) -> tuple[int, int, int, int]:
@@ -76,13 +77,15 @@ def _patch_box(box, k: float, w: int, h: int) -> tuple[int, int, int, int]:
     return max(0, round(x0)), max(0, round(y0)), min(w, round(x1)), min(h, round(y1))
 
 
-def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndarray | None, k: float) -> Refound | None:
+def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndarray | None, k: float,
+           reach: float | None = None) -> Refound | None:
     """Search frame ``src``'s patch at ``box`` (flow-resolution pixels; ``k`` analysis pixels per
     flow pixel) in frame ``dst``. ``H``: the camera homography ``src -> dst`` at flow resolution
     (None: a still camera). ``frames``: Lab frames at analysis resolution (an array or
     :class:`LabFrames`). A patch longer than ``MAX_PATCH`` px is matched with patch and window
     shrunk to that length (the cost stays bounded for large changes). None when the patch is
-    too small or flat to match."""
+    too small or flat to match. ``reach``: how far (analysis px) beyond the predicted place the
+    search goes (default one patch length; ``float("inf")``: the whole frame)."""
     f0, f1 = frames[src], frames[dst]
     h, w = f0.shape[:2]
     x0, y0, x1, y1 = _patch_box(box, k, w, h)
@@ -96,9 +99,10 @@ def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndar
         cx, cy = float(p[0]), float(p[1])
     dx, dy = cx - (x0 + x1) / 2, cy - (y0 + y1) / 2  # camera motion of the patch centre
     size = float(np.sqrt(tw * th))
-    reach = max(tw, th)
+    reach = max(tw, th) if reach is None else min(float(reach), 2.0 * max(w, h))
     shrink = max(1.0, max(tw, th) / MAX_PATCH)
     same, best, shift, before, offset = -1.0, -1.0, 0.0, -1.0, 0.0
+    at = (0.0, 0.0, 0.0, 0.0)
     for s in SCALES:
         sw, sh = max(4, round(tw * s)), max(4, round(th * s))
         tpl = patch if s == 1.0 else cv2.resize(patch, (sw, sh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
@@ -119,9 +123,10 @@ def refind(frames: "LabFrames | np.ndarray", src: int, dst: int, box, H: np.ndar
             offset = float(np.hypot(mx - cx, my - cy))
             best, shift = float(mv), offset / size + abs(float(np.log(s)))
             before = _correlation_at(f0, tpl, mx - dx, my - dy)
+            at = (mx - sw / 2, my - sh / 2, mx + sw / 2, my + sh / 2)
     if best < -0.5:
         return None
-    return Refound(same, best, shift, before, offset)
+    return Refound(same, best, shift, before, offset, at)
 
 
 def _correlation_map(window: np.ndarray, tpl: np.ndarray, shrink: float) -> np.ndarray:
