@@ -137,13 +137,14 @@ def detect(
             if mi < len(fg_labels)
             else cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel)
         )
-        n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-        for c in range(1, n):
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        area_all = stats[:, 4]
+        ok = (area_all >= min_px) & (area_all <= max_px) & (area_all >= 0.3 * stats[:, 2] * stats[:, 3])
+        if mi >= len(fg_labels):
+            ok &= area_all <= MAX_MOVING_AREA * h * w
+        ok[0] = False  # the mask's background
+        for c in np.flatnonzero(ok):
             x, y, bw, bh, area = stats[c]
-            if not (min_px <= area <= max_px) or area < 0.3 * bw * bh:
-                continue
-            if mi >= len(fg_labels) and area > MAX_MOVING_AREA * h * w:
-                continue
             x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
             sub = lab[y0:y1, x0:x1] == c
             ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
