@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from worlddirector.analysis.flow import one_off_flow_jump
-from worlddirector.analysis.refind import LabFrames, Refound, refind
+from worlddirector.analysis.refind import MARGIN, LabFrames, Refound, refind
 from worlddirector.analysis.tracks import RawTrack, _centre, _iou
 from worlddirector.analysis.transients import Blob
 
@@ -845,8 +845,6 @@ LINK_HOLD = 0.75  # still there one frame further on (an object, not a flash or 
 def _object_box(patch_at, k: float) -> tuple[float, float, float, float]:
     """A re-found patch's box (analysis px, grown by :data:`.refind.MARGIN` on each side) as the
     object's box at flow resolution."""
-    from worlddirector.analysis.refind import MARGIN
-
     x0, y0, x1, y1 = patch_at
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     hw, hh = (x1 - x0) / (2 + 4 * MARGIN), (y1 - y0) / (2 + 4 * MARGIN)
