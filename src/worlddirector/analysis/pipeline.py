@@ -149,7 +149,7 @@ def find_events(
         skip_pairs.update({f - 1, f})
     lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
-    raw_tracks = track_objects(rgb_small, motion, shots) if n >= 2 else []
+    raw_tracks = track_objects(rgb_small, lab_small, motion, shots) if n >= 2 else []
     rgb = rgb_small if rgb is None else rgb
     k = rgb.shape[2] / fw  # analysis pixels per flow pixel
     lab = LabFrames(rgb)

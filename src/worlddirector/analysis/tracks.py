@@ -185,9 +185,11 @@ def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.
     return box + np.array([shift[0], shift[1], shift[0], shift[1]])
 
 
-def track_objects(rgb_small: np.ndarray, motion: MotionField, shots: list[tuple[int, int]]) -> list[RawTrack]:
-    """Segment and link objects; ``rgb_small`` is (N, h, w, 3) at flow resolution."""
-    lab_all = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+def track_objects(
+    rgb_small: np.ndarray, lab_all: np.ndarray, motion: MotionField, shots: list[tuple[int, int]]
+) -> list[RawTrack]:
+    """Segment and link objects; ``rgb_small`` is (N, h, w, 3) at flow resolution, ``lab_all`` the
+    same frames in Lab (``cv2.COLOR_RGB2LAB``)."""
     tracks: list[RawTrack] = []
     next_id = 0
     for a, b in shots:
