@@ -112,6 +112,39 @@ def _assign(lab: np.ndarray, lut: np.ndarray, bits: int = 5) -> np.ndarray:
     return lut[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
+_K3 = np.ones((3, 3), np.uint8)
+_K5 = np.ones((5, 5), np.uint8)
+
+
+def _tiled_components(masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Connected components (8-connected) of every mask with ONE ``connectedComponentsWithStats``
+    call: the masks are stacked vertically with empty rows between them (an even tile stride, so
+    OpenCV's 2x2-block labelling scans every tile as it would scan the mask alone: each tile's
+    components keep their order and are numbered after the previous tiles' ones). Returns
+    ``(labels, stats, tile_of_label, stride)``; ``stats`` rows as OpenCV's, y in tile coordinates."""
+    h, w = masks[0].shape
+    stride = h + (2 if h % 2 == 0 else 1)
+    big = np.zeros((stride * len(masks), w), np.uint8)
+    for i, m in enumerate(masks):
+        big[i * stride : i * stride + h] = m
+    _, lab, stats, _ = cv2.connectedComponentsWithStats(big, connectivity=8)
+    tile = stats[:, 1] // stride
+    stats = stats.copy()
+    stats[:, 1] -= tile * stride
+    return lab, stats, tile, stride
+
+
+def _mask_mean_f32(img: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """``img[mask].astype(float32).mean(axis=0)`` (``mask`` uint8, ``n`` pixels in it) bit for bit,
+    without gathering the pixels: while the channel sums stay below 2**24 numpy's float32 sum
+    of the uint8 values is exact in any order, and ``cv2.mean``'s double quotient is far closer to
+    the true one than any float32 rounding boundary, so rounding it to float32 gives numpy's
+    result. Larger regions take numpy's own path."""
+    if n * 255 < 1 << 24:
+        return np.array(cv2.mean(img, mask=mask)[:3], np.float64).astype(np.float32)
+    return img[mask > 0].astype(np.float32).mean(axis=0)
+
+
 def detect(
     rgb_small: np.ndarray,
     lab_small: np.ndarray,
@@ -120,54 +153,51 @@ def detect(
     fg_labels: list[int],
     pos: int,
 ) -> list[Det]:
+    """Object candidates of one frame (module docstring): the colour masks' and the motion mask's
+    connected components that pass the area, fill and ring-contrast tests, duplicates merged."""
     h, w = labels.shape
     min_px, max_px = MIN_AREA * h * w, MAX_AREA * h * w
-    masks = []
     counts = np.bincount(labels.ravel(), minlength=256)
     fg_labels = [k for k in fg_labels if counts[k] >= min_px]
-    for k in fg_labels:
-        masks.append((labels == k).astype(np.uint8))
+    masks = [cv2.morphologyEx(cv2.compare(labels, k, cv2.CMP_EQ), cv2.MORPH_OPEN, _K3) for k in fg_labels]
     if motion_mask is not None and motion_mask.any():
-        masks.append(motion_mask.astype(np.uint8))
+        masks.append(cv2.morphologyEx(motion_mask.view(np.uint8), cv2.MORPH_CLOSE, _K3))
+    if not masks:
+        return []
+    lab, stats, tile, stride = _tiled_components(masks)
+    area_all = stats[:, 4]
+    moving_all = tile >= len(fg_labels)
+    ok = (area_all >= min_px) & (area_all <= max_px) & (area_all >= 0.3 * stats[:, 2] * stats[:, 3])
+    ok &= ~moving_all | (area_all <= MAX_MOVING_AREA * h * w)
+    ok[0] = False  # the masks' background
     dets = []
-    kernel = np.ones((3, 3), np.uint8)
-    for mi, m in enumerate(masks):
-        m = (
-            cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
-            if mi < len(fg_labels)
-            else cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel)
-        )
-        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-        area_all = stats[:, 4]
-        ok = (area_all >= min_px) & (area_all <= max_px) & (area_all >= 0.3 * stats[:, 2] * stats[:, 3])
-        if mi >= len(fg_labels):
-            ok &= area_all <= MAX_MOVING_AREA * h * w
-        ok[0] = False  # the mask's background
-        for c in np.flatnonzero(ok):
-            x, y, bw, bh, area = stats[c]
-            x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
-            sub = lab[y0:y1, x0:x1] == c
-            ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
-            inside = lab_small[y0:y1, x0:x1][sub].astype(np.float32)
-            mean_in = inside.mean(axis=0)
-            if ring.any():
-                contrast = float(
-                    np.linalg.norm(mean_in - lab_small[y0:y1, x0:x1][ring].astype(np.float32).mean(axis=0))
-                )
-            else:
-                contrast = 0.0
-            if contrast < CONTRAST:
-                continue
-            dets.append(
-                Det(
-                    pos=pos,
-                    box=np.array([x, y, x + bw, y + bh], float),
-                    area=float(area),
-                    lab=mean_in,
-                    rgb=rgb_small[y0:y1, x0:x1][sub].mean(axis=0),
-                    moving=mi >= len(fg_labels),
-                )
+    for c in np.flatnonzero(ok).tolist():
+        x, y, bw, bh, area = stats[c].tolist()
+        x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
+        off = int(tile[c]) * stride
+        sub = cv2.compare(lab[off + y0 : off + y1, x0:x1], c, cv2.CMP_EQ)
+        ring = cv2.subtract(cv2.dilate(sub, _K5), sub)
+        lab_box = lab_small[y0:y1, x0:x1]
+        mean_in = _mask_mean_f32(lab_box, sub, area)
+        n_ring = cv2.countNonZero(ring)
+        if n_ring:
+            contrast = float(np.linalg.norm(mean_in - _mask_mean_f32(lab_box, ring, n_ring)))
+        else:
+            contrast = 0.0
+        if contrast < CONTRAST:
+            continue
+        # numpy's float64 mean of uint8 pixels: the exact integer sum over the count
+        rgb_sum = np.rint(np.array(cv2.mean(rgb_small[y0:y1, x0:x1], mask=sub)[:3]) * area)
+        dets.append(
+            Det(
+                pos=pos,
+                box=np.array([x, y, x + bw, y + bh], float),
+                area=float(area),
+                lab=mean_in,
+                rgb=rgb_sum / area,
+                moving=bool(moving_all[c]),
             )
+        )
     # merge duplicates (a moving region and a colour region of the same object)
     dets.sort(key=lambda d: -d.area)
     kept: list[Det] = []
@@ -183,6 +213,20 @@ def _predict(box: np.ndarray, H: np.ndarray, vel: np.ndarray, steps: int) -> np.
     p = cv2.perspectiveTransform(c.reshape(1, 1, 2).astype(np.float64), H)[0, 0]
     shift = (p - c) + vel * (steps - 1)
     return box + np.array([shift[0], shift[1], shift[0], shift[1]])
+
+
+def _colour_near(active: list[RawTrack], dets: list[Det]) -> np.ndarray:
+    """(tracks, dets) bool: the pairs whose colour distance may be within the matching limit
+    (``COLOR_DIST``, 1.5x when either is moving), from one float64 distance matrix with a margin
+    far above float32 rounding; the exact per-pair test follows for these only (a pre-filter, so
+    the matches are those of testing every pair)."""
+    if not active or not dets:
+        return np.zeros((len(active), len(dets)), bool)
+    tl = np.array([t.last.lab for t in active], np.float64)
+    dl = np.array([d.lab for d in dets], np.float64)
+    dist = np.sqrt(((tl[:, None, :] - dl[None, :, :]) ** 2).sum(axis=2))
+    moving = np.array([t.last.moving for t in active])[:, None] | np.array([d.moving for d in dets])[None, :]
+    return dist <= np.where(moving, 1.5 * COLOR_DIST, COLOR_DIST) + 1e-3
 
 
 def track_objects(
@@ -207,11 +251,15 @@ def track_objects(
             H = motion.homography[p - 1] if 0 < p <= len(motion.homography) else np.eye(3)
             # greedy matching by score
             cands = []
+            near = _colour_near(active, dets)
             for ti, t in enumerate(active):
+                if not near[ti].any():
+                    continue
                 steps = p - t.last.pos
                 pred = _predict(t.last.box, H, t.velocity(), steps)
                 size = max(4.0, float(np.sqrt(t.last.area)))
-                for di, d in enumerate(dets):
+                for di in np.flatnonzero(near[ti]).tolist():
+                    d = dets[di]
                     cd = float(np.linalg.norm(d.lab - t.last.lab))
                     if cd > (1.5 * COLOR_DIST if (d.moving or t.last.moving) else COLOR_DIST):
                         continue

@@ -1,0 +1,127 @@
+"""Tracker segmentation (``tracks.detect``): the vectorised version must give exactly what the
+straightforward per-component computation gives (session 9 speed work)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from worlddirector.analysis import tracks as T
+
+
+def _reference_detect(rgb_small, lab_small, motion_mask, labels, fg_labels, pos):
+    """The per-mask, per-component detect of session 8 (numpy means over gathered pixels)."""
+    h, w = labels.shape
+    min_px, max_px = T.MIN_AREA * h * w, T.MAX_AREA * h * w
+    counts = np.bincount(labels.ravel(), minlength=256)
+    fg_labels = [k for k in fg_labels if counts[k] >= min_px]
+    masks = [(labels == k).astype(np.uint8) for k in fg_labels]
+    if motion_mask is not None and motion_mask.any():
+        masks.append(motion_mask.astype(np.uint8))
+    dets = []
+    kernel = np.ones((3, 3), np.uint8)
+    for mi, m in enumerate(masks):
+        op = cv2.MORPH_OPEN if mi < len(fg_labels) else cv2.MORPH_CLOSE
+        m = cv2.morphologyEx(m, op, kernel)
+        _, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        for c in range(1, len(stats)):
+            x, y, bw, bh, area = stats[c]
+            if not (min_px <= area <= max_px and area >= 0.3 * bw * bh):
+                continue
+            if mi >= len(fg_labels) and area > T.MAX_MOVING_AREA * h * w:
+                continue
+            x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
+            sub = lab[y0:y1, x0:x1] == c
+            ring = cv2.dilate(sub.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~sub
+            mean_in = lab_small[y0:y1, x0:x1][sub].astype(np.float32).mean(axis=0)
+            contrast = 0.0
+            if ring.any():
+                mean_ring = lab_small[y0:y1, x0:x1][ring].astype(np.float32).mean(axis=0)
+                contrast = float(np.linalg.norm(mean_in - mean_ring))
+            if contrast < T.CONTRAST:
+                continue
+            dets.append(T.Det(pos, np.array([x, y, x + bw, y + bh], float), float(area), mean_in,
+                              rgb_small[y0:y1, x0:x1][sub].mean(axis=0), mi >= len(fg_labels)))
+    dets.sort(key=lambda d: -d.area)
+    kept = []
+    for d in dets:
+        if not any(T._iou(d.box, k.box) > 0.5 for k in kept):
+            kept.append(d)
+    return kept
+
+
+def _scene(rng, h, w):
+    """A textured two-tone background with coloured blobs, some touching the border or each other."""
+    img = np.zeros((h, w, 3), np.uint8)
+    img[: h // 2] = (120, 160, 200)
+    img[h // 2 :] = (90, 110, 70)
+    img = np.clip(img.astype(int) + rng.integers(-12, 13, img.shape), 0, 255).astype(np.uint8)
+    for _ in range(rng.integers(4, 10)):
+        col = tuple(int(v) for v in rng.integers(0, 256, 3))
+        cx, cy = int(rng.integers(-5, w + 5)), int(rng.integers(-5, h + 5))
+        if rng.random() < 0.5:
+            cv2.ellipse(img, (cx, cy), (int(rng.integers(3, 25)), int(rng.integers(3, 20))),
+                        float(rng.integers(0, 180)), 0, 360, col, -1)
+        else:
+            cv2.rectangle(img, (cx, cy), (cx + int(rng.integers(4, 40)), cy + int(rng.integers(4, 30))), col, -1)
+    return img
+
+
+def _key(dets):
+    return [(d.pos, d.box.tobytes(), d.area, d.lab.dtype.str, d.lab.tobytes(), d.rgb.dtype.str,
+             d.rgb.tobytes(), d.moving) for d in dets]
+
+
+def test_detect_matches_the_per_component_computation_bit_for_bit():
+    rng = np.random.default_rng(3)
+    n_dets = 0
+    for i, (h, w) in enumerate([(90, 160)] * 10 + [(91, 160), (120, 160), (284, 160), (45, 160)]):
+        rgb = _scene(rng, h, w)
+        lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+        centers, frac = T.fit_palette(lab[None])
+        labels = T._assign(lab, T.palette_lut(centers))
+        fg = [k for k in range(len(centers)) if frac[k] < 0.3]
+        motion = None
+        if i % 3:
+            motion = np.zeros((h, w), bool)
+            for _ in range(3):
+                x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+                motion[y : y + int(rng.integers(3, 15)), x : x + int(rng.integers(3, 15))] = True
+        got = T.detect(rgb, lab, motion, labels, fg, i)
+        assert _key(got) == _key(_reference_detect(rgb, lab, motion, labels, fg, i))
+        n_dets += len(got)
+    assert n_dets > 20  # the scenes do produce candidates
+
+
+def test_tiled_components_number_each_mask_as_alone():
+    rng = np.random.default_rng(5)
+    for h in (90, 91, 17):
+        masks = [cv2.morphologyEx((rng.random((h, 64)) < p).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+                 for p in (0.3, 0.5, 0.6, 0.45)]
+        lab, stats, tile, stride = T._tiled_components(masks)
+        assert stride % 2 == 0
+        first = 1
+        for i, m in enumerate(masks):
+            n, lab_i, stats_i, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+            part = lab[i * stride : i * stride + h]
+            assert np.array_equal(part, np.where(lab_i > 0, lab_i + first - 1, 0))
+            assert np.array_equal(stats[first : first + n - 1], stats_i[1:])
+            assert (tile[first : first + n - 1] == i).all()
+            first += n - 1
+        assert first == len(stats)
+
+
+def test_colour_prefilter_keeps_every_pair_within_the_limit():
+    rng = np.random.default_rng(7)
+    box = np.array([0, 0, 4, 4], float)
+    for _ in range(50):
+        tr = [T.RawTrack(id=i, dets=[T.Det(0, box, 16.0, rng.uniform(0, 255, 3).astype(np.float32), np.zeros(3),
+                                           bool(rng.random() < 0.3))]) for i in range(6)]
+        ds = [T.Det(1, box, 16.0, (tr[0].last.lab + rng.normal(0, 25, 3)).astype(np.float32), np.zeros(3),
+                    bool(rng.random() < 0.3)) for _ in range(7)]
+        near = T._colour_near(tr, ds)
+        for ti, t in enumerate(tr):
+            for di, d in enumerate(ds):
+                limit = 1.5 * T.COLOR_DIST if (d.moving or t.last.moving) else T.COLOR_DIST
+                if float(np.linalg.norm(d.lab - t.last.lab)) <= limit:
+                    assert near[ti, di]
