@@ -155,18 +155,31 @@ def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarra
     )
 
 
-def camera_flow(H: np.ndarray, h: int, w: int) -> np.ndarray:
-    """(h, w, 2) float32: the flow a pair homography ``H`` alone gives every pixel (the camera's part)."""
+@lru_cache(maxsize=8)
+def _pixel_grid64(h: int, w: int) -> np.ndarray:
+    """(h, w, 2) float64 pixel coordinates (x, y), read-only (shared by every pair)."""
     gx, gy = _pixel_grid(h, w)
-    grid = np.stack([gx, gy], -1)
-    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H.astype(np.float64))
-    return (cam.reshape(h, w, 2) - grid).astype(np.float32)
+    g = np.stack([gx, gy], -1).astype(np.float64)
+    g.flags.writeable = False
+    return g
+
+
+def camera_flow(H: np.ndarray, h: int, w: int, component: int | None = None) -> np.ndarray:
+    """(h, w, 2) float32: the flow a pair homography ``H`` alone gives every pixel (the camera's part);
+    with ``component`` (0: x, 1: y) only that component, (h, w)."""
+    grid = _pixel_grid64(h, w)
+    cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H.astype(np.float64)).reshape(h, w, 2)
+    if component is None:
+        return (cam - grid).astype(np.float32)
+    return (cam[..., component] - grid[..., component]).astype(np.float32)
 
 
 def _residual_flow(motion: MotionField, q: int) -> np.ndarray:
     """|flow - camera flow| of pair ``q`` (see :attr:`MotionField.residual`)."""
     f = motion.flow[q]
-    return np.linalg.norm(f - camera_flow(motion.homography[q], *f.shape[:2]), axis=2)
+    d = f - camera_flow(motion.homography[q], *f.shape[:2])
+    dx, dy = d[..., 0], d[..., 1]
+    return np.sqrt(dx * dx + dy * dy)  # = np.linalg.norm(d, axis=2) bit for bit, 5x faster
 
 
 def one_off_flow_jump(motion: MotionField, p: int, min_px: float, ratio: float) -> np.ndarray:

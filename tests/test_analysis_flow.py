@@ -1,0 +1,61 @@
+"""``flow.camera_flow``: the cached-grid version and its one-component form give exactly the flow
+the homography maps every pixel to (session 9 speed work)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from worlddirector.analysis.flow import camera_flow
+
+
+def test_camera_flow_is_the_homography_minus_the_pixel_and_one_component_matches():
+    rng = np.random.default_rng(11)
+    for h, w in ((90, 160), (180, 320), (37, 53)):
+        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        grid = np.stack([gx, gy], -1)
+        for _ in range(5):
+            H = np.eye(3) + np.diag([1, 1, 0]) * rng.normal(0, 0.02, 3) + rng.normal(0, 1e-4, (3, 3))
+            H[:2, 2] = rng.normal(0, 3, 2)
+            ref = (cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), H).reshape(h, w, 2) - grid
+                   ).astype(np.float32)
+            full = camera_flow(H, h, w)
+            assert full.dtype == np.float32 and np.array_equal(full, ref)
+            for c in (0, 1):
+                part = camera_flow(H, h, w, component=c)
+                assert part.shape == (h, w) and np.array_equal(part, ref[..., c])
+    assert not camera_flow(np.eye(3), 9, 7).any()
+
+
+def _motion(rng, n=6, h=30, w=40):
+    from worlddirector.analysis.flow import compute_motion
+
+    base = cv2.GaussianBlur(rng.integers(0, 256, (h + 20, w + 20)).astype(np.uint8), (5, 5), 0)
+    gray = np.stack([base[2 + i : 2 + i + h, 3 : 3 + w] for i in range(n)])  # a tilting camera
+    gray[3, 5:15, 5:15] = 255  # something that changes at one frame
+    return compute_motion(gray, width=w)
+
+
+def test_residual_is_the_norm_of_flow_minus_camera_flow():
+    from worlddirector.analysis.flow import _residual_flow
+
+    m = _motion(np.random.default_rng(2))
+    for q in range(len(m.flow)):
+        f = m.flow[q]
+        ref = np.linalg.norm(f - camera_flow(m.homography[q], *f.shape[:2]), axis=2)
+        got = _residual_flow(m, q)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref)
+
+
+def test_error_maps_take_the_largest_channel_error():
+    from worlddirector.analysis.flow import warp_by_flow
+    from worlddirector.analysis.transients import error_maps
+
+    rng = np.random.default_rng(4)
+    m = _motion(rng)
+    n, h, w = m.gray_small.shape
+    rgb = rng.integers(0, 256, (n, h, w, 3)).astype(np.uint8)
+    err = error_maps(rgb, m)
+    for i, f in enumerate(m.flow):
+        ref = cv2.absdiff(warp_by_flow(rgb[i + 1], f), rgb[i]).max(axis=2)
+        assert err.dtype == np.float32 and np.array_equal(err[i], ref)
