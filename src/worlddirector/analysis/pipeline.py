@@ -169,20 +169,28 @@ def find_events(
     return raw_tracks, blobs, drop_unverifiable(linked, n, (fh, fw), cuts)
 
 
-def _track_free_work(video: Path, out_dir: Path, dec: DecodedVideo, shots, cuts: list[int], n_flicker: int):
+def _decode_only_work(video: Path, dec: DecodedVideo):
+    """The measurements that need only the decoded frames: dynamic degree, imaging quality and
+    the soundtrack. Returns ``(dynamic_degree, imaging_quality, sound)`` (metric, details pairs)."""
+    return dynamic_degree(dec.gray, dec.fps), imaging_quality(dec.gray), read_soundtrack(video, dec.info.has_audio)
+
+
+def _track_free_work(
+    video: Path, out_dir: Path, dec: DecodedVideo, shots, cuts: list[int], n_flicker: int, early: Future | None = None
+):
     """The measurements that need no tracks: the frame metrics (flickering, dynamic degree, motion
-    smoothness, imaging quality), the soundtrack and the keyframes (chosen and written). Returns
-    ``(metrics, details, sound, picks, keyframes)``."""
+    smoothness, imaging quality), the soundtrack and the keyframes (chosen and written). ``early``:
+    :func:`_decode_only_work` already started. Returns ``(metrics, details, sound, picks, keyframes)``."""
     metrics: dict[str, float | None] = {}
     details: dict[str, dict] = {}
     metrics["temporal_flickering"], details["temporal_flickering"] = temporal_flickering(dec.rgb, n_flicker)
-    metrics["dynamic_degree"], details["dynamic_degree"] = dynamic_degree(dec.gray, dec.fps)
+    dyn, iq, sound = early.result() if early is not None else _decode_only_work(video, dec)
+    metrics["dynamic_degree"], details["dynamic_degree"] = dyn
     straddle = set()
     for c in cuts:
         straddle.update({c - 1, c})
     metrics["motion_smoothness"], details["motion_smoothness"] = motion_smoothness(dec.rgb, dec.gray, straddle)
-    metrics["imaging_quality"], details["imaging_quality"] = imaging_quality(dec.gray)
-    sound = read_soundtrack(video, dec.info.has_audio)
+    metrics["imaging_quality"], details["imaging_quality"] = iq
     picks = select_keyframes(dec.rgb, shots, dec.fps)
     keyframes = _write_keyframes(video, out_dir, dec, picks)
     return metrics, details, sound, picks, keyframes
@@ -219,6 +227,9 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = time.perf_counter()
     dec = decode(video, on_progress=lambda f, m: prog(0.3 * f, m))
     t0 = lap("decode", t0)
+    # what needs only the frames (dynamic degree, imaging quality, the soundtrack) starts at once,
+    # on the second core, while the flow is computed
+    early = _in_background(_decode_only_work, video, dec)
     prog(0.3, "optical flow")
     motion = compute_motion(dec.gray)
     fw = motion.gray_small.shape[2]
@@ -240,7 +251,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     t0 = lap("shots_flicker", t0)
     # what needs no tracks (frame metrics, the soundtrack, keyframes: ~0.6 s) runs on the second
     # core while the tracker works
-    independent = _in_background(_track_free_work, video, out_dir, dec, shots, cuts, len(flicker_pos))
+    independent = _in_background(_track_free_work, video, out_dir, dec, shots, cuts, len(flicker_pos), early)
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
     if any(e.type == "resize" for e in raw_events):  # the texture scales only confirm resizes
