@@ -29,3 +29,12 @@ def test_track_free_work_same_with_the_early_decode_only_work(tmp_path):
     assert (s1 is None) == (s2 is None)
     for name in (k.path for k in k1):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_switch_interval_is_short_during_the_analysis_and_restored(tmp_path):
+    video = make_clip(tmp_path / "clip.mp4", seconds=1.0, seed=1)
+    seen = []
+    before = sys.getswitchinterval()
+    P.analyze_video(video, tmp_path / "out", on_progress=lambda f, m: seen.append(sys.getswitchinterval()))
+    assert seen and max(seen) <= P.SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
