@@ -125,3 +125,12 @@ def test_colour_prefilter_keeps_every_pair_within_the_limit():
                 limit = 1.5 * T.COLOR_DIST if (d.moving or t.last.moving) else T.COLOR_DIST
                 if float(np.linalg.norm(d.lab - t.last.lab)) <= limit:
                     assert near[ti, di]
+
+
+def test_norm_is_numpys_norm_in_the_arrays_precision():
+    rng = np.random.default_rng(9)
+    for dtype in (np.float32, np.float64):
+        for n in (2, 3):
+            for _ in range(2000):
+                v = (rng.normal(0, 40, n)).astype(dtype)
+                assert T._norm(v) == float(np.linalg.norm(v))
