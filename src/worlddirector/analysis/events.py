@@ -444,7 +444,6 @@ def events_from_one_sided(
             continue
         want = "appear" if b.side == "before" else "vanish"
         kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
-        b.pop_change = (o1 - o0) if want == "appear" else (o0 - o1)  # for pop_candidate
         if kind != want or _there_both(o0, c0, o1, c1) or abs(o1 - o0) < SIDE_OBJECTNESS_JUMP:
             continue
         out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), abs(o1 - o0),
@@ -452,24 +451,25 @@ def events_from_one_sided(
     return out
 
 
-def pop_candidate(blobs: list[Blob], events: list[RawEvent]) -> float:
-    """The strongest unconfirmed pop: over the one-sided transient blobs that
-    :func:`events_from_one_sided` judged (not occluded, no event of the two-sided blobs near) and
-    that no final appear / vanish / teleport lies at (within a pair, overlapping), the largest
-    objectness change in the direction the quiet side allows (``Blob.pop_change``: rise for
-    ``side == "before"``, fall for ``"after"``), as a fraction in [0, 1]. No event was made of it
-    (the persistence or the 40-point test failed);
-    :func:`..metrics.identity.identity_persistence` counts it as a small fraction of a pop, so a
-    clip with a clear one-sided change ranks below one with none."""
+def pop_candidate(blobs: list[Blob], lab_small, events: list[RawEvent]) -> float:
+    """The strongest unconfirmed pop: over the one-sided transient blobs (:func:`events_from_one_sided`)
+    that no appear / vanish / teleport was found at (within a pair, overlapping), the largest
+    objectness change in the direction the quiet side allows (rise for ``side == "before"``, fall
+    for ``"after"``), as a fraction in [0, 1]. No event is made of it (the persistence or the
+    40-point test failed); :func:`..metrics.identity.identity_persistence` counts it as a small
+    fraction of a pop, so a clip with a clear one-sided change ranks below one with none. ``lab_small``:
+    Lab frames at flow resolution (an array or anything indexable by frame, e.g. ``LabFrames``)."""
     best = 0.0
     for b in blobs:
-        if not b.side or b.pop_change is None:
+        if not b.side or b.pair < 0 or b.pair + 1 >= len(lab_small):
             continue
         bb = np.array(b.box, float)
         if any(x.type in ("appear", "vanish", "teleport") and abs(x.pos - 1 - b.pair) <= 1
                and (_iou(bb, np.array(x.box, float)) > 0 or _overlap(bb, x.box) > 0) for x in events):
             continue
-        best = max(best, b.pop_change)
+        o0 = _objectness(lab_small[b.pair], b.mask)[0]
+        o1 = _objectness(lab_small[b.pair + 1], b.mask)[0]
+        best = max(best, (o1 - o0) if b.side == "before" else (o0 - o1))
     return max(0.0, min(1.0, best / 100.0))
 
 

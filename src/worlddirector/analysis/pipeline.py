@@ -257,7 +257,7 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         rgb_small, raw_tracks, shots
     )
     # the strongest one-sided change that made no event: ranks event-free clips (identity metric)
-    candidate = pop_candidate(blobs, raw_events)
+    candidate = pop_candidate(blobs, LabFrames(rgb_small), raw_events)
     n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
     raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)

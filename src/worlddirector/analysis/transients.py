@@ -40,9 +40,6 @@ class Blob:
     mean_error: float
     mask: np.ndarray  # bool, full frame at flow resolution
     side: str = ""  # "" two-sided; "before" / "after": one-sided, quiet only on that side
-    # one-sided blobs judged by ``events.events_from_one_sided``: objectness change (points) in the
-    # direction the quiet side allows (rise for "before", fall for "after"); None if not judged
-    pop_change: float | None = None
 
 
 def error_maps(rgb_small: np.ndarray, motion: MotionField) -> np.ndarray:

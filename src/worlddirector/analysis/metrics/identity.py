@@ -12,8 +12,7 @@ that enter or leave across the frame border or behind another object do not make
 change is explained by the flow), so they do not count.
 
 ``candidate`` (session 9, :func:`..events.pop_candidate`, in [0, 1]) is the strongest unconfirmed
-pop: a one-sided unexplained change (judged by :func:`..events.events_from_one_sided`, so not
-where two tracked objects overlap) whose objectness rose (fell) in the direction its quiet side
+pop: a one-sided unexplained change whose objectness rose (fell) in the direction its quiet side
 allows, but not enough, or not persistently enough, to be an event. It costs at most
 ``CANDIDATE_WEIGHT`` = 0.02 of a pop (the score stays >= 0.98 without events), so it never
 outweighs a confirmed event: it only ranks clips without events, which otherwise all tie at 1
