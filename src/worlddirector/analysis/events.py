@@ -451,28 +451,6 @@ def events_from_one_sided(
     return out
 
 
-def pop_candidate(blobs: list[Blob], lab_small, events: list[RawEvent]) -> float:
-    """The strongest unconfirmed pop: over the one-sided transient blobs (:func:`events_from_one_sided`)
-    that no appear / vanish / teleport was found at (within a pair, overlapping), the largest
-    objectness change in the direction the quiet side allows (rise for ``side == "before"``, fall
-    for ``"after"``), as a fraction in [0, 1]. No event is made of it (the persistence or the
-    40-point test failed); :func:`..metrics.identity.identity_persistence` counts it as a small
-    fraction of a pop, so a clip with a clear one-sided change ranks below one with none. ``lab_small``:
-    Lab frames at flow resolution (an array or anything indexable by frame, e.g. ``LabFrames``)."""
-    best = 0.0
-    for b in blobs:
-        if not b.side or b.pair < 0 or b.pair + 1 >= len(lab_small):
-            continue
-        bb = np.array(b.box, float)
-        if any(x.type in ("appear", "vanish", "teleport") and abs(x.pos - 1 - b.pair) <= 1
-               and (_iou(bb, np.array(x.box, float)) > 0 or _overlap(bb, x.box) > 0) for x in events):
-            continue
-        o0 = _objectness(lab_small[b.pair], b.mask)[0]
-        o1 = _objectness(lab_small[b.pair + 1], b.mask)[0]
-        best = max(best, (o1 - o0) if b.side == "before" else (o0 - o1))
-    return max(0.0, min(1.0, best / 100.0))
-
-
 def events_from_blobs(
     blobs: list[Blob], lab_small: np.ndarray, tracks: list[RawTrack] | None = None, motion=None
 ) -> list[RawEvent]:

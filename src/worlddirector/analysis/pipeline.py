@@ -27,7 +27,6 @@ from worlddirector.analysis.events import (
     events_from_tracks,
     link_refound_pops,
     merge_events,
-    pop_candidate,
     refound_jumps,
     view_jumps,
 )
@@ -256,15 +255,13 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
     metrics["background_consistency"], details["background_consistency"] = background_consistency(
         rgb_small, raw_tracks, shots
     )
-    # the strongest one-sided change that made no event: ranks event-free clips (identity metric)
-    candidate = pop_candidate(blobs, LabFrames(rgb_small), raw_events)
     n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
     raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)
     n_van = sum(e.type == "vanish" for e in raw_events)
     n_tel = sum(e.type == "teleport" for e in raw_events)
     metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(
-        len(raw_tracks), n_app, n_van, candidate
+        len(raw_tracks), n_app, n_van
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
         raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
