@@ -90,6 +90,8 @@ def test_pop_in_and_pop_out_events(clips):
 def test_teleport_event_and_path_realism(clips):
     assert any(abs(f - 30) <= 1 for f in _events(clips["teleport"], "teleport"))
     assert clips["teleport"].metrics["path_realism"] < clips["clean"].metrics["path_realism"]
+    # session 9: a teleport is half an identity break (a pop named a teleport still counts)
+    assert clips["teleport"].metrics["identity_persistence"] < clips["clean"].metrics["identity_persistence"]
 
 
 def test_size_drift_resize_event(clips):

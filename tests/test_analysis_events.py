@@ -439,3 +439,16 @@ def test_a_pop_whose_object_is_found_elsewhere_across_its_pair_is_a_teleport():
     for frames in (_jump_frames(gone=True), _jump_frames(twin=True)):
         van = RawEvent("vanish", 4, old, 10.0, "test")
         assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [])] == ["vanish"]
+
+
+def test_a_teleport_counts_as_half_a_pop_in_identity_persistence():
+    """Session 9: a pop whose place shows a similar pattern nearby can be named a teleport; the
+    identity metric counts each teleport as half a pop (a track that did not survive
+    continuously), so such a clip still ranks below one without events."""
+    from worlddirector.analysis.metrics.identity import identity_persistence
+
+    quiet, _ = identity_persistence(4, 0, 0)
+    jumped, details = identity_persistence(4, 0, 0, 1)
+    popped, _ = identity_persistence(4, 1, 0)
+    assert quiet == 1.0 > jumped > popped
+    assert details["teleport"] == 1

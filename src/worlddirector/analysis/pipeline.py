@@ -298,7 +298,7 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     n_van = sum(e.type == "vanish" for e in raw_events)
     n_tel = sum(e.type == "teleport" for e in raw_events)
     metrics["identity_persistence"], details["identity_persistence"] = identity_persistence(
-        len(raw_tracks), n_app, n_van
+        len(raw_tracks), n_app, n_van, n_tel
     )
     metrics["path_realism"], details["path_realism"] = path_realism(
         raw_tracks, motion.homography, motion.translation, n_tel, n_app + n_van + n_change
