@@ -65,8 +65,13 @@ def test_feet_on_the_floor_at_every_strike_and_never_below_it(prompt, kind):
         k = int(round(f))
         if k >= scene.n:
             continue
-        # double support: every foot touches the floor at the strike (within the half frame to it)
-        assert lowest[k].max() < 0.02, (f, lowest[k])
+        # the landing foot is on the floor at the strike (within the half frame to it; it comes down
+        # gently), and when no flight precedes it (walking people, robots) the trailing one too:
+        # double support (it lifts off at once, so half a frame later it may be a few cm up)
+        flight = kind == "dog" or o.motion == "run"  # the leg swings down onto the floor at the end of a flight
+        assert lowest[k].min() < (0.05 if flight else 0.02), (f, lowest[k])
+        if not flight:
+            assert lowest[k].max() < 0.04, (f, lowest[k])
     # and between strikes one foot (pair) is planted, or the walker is in a short flight (runs, a dog)
     planted = lowest.min(axis=1) < 1e-3
     assert planted.mean() > (0.4 if o.motion == "run" else 0.6)

@@ -75,9 +75,14 @@ LEG_ANGLE_MAX = 0.6
 """The widest a stance leg opens from the vertical (rad, ~34 deg). A step longer than
 ``2 L sin(LEG_ANGLE_MAX)`` (runs; a dog's short legs) takes off before the next foot lands: a
 ballistic flight."""
-SWING_LIFT = 0.06
-"""The swinging leg shortens by up to this fraction of its length (a knee bend, peak at mid-stance),
-so its foot clears the floor and comes down onto it at the strike."""
+SWING_CLEAR = 0.06
+"""Peak height of a swinging foot above the floor, as a fraction of the leg's length (the knee bends
+to lift it: the swinging leg is shortened to reach its foot's path)."""
+
+
+def _ease(p: float) -> float:
+    """0 -> 1 with zero speed at both ends: a swinging foot leaves the ground and lands gently."""
+    return 0.5 - 0.5 * float(np.cos(np.pi * np.clip(p, 0.0, 1.0)))
 
 
 def _stance(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float
@@ -89,8 +94,10 @@ def _stance(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float
     strike-to-strike time varies by ~``STEP_JITTER``). While foot j is planted the stance leg
     (length L) reaches from the hip to it: angle ``-asin((F_j - s) / L)`` and hip height
     ``L cos a`` (+ the sole's corner), so the body is lowest when the legs are furthest apart
-    (double support: the strike) and highest at mid-stance; the other leg mirrors it (its foot is
-    where the stance foot is, relative to the hip, reflected) and is shortened by a knee bend.
+    (double support: the strike) and highest at mid-stance. The other foot swings from its last
+    footprint to its next one along the ground with zero speed at both ends (so both feet are
+    still at a strike, as in real walking) and up to ``SWING_CLEAR`` L above the floor, its leg
+    shortened (a knee bend) to reach it.
     Foot j lands when the hip is ``u_j = min(D_j / 2, L sin LEG_ANGLE_MAX)`` behind it (D_j the
     step from the foot before), the foot before lifts off ``u_j`` ahead of its own; in between
     (``D_j > 2 L sin LEG_ANGLE_MAX``) the body flies ballistically.
@@ -123,19 +130,33 @@ def _stance(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float
     bend = np.zeros((n, 2))
     h = np.zeros(n)
     for i, si in enumerate(s):
-        j = int(np.searchsorted(td, si, side="right") - 1)
-        c = col[j]
-        if si <= lo[j]:  # stance on foot j
+        j = int(np.searchsorted(td, si, side="right") - 1)  # the last foot that landed
+        if si <= lo[j]:  # stance on foot j: the hip vaults over it
             a = -float(np.arcsin(np.clip((F[j] - si) / L, -1, 1)))
-            legs[i, c], legs[i, 1 - c] = a, -a
-            p = (si - td[j]) / (lo[j] - td[j])
-            bend[i, 1 - c] = SWING_LIFT * np.sin(np.pi * np.clip(p, 0, 1))
             h[i] = L * np.cos(a) + hw * abs(np.sin(a))
-        else:  # flight from lift-off j to landing j + 1: legs held, the body ballistic
+        else:  # flight from lift-off j to landing j + 1: the body is ballistic
             a = float(np.arcsin(u[j] / L))
-            legs[i, c], legs[i, 1 - c] = a, -a
             tau, tf = (si - lo[j]) / v, (td[j + 1] - lo[j]) / v
             h[i] = L * np.cos(a) + hw * np.sin(a) + G / 2 * tau * (tf - tau)
+        for m in (j, j - 1):  # the latest foot of each leg
+            c = col[m]
+            if si <= lo[m]:  # planted
+                legs[i, c] = -float(np.arcsin(np.clip((F[m] - si) / L, -1, 1)))
+                continue
+            # swinging from foot m to foot m + 2: the foot's path over the ground eases from one
+            # footprint to the next and rises SWING_CLEAR L at mid-swing; the leg reaches it
+            p = (si - lo[m]) / (td[m + 2] - lo[m])
+            x = F[m] + (F[m + 2] - F[m]) * _ease(p) - si
+            lift = SWING_CLEAR * L * np.sin(np.pi * np.clip(p, 0, 1))
+            a = -float(np.arcsin(np.clip(x / L, -1, 1)))
+            for _ in range(3):  # the sole's lowest corner (not its centre) follows the path
+                dz = h[i] - lift - hw * abs(np.sin(a))
+                a = float(np.arctan2(-x, dz))
+            reach_len = float(np.hypot(x, dz))
+            if reach_len >= L:
+                legs[i, c] = -float(np.arcsin(np.clip(x / L, -1, 1)))
+            else:
+                legs[i, c], bend[i, c] = a, 1.0 - reach_len / L
     times = t[0] + (td[1:] - s0) / v
     phases = np.pi / 2 + (np.asarray(idx[1:]) - 1) * np.pi
     gait = np.interp(t, times, phases)
