@@ -385,7 +385,9 @@ def inject_size_drift(scene: Scene, rng) -> Defect | None:
         ramp = np.clip((np.arange(n) - start) / max(end - start, 1), 0, 1)
         scale = 1.0 + (factor - 1.0) * ramp
         grounded = o.motion not in ("fly",) and not (o.motion in ("bounce", "fall", "launch"))
-        if grounded:
+        if grounded and "legs" in o.anim:  # a walker's hip height (its stance) grows with its legs
+            o.pos[:, 2] = o.pos[:, 2] * scale / o.scale
+        elif grounded:
             bottom = o.pos[:, 2] - o.size[2] / 2 * o.scale
             o.pos[:, 2] = bottom + o.size[2] / 2 * scale
         o.scale[:] = scale

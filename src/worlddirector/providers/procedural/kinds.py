@@ -36,8 +36,8 @@ class KindSpec:
 def _person() -> list[Part]:
     legs = (45, 55, 80)
     return [
-        Part("box", (0, 0.1, -0.45), (0.15, 0.15, 0.85), legs, "fabric", anim=("swing", (0, 0, -0.03), 0.5, 0.0)),
-        Part("box", (0, -0.1, -0.45), (0.15, 0.15, 0.85), legs, "fabric", anim=("swing", (0, 0, -0.03), 0.5, 3.1416)),
+        Part("box", (0, 0.1, -0.45), (0.15, 0.15, 0.85), legs, "fabric", anim=("leg", (0, 0, -0.03), 0.5, 0.0)),
+        Part("box", (0, -0.1, -0.45), (0.15, 0.15, 0.85), legs, "fabric", anim=("leg", (0, 0, -0.03), 0.5, 3.1416)),
         Part("box", (0, 0, 0.27), (0.26, 0.42, 0.62), "body", "fabric"),
         Part("sphere", (0, 0, 0.73), (0.24, 0.22, 0.27), SKIN, "skin"),
         Part("box", (0, 0.27, 0.27), (0.11, 0.11, 0.6), "body", "fabric", anim=("swing", (0, 0.27, 0.55), 0.45, 3.1416)),
@@ -47,8 +47,8 @@ def _person() -> list[Part]:
 
 def _robot() -> list[Part]:
     return [
-        Part("box", (0, 0.14, -0.47), (0.18, 0.18, 0.56), METAL, "metal", anim=("swing", (0, 0, -0.2), 0.4, 0.0)),
-        Part("box", (0, -0.14, -0.47), (0.18, 0.18, 0.56), METAL, "metal", anim=("swing", (0, 0, -0.2), 0.4, 3.1416)),
+        Part("box", (0, 0.14, -0.47), (0.18, 0.18, 0.56), METAL, "metal", anim=("leg", (0, 0, -0.2), 0.4, 0.0)),
+        Part("box", (0, -0.14, -0.47), (0.18, 0.18, 0.56), METAL, "metal", anim=("leg", (0, 0, -0.2), 0.4, 3.1416)),
         Part("box", (0, 0, 0.06), (0.42, 0.5, 0.6), "body", "metal"),
         Part("box", (0, 0, 0.55), (0.32, 0.32, 0.3), "body", "metal"),
         Part("box", (0.165, 0, 0.58), (0.03, 0.26, 0.08), (60, 220, 255), "detail", emit=0.8),
@@ -68,8 +68,22 @@ def _dog() -> list[Part]:
     ]
     for i, (x, y) in enumerate(leg):
         parts.append(Part("box", (x, y, -0.15), (0.07, 0.07, 0.3), "body", "fabric",
-                          anim=("swing", (x, y, 0.0), 0.55, 3.1416 * ((i + i // 2) % 2))))
+                          anim=("leg", (x, y, 0.0), 0.55, 3.1416 * ((i + i // 2) % 2))))
     return parts
+
+
+def leg_geometry(kind: str) -> tuple[float, float, float] | None:
+    """``(length, width, pivot_z)`` of a kind's legs (its ``leg`` parts, at scale 1), or None.
+
+    ``length`` runs from the hip pivot to the sole, ``width`` is the leg's extent along +X (the sole's
+    length), ``pivot_z`` the hip's height in the object frame (all legs of a kind are alike).
+    """
+    legs = [p for p in KINDS[kind].build() if p.anim and p.anim[0] == "leg"]
+    if not legs:
+        return None
+    p = legs[0]
+    pz = float(p.anim[1][2])
+    return pz - (p.center[2] - p.dims[2] / 2), float(p.dims[0]), pz
 
 
 def _car() -> list[Part]:

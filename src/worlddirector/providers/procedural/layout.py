@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 
 from worlddirector.providers.procedural import camera as cam
-from worlddirector.providers.procedural.kinds import KINDS
+from worlddirector.providers.procedural.kinds import KINDS, leg_geometry
 from worlddirector.providers.procedural.meshes import rot_y
 from worlddirector.providers.procedural.scene import (
     LANE_MOTIONS,
@@ -71,6 +71,99 @@ def _gait(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float) -> t
     return gait, strikes
 
 
+LEG_ANGLE_MAX = 0.6
+"""The widest a stance leg opens from the vertical (rad, ~34 deg). A step longer than
+``2 L sin(LEG_ANGLE_MAX)`` (runs; a dog's short legs) takes off before the next foot lands: a
+ballistic flight."""
+SWING_CLEAR = 0.06
+"""Peak height of a swinging foot above the floor, as a fraction of the leg's length (the knee bends
+to lift it: the swinging leg is shortened to reach its foot's path)."""
+
+
+def _ease(p: float) -> float:
+    """0 -> 1 with zero speed at both ends: a swinging foot leaves the ground and lands gently."""
+    return 0.5 - 0.5 * float(np.cos(np.pi * np.clip(p, 0.0, 1.0)))
+
+
+def _stance(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float
+            ) -> tuple[np.ndarray, list[float], np.ndarray, np.ndarray, np.ndarray]:
+    """Compass-gait walking: planted feet, a hip that vaults over them, strikes at touchdown.
+
+    The hip moves along the lane at ``v`` (the path coordinate ``s``); the feet land at points
+    ``F_j`` of that path (each step ``stride / 2`` times ``1 + sqrt(2) STEP_JITTER N(0, 1)``, so a
+    strike-to-strike time varies by ~``STEP_JITTER``). While foot j is planted the stance leg
+    (length L) reaches from the hip to it: angle ``-asin((F_j - s) / L)`` and hip height
+    ``L cos a`` (+ the sole's corner), so the body is lowest when the legs are furthest apart
+    (double support: the strike) and highest at mid-stance. The other foot swings from its last
+    footprint to its next one along the ground with zero speed at both ends (so both feet are
+    still at a strike, as in real walking) and up to ``SWING_CLEAR`` L above the floor, its leg
+    shortened (a knee bend) to reach it.
+    Foot j lands when the hip is ``u_j = min(D_j / 2, L sin LEG_ANGLE_MAX)`` behind it (D_j the
+    step from the foot before), the foot before lifts off ``u_j`` ahead of its own; in between
+    (``D_j > 2 L sin LEG_ANGLE_MAX``) the body flies ballistically.
+
+    Returns the gait phase per frame (``pi/2 + k pi`` at the strikes, for the arms), the strike
+    frames (fractional), the two leg angles per frame (column 0: the legs of phase 0, 1: phase pi),
+    their shortening fractions and the root (box centre) height.
+    """
+    length, width, pz = leg_geometry(o.kind)
+    f = o.factor
+    L, hw = length * f, width * f / 2
+    stride = STRIDES[o.kind] * (RUN_STRIDE if o.motion == "run" else 1.0)
+    D = stride / 2
+    reach = L * np.sin(LEG_ANGLE_MAX)
+    rng = np.random.default_rng([int(scene.seed) & 0xFFFFFFFF, zlib.crc32(o.id.encode())])
+    s = s0 + v * (t - t[0])
+    m0 = int(np.floor(s0 / D)) - 2
+    feet, idx = [m0 * D], [m0]
+    while feet[-1] <= s[-1] + 3 * D:
+        feet.append(feet[-1] + D * float(np.clip(1 + np.sqrt(2) * STEP_JITTER * rng.standard_normal(), 0.8, 1.2)))
+        idx.append(idx[-1] + 1)
+    F = np.asarray(feet)
+    u = np.minimum(np.diff(F) / 2, reach)  # u[j-1]: the hip's distance from both feet at landing j / lift-off j-1
+    td = np.concatenate([[-np.inf], F[1:] - u])  # hip position when foot j lands
+    lo = np.concatenate([F[:-1] + u, [np.inf]])  # ... when foot j lifts off
+    col = np.asarray([(m - 1) % 2 for m in idx])  # foot m lands at gait phase pi/2 + (m-1) pi: phase-pi legs when even
+    col = 1 - col
+    n = len(t)
+    legs = np.zeros((n, 2))
+    bend = np.zeros((n, 2))
+    h = np.zeros(n)
+    for i, si in enumerate(s):
+        j = int(np.searchsorted(td, si, side="right") - 1)  # the last foot that landed
+        if si <= lo[j]:  # stance on foot j: the hip vaults over it
+            a = -float(np.arcsin(np.clip((F[j] - si) / L, -1, 1)))
+            h[i] = L * np.cos(a) + hw * abs(np.sin(a))
+        else:  # flight from lift-off j to landing j + 1: the body is ballistic
+            a = float(np.arcsin(u[j] / L))
+            tau, tf = (si - lo[j]) / v, (td[j + 1] - lo[j]) / v
+            h[i] = L * np.cos(a) + hw * np.sin(a) + G / 2 * tau * (tf - tau)
+        for m in (j, j - 1):  # the latest foot of each leg
+            c = col[m]
+            if si <= lo[m]:  # planted
+                legs[i, c] = -float(np.arcsin(np.clip((F[m] - si) / L, -1, 1)))
+                continue
+            # swinging from foot m to foot m + 2: the foot's path over the ground eases from one
+            # footprint to the next and rises SWING_CLEAR L at mid-swing; the leg reaches it
+            p = (si - lo[m]) / (td[m + 2] - lo[m])
+            x = F[m] + (F[m + 2] - F[m]) * _ease(p) - si
+            lift = SWING_CLEAR * L * np.sin(np.pi * np.clip(p, 0, 1))
+            a = -float(np.arcsin(np.clip(x / L, -1, 1)))
+            for _ in range(3):  # the sole's lowest corner (not its centre) follows the path
+                dz = h[i] - lift - hw * abs(np.sin(a))
+                a = float(np.arctan2(-x, dz))
+            reach_len = float(np.hypot(x, dz))
+            if reach_len >= L:
+                legs[i, c] = -float(np.arcsin(np.clip(x / L, -1, 1)))
+            else:
+                legs[i, c], bend[i, c] = a, 1.0 - reach_len / L
+    times = t[0] + (td[1:] - s0) / v
+    phases = np.pi / 2 + (np.asarray(idx[1:]) - 1) * np.pi
+    gait = np.interp(t, times, phases)
+    strikes = [float((tk - t[0]) * scene.fps) for tk in times if t[0] < tk <= t[-1]]
+    return gait, strikes, legs, bend, h - f * pz
+
+
 BOUNCE_T, BOUNCE_H = 0.8, 0.9
 """A bouncing thing's nominal time between landings (s) and apex height (m)."""
 BOUNCE_JITTER = 0.06
@@ -114,7 +207,12 @@ def _lane_object_motion(scene: Scene, o: SceneObject, t: np.ndarray, lane: dict,
     o.yaw[:] = np.unwrap(h)
     o.anim["dist"] = s.copy()
     if o.kind in STRIDES:
-        if o.motion in ("walk", "run"):
+        if o.motion in ("walk", "run") and leg_geometry(o.kind) is not None:
+            gait, strikes, legs, bend, z = _stance(scene, o, t, s0, v)
+            o.anim["gait"], o.anim["legs"], o.anim["bend"] = gait, legs, bend
+            o.pos[:, 2] = z
+            o.events.extend(("footstep", f) for f in strikes)
+        elif o.motion in ("walk", "run"):
             gait, strikes = _gait(scene, o, t, s0, v)
             o.anim["gait"] = gait
             o.events.extend(("footstep", f) for f in strikes)

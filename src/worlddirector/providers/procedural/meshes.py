@@ -122,7 +122,9 @@ class Part:
 
     ``color`` is ``"body"`` (the object's colour) or an RGB triple. ``anim`` names how the part moves
     relative to the object: ``("swing", pivot, amp, phase)`` pitches about +Y with the gait phase
-    (legs, arms), ``("flap", pivot, amp, phase)`` rolls about +X (wings), ``("roll", pivot, radius)``
+    (arms), ``("leg", pivot, amp, phase)`` pitches about +Y as the walker's stance model says (legs of
+    walking and running movers, see ``layout._stance``; otherwise it swings like ``swing``; phase 0 and
+    pi are the two alternating legs), ``("flap", pivot, amp, phase)`` rolls about +X (wings), ``("roll", pivot, radius)``
     turns with distance travelled (wheels, balls), ``("rotor", pivot)`` spins about +Z, ``("arm", pivot)``
     follows the launch arm angle (catapult).
     """

@@ -109,7 +109,9 @@ def _anim_rot(part: Part, obj: SceneObject, i: int) -> np.ndarray | None:
     if part.anim is None:
         return None
     typ = part.anim[0]
-    if typ == "swing":
+    if typ == "leg" and "legs" in obj.anim:
+        return rot_y(obj.anim["legs"][i, 0 if part.anim[3] < 1 else 1])
+    if typ in ("swing", "leg"):
         g = obj.anim.get("gait")
         if g is None:
             return None
@@ -144,7 +146,10 @@ def object_geometry(obj: SceneObject, i: int, batch: Batch) -> None:
         r = _anim_rot(part, obj, i)
         if r is not None:
             pv = np.asarray(part.anim[1])
-            pos = (pos - pv) @ r.T + pv
+            rel = pos - pv
+            if part.anim[0] == "leg" and "bend" in obj.anim:  # the swinging leg's knee bend: shorter
+                rel = rel * (1.0, 1.0, 1.0 - obj.anim["bend"][i, 0 if part.anim[3] < 1 else 1])
+            pos = rel @ r.T + pv
             nrm = nrm @ r.T
         wpos = (pos * f) @ yaw.T + obj.pos[i]
         wn = nrm @ yaw.T
