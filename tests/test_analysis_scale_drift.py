@@ -104,3 +104,41 @@ def test_a_box_size_resize_stands_only_when_the_texture_confirms_it():
     assert [e.type for e in kept["grow"]] == ["resize", "appear"]
     assert "texture scaled" in kept["grow"][0].evidence
     assert [e.type for e in kept["still"]] == ["appear"]
+
+
+def test_the_horizon_moves_with_the_camera_tilt_not_with_the_pair_homographies():
+    """A camera tilting up moves the whole picture down by 1.2 rows per window (the pair
+    homographies of a slow camera are snapped to the identity) while three rigid objects approach
+    it (x1.00-1.03 per window), 6 windows: with the tilt the fit finds their horizon (row 40) and
+    no residual; a horizon held still by identity homographies leaves the objects ramps."""
+    from worlddirector.analysis.scale_drift import WINDOW, _residuals, fit_horizon
+
+    n, yh, step = 6 * WINDOW + 1, 40.0, 1.2
+    tilt = step * np.arange(n) / WINDOW
+    win = []
+    for yb0, height, s in ((60.0, 6.0, 1.03), (75.0, 12.0, 1.0), (100.0, 20.0, 1.02)):
+        below, h = yb0 - yh, height
+        for k in range(6):
+            a = k * WINDOW
+            yb = yh + tilt[a] + below
+            yb_next = yh + tilt[a + WINDOW] + s * below  # the contact point's depth scales like the object
+            win.append((a, a + WINDOW, s, yb_next - s * yb, yb, h))
+            below, h = s * below, s * h
+    win = np.array(win)
+    homs = np.tile(np.eye(3), (n - 1, 1, 1))
+    with_tilt = fit_horizon(win, homs, FACTOR, (0, n), H, W, tilt - tilt[n // 2])
+    still = fit_horizon(win, homs, FACTOR, (0, n), H, W)
+    assert abs(with_tilt[0] - yh) < 3.0 and np.all(np.abs(_residuals(win, with_tilt[:, None], 0)) < 0.01)
+    assert np.nanmax(np.abs(_residuals(win, still[:, None], 0))) > 0.01
+
+
+def test_the_homography_carried_horizon_lands_on_the_right_frames():
+    """Pair homographies that move the picture down one flow pixel per frame carry a horizon row
+    down ``FACTOR`` analysis rows per frame, both ways from the middle frame (the backward carry
+    was one frame off before session 9, leaving the frame before the middle empty)."""
+    from worlddirector.analysis.scale_drift import horizon_rows
+
+    n = 9
+    homs = np.tile(np.array([[1.0, 0, 0], [0, 1, 1], [0, 0, 1]]), (n - 1, 1, 1))
+    rows = horizon_rows(np.array([50.0]), homs, FACTOR, (0, n), W)[:, 0]
+    assert np.allclose(rows, 50.0 + FACTOR * (np.arange(n) - n // 2))
