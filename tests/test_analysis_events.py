@@ -404,6 +404,23 @@ def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tm
     assert "found again" in next(e for e in events if e.type == "teleport").evidence
 
 
+def test_a_generated_walker_s_vanish_whose_pattern_is_found_elsewhere_is_a_teleport(tmp_path):
+    """Seed 65 (a generated clip for ``link_refound_pops``, found in session 9): a white person
+    walking in a dim cave under a tracking camera jumps 2.67 m along its path, away from the
+    camera, at frame 41. The change at its head is judged a vanish (objectness 31 -> 9); the
+    pattern that left is found again 0.6 patch sizes away in the next frame (correlation 0.88,
+    -0.04 there before) and holds a frame on: a teleport at its frame, with both ends (without
+    the rule: the vanish). The clean clip has none."""
+    events, truth = _generated_events(tmp_path, 65, "teleport")
+    assert [x["frames"][0] for x in truth if x["type"] == "teleport"] == [41]
+    tele = [e for e in events if e.type in POPS_AND_JUMPS]
+    assert [(e.type, e.frame) for e in tele] == [("teleport", 41)]
+    assert tele[0].evidence.startswith("judged vanish, but the pattern that left is found again")
+    assert "from box" in tele[0].evidence
+    clean, _ = _generated_events(tmp_path, 65, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+
+
 def _jump_frames(n: int = 8, p: int = 3, twin: bool = False, gone: bool = False) -> np.ndarray:
     """``n`` 180x320 RGB frames on a smooth ramp (still camera) with a 24 px checkered object at
     x=60 up to frame ``p``, then at x=220 (``gone``: nowhere). ``twin``: an identical object
