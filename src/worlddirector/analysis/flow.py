@@ -194,3 +194,21 @@ def one_off_flow_jump(motion: MotionField, p: int, min_px: float, ratio: float) 
     around = [q for q in range(max(0, p - 2), min(m, p + 3)) if q != p]
     ref = np.maximum.reduce([motion.residual_around[q] for q in around])
     return (r > min_px) & (r > ratio * ref)
+
+
+FB_ERR = 0.5
+"""Forward-backward Lucas-Kanade error (analysis pixels) above which a followed point is dropped."""
+_LK = {"winSize": (9, 9), "maxLevel": 2}
+
+
+def follow_points(gray: np.ndarray, a: int, b: int, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points (N, 2) at frame ``a`` of ``gray`` followed to frame ``b`` pair by pair (pyramidal
+    Lucas-Kanade, checked forward-backward); returns (end points, ok)."""
+    cur = pts.reshape(-1, 1, 2).astype(np.float32)
+    ok = np.ones(len(pts), bool)
+    for f in range(a, b):
+        nxt, st, _ = cv2.calcOpticalFlowPyrLK(gray[f], gray[f + 1], cur, None, **_LK)
+        back, st2, _ = cv2.calcOpticalFlowPyrLK(gray[f + 1], gray[f], nxt, None, **_LK)
+        ok &= (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - cur, axis=2)[:, 0] < FB_ERR)
+        cur = nxt
+    return cur[:, 0], ok

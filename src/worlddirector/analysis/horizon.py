@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from worlddirector.analysis.camera import FOCAL_FRACTION
+from worlddirector.analysis.flow import follow_points
 
 FLOOR_REGION = 0.6
 """Fraction of the frame, from the bottom up, searched for floor points."""
@@ -46,19 +47,6 @@ RANSAC_PX = 0.5
 """RANSAC reprojection threshold (analysis pixels) of the floor homography over a window."""
 MIN_TRANSLATION = 0.05
 """|t| / plane distance of a window below which its plane normal (the level) is not trusted."""
-FB_ERR = 0.5
-_LK = {"winSize": (9, 9), "maxLevel": 2}
-
-
-def _follow(gray: np.ndarray, a: int, b: int, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    cur = pts.reshape(-1, 1, 2).astype(np.float32)
-    ok = np.ones(len(pts), bool)
-    for f in range(a, b):
-        nxt, st, _ = cv2.calcOpticalFlowPyrLK(gray[f], gray[f + 1], cur, None, **_LK)
-        back, st2, _ = cv2.calcOpticalFlowPyrLK(gray[f + 1], gray[f], nxt, None, **_LK)
-        ok &= (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - cur, axis=2)[:, 0] < FB_ERR)
-        cur = nxt
-    return cur[:, 0], ok
 
 
 def intrinsics(h: int, w: int) -> np.ndarray:
@@ -92,7 +80,7 @@ def floor_motion(
     if p is None or len(p) < MIN_FLOOR_POINTS:
         return None
     p0 = p[:, 0]
-    p1, ok = _follow(gray, a, b, p0)
+    p1, ok = follow_points(gray, a, b, p0)
     if ok.sum() < MIN_FLOOR_POINTS:
         return None
     q0, q1 = p0[ok], p1[ok]

@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 
 from worlddirector.analysis.events import RawEvent
+from worlddirector.analysis.flow import follow_points
 from worlddirector.analysis.horizon import tilt_rows
 from worlddirector.analysis.tracks import RawTrack
 
@@ -52,8 +53,6 @@ MIN_POINTS = 6
 OBJECT_LAB: float | None = 30.0
 """Corners are taken within 2 px of pixels this close (Lab units) to the track's colour."""
 CORNER_QUALITY = 0.01
-FB_ERR = 0.5
-"""Forward-backward Lucas-Kanade error (analysis pixels) above which a point is dropped."""
 FAIL = 0.3
 """|residual| of one window above which the measurement is taken for a tracking failure."""
 MIN_HEIGHT = 10.0
@@ -61,7 +60,6 @@ MIN_HEIGHT = 10.0
 face of a crate or table, whose bottom is not the contact point)."""
 MAX_CARRY = 8
 """Windows an object is followed past the end of its track."""
-_LK = {"winSize": (9, 9), "maxLevel": 2}
 
 
 @dataclass
@@ -108,18 +106,6 @@ def fit_scale(p0: np.ndarray, p1: np.ndarray) -> tuple[float, float, float] | No
     if sol is None or sol[0] <= 0:
         return None
     return float(sol[0]), float(sol[1]), float(sol[2])
-
-
-def follow_points(gray: np.ndarray, a: int, b: int, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points (N, 2) at frame ``a`` followed to ``b`` frame by frame; returns (end points, ok)."""
-    cur = pts.reshape(-1, 1, 2).astype(np.float32)
-    ok = np.ones(len(pts), bool)
-    for f in range(a, b):
-        nxt, st, _ = cv2.calcOpticalFlowPyrLK(gray[f], gray[f + 1], cur, None, **_LK)
-        back, st2, _ = cv2.calcOpticalFlowPyrLK(gray[f + 1], gray[f], nxt, None, **_LK)
-        ok &= (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm(back - cur, axis=2)[:, 0] < FB_ERR)
-        cur = nxt
-    return cur[:, 0], ok
 
 
 def horizon_rows(
