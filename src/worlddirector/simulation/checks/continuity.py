@@ -16,7 +16,8 @@ reported on strong evidence (:func:`_strength`):
   between two anonymous regions is not an object that moved);
 * an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
   object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
-  last-resort "lone unexplained change" counts only when it quotes such an objectness change;
+  last-resort "lone unexplained change" (``basis`` ``lone_change``) counts only when it records such
+  an objectness change;
 * at most ``MAX_SIMULTANEOUS`` objects pop at one moment (separate objects do not appear or
   vanish in the same frame by chance; many at once is a picture-wide change: an occluder moving,
   exposure, a cut the shot detector missed);
