@@ -94,6 +94,32 @@ def test_teleport_event_and_path_realism(clips):
     assert clips["teleport"].metrics["identity_persistence"] < clips["clean"].metrics["identity_persistence"]
 
 
+def test_events_carry_their_measurements_as_fields(clips):
+    """Issue 6: each event's box (and a teleport's origin) is a field in original pixels, equal to
+    what its evidence quotes; a file written before the fields existed still loads."""
+    import re
+
+    def quoted(key, text):
+        m = re.search(rf"(?<![a-z]){key} \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]", text)
+        return tuple(float(v) for v in m.groups()) if m else None
+
+    seen = set()
+    for name in ("pop_in", "pop_out", "teleport"):
+        a = Analysis.load(Path(clips[name].video.path).parent / name)
+        for e in a.events:
+            seen.add(e.type)
+            assert e.box is not None and e.box == quoted("(?<!from )box", e.evidence)
+            assert e.from_box == quoted("from box", e.evidence)
+            if e.type == "teleport" and e.from_box is not None:
+                seen.add("from_box")
+        old = json.loads((Path(clips[name].video.path).parent / name / "analysis.json").read_text())
+        for e in old["events"]:
+            for k in ("box", "from_box", "objectness_before", "objectness_after", "objectness_change", "basis"):
+                e.pop(k)
+        assert [e.box for e in Analysis.model_validate(old).events] == [None] * len(old["events"])
+    assert {"appear", "vanish", "teleport", "from_box"} <= seen
+
+
 def test_size_drift_resize_event(clips):
     frames = _events(clips["size_drift"], "resize")
     assert frames and 20 <= frames[0] <= 45

@@ -154,6 +154,60 @@ def test_a_pops_second_region_does_not_make_it_a_teleport():
     assert kinds == ["appear", "vanish"]
 
 
+def _quoted(evidence: str) -> dict:
+    """The numbers an event's evidence quotes (as continuity once parsed them), to compare with its fields."""
+    import re
+
+    out = {}
+    for key, pat in (("box", r"(?<!from )box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]"),
+                     ("from_box", r"from box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")):
+        m = re.search(pat, evidence)
+        out[key] = tuple(float(v) for v in m.groups()) if m else None
+    m = re.search(r"objectness (\d+) -> (\d+)", evidence)
+    out["objectness"] = (float(m.group(1)), float(m.group(2))) if m else None
+    m = re.search(r"objectness ([+-]\d+)", evidence)
+    out["change"] = float(m.group(1)) if m else (out["objectness"][1] - out["objectness"][0] if out["objectness"] else None)
+    out["lone"] = "lone unexplained change" in evidence
+    return out
+
+
+def test_an_events_measurements_are_its_fields_as_its_evidence_quotes_them():
+    """Issue 6: what the evidence text quotes (box, objectness before -> after or a lone change's
+    +D, the last-resort rule) is in the event's typed fields, in original pixels, so continuity
+    need not parse the text."""
+    from worlddirector.analysis.events import _strong_fallback, events_from_blobs
+    from worlddirector.analysis.pipeline import _track_event
+
+    p = 5
+    pop = _scene()
+    pop[: p + 1, 30:70, 60:90] = RED  # an untracked object gone from frame p + 1
+    (raw,) = events_from_blobs([_blob(p, (60, 30, 90, 70))], pop)
+    assert raw.type == "vanish" and raw.objectness is not None and raw.basis is None
+    lones = []
+    for shadow_rows in (66, 70):  # an object appears with its shadow: one region, or two regions
+        lab = _scene()
+        lab[p + 1 :, 30:60, 40:60] = RED
+        lab[p + 1 :, 60:shadow_rows, 40:60, 0] -= 15
+        blobs = [_blob(p, (40, 30, 60, 60)), _blob(p, (40, 60, 60, shadow_rows))]
+        ((b, kind, _, _, mag, fields),) = _strong_fallback(blobs, lab, p)
+        lones.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), mag, **fields))
+    assert [x.basis for x in lones] == ["lone_change"] * 2
+    assert lones[0].objectness is not None and lones[1].objectness is None and lones[1].objectness_change > 0
+    moved = RawEvent("teleport", p + 1, (40.0, 30.0, 60.0, 60.0), 20.0, "jumped", 3, (80.0, 30.0, 100.0, 60.0))
+    events = [_track_event(e, "t1", 2 * e.pos, 4.0) for e in (raw, lones[1], moved, lones[0])]
+    for e in events:
+        q = _quoted(e.evidence)
+        assert e.box == q["box"] and e.from_box == q["from_box"]
+        ob = (e.objectness_before, e.objectness_after) if e.objectness_before is not None else None
+        assert ob == q["objectness"] and e.objectness_change == q["change"]
+        assert (e.basis == "lone_change") == q["lone"]
+    assert events[0].box == (240.0, 120.0, 360.0, 280.0)  # flow-res box x 4: original pixels
+    assert events[0].objectness_before > 50 and events[0].objectness_after < 10
+    assert events[1].objectness_change == round(lones[1].objectness_change) and events[1].objectness_before is None
+    assert events[3].objectness_before == 0 and events[3].objectness_after == round(lones[0].objectness[1])
+    assert events[2].from_box == (320.0, 120.0, 400.0, 240.0) and events[2].objectness_change is None
+
+
 def _Motion(flow: np.ndarray) -> MotionField:
     """Flow and camera homographies as analysis computes them (no camera motion here)."""
     m = len(flow)

@@ -601,6 +601,49 @@ def test_untracked_pops_need_an_object_wholly_there_on_one_side(tmp_path):
     assert "region@17,34 frame 34: untracked lone change of objectness 0 -> 9" in dropped
 
 
+def test_continuity_reads_the_events_fields_not_their_wording(tmp_path):
+    """The same events as above with their measurements in the typed fields and the evidence
+    reworded to "x": the same findings (the evidence text is for people). Only events without a
+    box (files written before the fields) are read from the evidence."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    tracks = [
+        Track(id="t9", points=[tp(f, (200, 0, 260, 250)) for f in range(12, 48)]),
+        Track(id="t10", points=[tp(f, (400, 0, 440, 100)) for f in range(18, 48)]),
+    ]
+
+    def ev(kind, tid, frame, box, before=None, after=None, change=None, lone=False):
+        return TrackEvent(type=kind, track_id=tid, frame=frame, magnitude=1.0, evidence="x", box=box,
+                          objectness_before=before, objectness_after=after, objectness_change=change,
+                          basis="lone_change" if lone else None)
+
+    events = [
+        ev("vanish", "region@60,30", 10, (300, 220, 340, 300), 54, 0, -54),
+        ev("appear", "t9", 12, (200, 0, 260, 250)),
+        ev("appear", "region@70,40", 16, (308, 156, 344, 248), 10, 39, 29),
+        ev("appear", "t10", 18, (400, 0, 440, 100)),
+        ev("vanish", "region@96,31", 22, (384, 124, 420, 200), change=-34, lone=True),
+        ev("appear", "region@65,25", 28, (260, 100, 380, 120), change=31, lone=True),
+        ev("appear", "region@17,34", 34, (68, 136, 120, 200), change=9, lone=True),
+        # a lone change with no objectness: the analysis cannot tell what appeared (the old
+        # evidence-text rule needed the words "lone unexplained change" for this)
+        ev("appear", "region@40,40", 40, (140, 150, 200, 230), lone=True),
+    ]
+    rep = run(tmp_path, make_world(), _clip_analysis(tracks, events), agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "pop_out")] == ["region@60,30", "region@96,31"]
+    assert [v.object_id for v in of_type(rep, "pop_in")] == ["t9"]
+    v = of_type(rep, "pop_out")[0]
+    assert "where its box meets the floor" in v.evidence
+    assert v.position[1] == pytest.approx(-3.5 + 1.6 / 0.24, abs=0.05)
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "region@70,40 frame 16: objectness 10 -> 39" in dropped
+    assert "t10 frame 18: at the edge of the picture" in dropped
+    assert "region@65,25 frame 28: box only 20 px tall" in dropped
+    assert "region@17,34 frame 34: untracked lone change of objectness 0 -> 9" in dropped
+    assert "region@40,40 frame 40: untracked lone change: the analysis cannot tell" in dropped
+
+
 def test_a_hover_is_looked_for_in_the_tracks(tmp_path):
     """With an analysis, each fall is checked against the tracks: a hover the tracks show (the bottom
     of its picture above the floor at the box's depth, in the registered views) says so; one no

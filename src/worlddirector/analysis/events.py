@@ -60,6 +60,10 @@ class RawEvent:
     evidence: str
     track: int | None = None
     origin: tuple[float, float, float, float] | None = None  # teleport: where the object vanished
+    # what was measured, as quoted in ``evidence`` (written to TrackEvent's typed fields):
+    objectness: tuple[float, float] | None = None  # the changed region's objectness before, after the pair
+    objectness_change: float | None = None  # after - before, when only the change is recorded
+    basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`)
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -222,11 +226,17 @@ FALLBACK_DIR = 8.0  # % novel-pixel change that gives a region a direction (clea
 FALLBACK_MIN_OBJ = 3.0  # % novel pixels on at least one side: below it no object is there to pop
 
 
+def _lone(evidence: str, **measured) -> dict:
+    """The RawEvent fields of a last-resort judgement: its evidence, what it measured, its basis."""
+    return {"evidence": evidence, "basis": "lone_change", **measured}
+
+
 def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     """Last resort for a lone, large unexplained change with neither track nor colour evidence:
     several separate regions changing at once is one object jumping (teleport); a single region is
     an appear when it gains edges (an object's outline and texture) and a vanish when it loses them.
-    The direction is the weakest part of this rule; the moment is what it is sure of."""
+    The direction is the weakest part of this rule; the moment is what it is sure of. Returns
+    (blob, kind, None, colour, magnitude, RawEvent fields) as :func:`events_from_blobs` judges."""
     big = [b for b in bs if b.area >= 0.25 * max(x.area for x in bs)]
     if len(big) >= 2:
         # each region's own direction (objectness before -> after); only a region that loses an
@@ -243,13 +253,16 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
             a = big[max(pos, key=lambda i: big[i].area)]
             b = big[max(neg, key=lambda i: big[i].area)]
             return [
-                (b, "vanish", None, np.zeros(3), float(b.mean_error), "lone unexplained change (region 1 of 2)"),
-                (a, "appear", None, np.zeros(3), float(a.mean_error), "lone unexplained change (region 2 of 2)"),
+                (b, "vanish", None, np.zeros(3), float(b.mean_error),
+                 _lone("lone unexplained change (region 1 of 2)")),
+                (a, "appear", None, np.zeros(3), float(a.mean_error),
+                 _lone("lone unexplained change (region 2 of 2)")),
             ]
         if pos or neg:
             i = max(pos + neg, key=lambda i: abs(dirs[i]) * big[i].area)
             kind = "appear" if dirs[i] > 0 else "vanish"
-            return [(big[i], kind, None, np.zeros(3), abs(dirs[i]), f"lone unexplained change; objectness {dirs[i]:+.0f}")]
+            return [(big[i], kind, None, np.zeros(3), abs(dirs[i]),
+                     _lone(f"lone unexplained change; objectness {dirs[i]:+.0f}", objectness_change=dirs[i]))]
     b = max(bs, key=lambda x: x.area)
     o0, _ = _objectness(lab_small[p], b.mask)
     o1, _ = _objectness(lab_small[p + 1], b.mask)
@@ -258,13 +271,15 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     if lo >= BOTH_MIN and lo >= BOTH_RATIO * hi:
         # an object stands out there before AND after the change: the same thing, moved (a jump
         # in place, boxes overlapping), not a pop
-        return [(b, "jump", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
+        return [(b, "jump", None, np.zeros(3), abs(e1 - e0),
+                 _lone(f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}", objectness=(o0, o1)))]
     if abs(o1 - o0) >= FALLBACK_DIR:
         kind = "appear" if o1 > o0 else "vanish"
     elif hi < FALLBACK_MIN_OBJ:
         # nothing under the change stands out from its surroundings in either frame: no object to
         # call popped; kept as an unclassified "change" (not an event; path_realism counts it)
-        return [(b, "change", None, np.zeros(3), abs(e1 - e0), f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}")]
+        return [(b, "change", None, np.zeros(3), abs(e1 - e0),
+                 _lone(f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}", objectness=(o0, o1)))]
     else:  # weak colour evidence either way: an object's outline and texture add edges
         kind = "appear" if e1 > e0 else "vanish"
     return [
@@ -274,15 +289,16 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
             None,
             np.zeros(3),
             abs(o1 - o0),
-            f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}, edge energy {e0:.0f} -> {e1:.0f}",
+            _lone(f"lone unexplained change; objectness {o0:.0f} -> {o1:.0f}, edge energy {e0:.0f} -> {e1:.0f}",
+                  objectness=(o0, o1)),
         )
     ]
 
 
-def _in_place_jump(b: Blob, p: int, evidence: str) -> RawEvent:
+def _in_place_jump(b: Blob, p: int, evidence: str, objectness: tuple[float, float] | None = None) -> RawEvent:
     """A teleport at the blob itself (the object is there before and after the pair ``p``)."""
     return RawEvent("teleport", p + 1, tuple(map(float, b.box)),
-                    float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence)
+                    float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence, objectness=objectness)
 
 
 VIEW_JUMP_PX = 1.0  # residual flow (px at flow res) of a one-off jump with no transient blob
@@ -334,7 +350,7 @@ def view_jumps(motion, lab_small: np.ndarray, blobs: list[Blob], skip_pairs: set
                 x, y, bw, bh = (int(v) for v in stats[c, :4])
                 out.append(RawEvent("teleport", p + 1, (x, y, x + bw, y + bh), float(np.hypot(bw, bh)) / 2,
                                     f"one-off flow jump with no unexplained change, object before and after "
-                                    f"(objectness {o0:.0f} -> {o1:.0f}): jumped along the view"))
+                                    f"(objectness {o0:.0f} -> {o1:.0f}): jumped along the view", objectness=(o0, o1)))
     return out
 
 
@@ -447,7 +463,8 @@ def events_from_one_sided(
         if kind != want or _there_both(o0, c0, o1, c1) or abs(o1 - o0) < SIDE_OBJECTNESS_JUMP:
             continue
         out.append(RawEvent(kind, p + 1, tuple(map(float, b.box)), abs(o1 - o0),
-                            f"one-sided unexplained change (quiet {b.side}), objectness {o0:.0f} -> {o1:.0f}"))
+                            f"one-sided unexplained change (quiet {b.side}), objectness {o0:.0f} -> {o1:.0f}",
+                            objectness=(o0, o1)))
     return out
 
 
@@ -476,7 +493,7 @@ def events_from_blobs(
     isolated = _isolated_pairs(by_pair, lab_small.shape[1] * lab_small.shape[2], n)
     out: list[RawEvent] = []
     for p, bs in sorted(by_pair.items()):
-        judged = []  # (blob, kind, track, colour, magnitude, evidence)
+        judged = []  # (blob, kind, track, colour, magnitude, RawEvent fields: evidence and what was measured)
         for b in bs:
             starts, ends = _track_candidates(b, tracks)
             if starts or ends:
@@ -491,7 +508,7 @@ def events_from_blobs(
                             t,
                             t.dets[0].lab,
                             b.mean_error,
-                            f"track t{t.id} begins where the picture changed unexplained",
+                            {"evidence": f"track t{t.id} begins where the picture changed unexplained"},
                         )
                     )
                 else:
@@ -503,7 +520,7 @@ def events_from_blobs(
                             t,
                             t.last.lab,
                             b.mean_error,
-                            f"track t{t.id} ends where the picture changed unexplained",
+                            {"evidence": f"track t{t.id} ends where the picture changed unexplained"},
                         )
                     )
                 continue
@@ -522,17 +539,18 @@ def events_from_blobs(
                     # motion changes neither objectness nor the flow this abruptly)
                     out.append(_in_place_jump(
                         b, p, f"object present before and after an unexplained change with a one-off flow "
-                              f"jump (objectness {o0:.0f} -> {o1:.0f})"))
+                              f"jump (objectness {o0:.0f} -> {o1:.0f})", (o0, o1)))
                 continue
             if there_both:
                 # the object is there before AND after, same colour, but the picture changed where
                 # flow cannot explain it: it jumped (typically along the view, boxes overlapping)
                 out.append(_in_place_jump(
                     b, p, f"object present before and after an unexplained change (objectness {o0:.0f} -> "
-                          f"{o1:.0f}, same colour): jumped in place"))
+                          f"{o1:.0f}, same colour): jumped in place", (o0, o1)))
                 continue
             col = c1 if kind == "appear" else c0
-            judged.append((b, kind, None, col, abs(jump), f"unexplained change, objectness {o0:.0f} -> {o1:.0f}"))
+            judged.append((b, kind, None, col, abs(jump),
+                           {"evidence": f"unexplained change, objectness {o0:.0f} -> {o1:.0f}", "objectness": (o0, o1)}))
         if not judged and isolated.get(p):
             # the fallback has no object evidence of its own: where two tracked objects overlap,
             # one passing in front of the other explains the change
@@ -659,8 +677,8 @@ def events_from_blobs(
                     p + 1,
                     tuple(map(float, b.box)),
                     float(mag),
-                    ev,
-                    t.id if t is not None else None,
+                    track=t.id if t is not None else None,
+                    **ev,
                 )
             )
     out += events_from_one_sided(sided, lab_small, tracks, out)

@@ -237,6 +237,28 @@ def analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> 
         return _analyze_video(video, out_dir, llm=llm, on_progress=on_progress)
 
 
+def _track_event(e, track_id: str, frame: int, factor: float) -> TrackEvent:
+    """An event in original pixels and frames. The evidence quotes the same (rounded) numbers the
+    typed fields hold: the box, a teleport's origin, the objectness before -> after."""
+    box = [round(float(v) * factor) for v in e.box]
+    origin = [round(float(v) * factor) for v in e.origin] if e.origin is not None else None
+    ob = (round(e.objectness[0]), round(e.objectness[1])) if e.objectness is not None else None
+    change = ob[1] - ob[0] if ob is not None else (round(e.objectness_change) if e.objectness_change is not None else None)
+    return TrackEvent(
+        type=e.type,
+        track_id=track_id,
+        frame=frame,
+        magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
+        evidence=f"{e.evidence}; box {box}" + (f"; from box {origin}" if origin is not None else ""),
+        box=tuple(float(v) for v in box),
+        from_box=tuple(float(v) for v in origin) if origin is not None else None,
+        objectness_before=float(ob[0]) if ob is not None else None,
+        objectness_after=float(ob[1]) if ob is not None else None,
+        objectness_change=float(change) if change is not None else None,
+        basis=e.basis,
+    )
+
+
 def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) -> Analysis:
     video, out_dir = Path(video), Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -318,19 +340,7 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     camera = classify_camera(motion, shots)
     t0 = lap("camera", t0)
     tracks = _to_tracks(raw_tracks, dec, factor)
-    events = []
-    for e in raw_events:
-        b = np.array(e.box) * factor
-        events.append(
-            TrackEvent(
-                type=e.type,
-                track_id=_link_event(e, raw_tracks),
-                frame=int(dec.index[e.pos]),
-                magnitude=round(float(e.magnitude * (factor if e.type == "teleport" else 1.0)), 3),
-                evidence=f"{e.evidence}; box {[round(float(v)) for v in b]}"
-                + (f"; from box {[round(float(v) * factor) for v in e.origin]}" if e.origin is not None else ""),
-            )
-        )
+    events = [_track_event(e, _link_event(e, raw_tracks), int(dec.index[e.pos]), factor) for e in raw_events]
     kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
     scene = describe_mod.describe_scene(
         kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"]

@@ -62,11 +62,40 @@ class Track(_M):
 
 
 class TrackEvent(_M):
+    """One event. ``evidence`` is for people; the numbers a check needs are the typed fields
+    below (the same values the evidence quotes), so rewording the evidence changes no finding.
+    Files written before session 9 have none of them (``box`` None); readers may fall back to the
+    evidence text for those."""
+
     type: Literal["appear", "vanish", "teleport", "resize"]
     track_id: str
     frame: int
     magnitude: float = 0.0
     evidence: str = ""
+    box: tuple[float, float, float, float] | None = Field(
+        default=None,
+        description="x0, y0, x1, y1 in original video pixels (whole pixels): where the analysis saw the event "
+        "(a teleport: where the object arrived). Every event from session 9 on has one",
+    )
+    from_box: tuple[float, float, float, float] | None = Field(
+        default=None, description="a teleport's origin, x0, y0, x1, y1 in original video pixels (whole pixels)"
+    )
+    objectness_before: float | None = Field(
+        default=None,
+        description="objectness (% of the changed region's pixels novel against its surroundings, whole %) in the "
+        "frame before the event; set with objectness_after when the analysis measured both",
+    )
+    objectness_after: float | None = Field(default=None, description="the same in the frame after the event")
+    objectness_change: float | None = Field(
+        default=None,
+        description="objectness after minus before (whole %); the only objectness a lone change of several regions "
+        "records (its own region's change)",
+    )
+    basis: Literal["lone_change"] | None = Field(
+        default=None,
+        description="lone_change: the analysis' last-resort rule (a lone, large unexplained change with neither a "
+        "track nor colour evidence); None: any other rule",
+    )
 
 
 class Analysis(Artifact):

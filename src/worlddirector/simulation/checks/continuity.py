@@ -16,13 +16,19 @@ reported on strong evidence (:func:`_strength`):
   between two anonymous regions is not an object that moved);
 * an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
   object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
-  last-resort "lone unexplained change" counts only when it quotes such an objectness change;
+  last-resort "lone unexplained change" (``basis`` ``lone_change``) counts only when it records such
+  an objectness change;
 * at most ``MAX_SIMULTANEOUS`` objects pop at one moment (separate objects do not appear or
   vanish in the same frame by chance; many at once is a picture-wide change: an occluder moving,
   exposure, a cut the shot detector missed);
 * the object covers at least ``MIN_AREA`` of the picture and its box is at least
   ``MIN_BOX_HEIGHT`` of the picture tall (smaller colour blobs, and one-flow-row strips, are
   texture, edges and tracker noise as often as objects).
+
+What the analysis measured at each event (its box, the objectness before and after, whether the
+last-resort rule found it) is read from the event's typed fields (:func:`_measured`); only an
+``analysis.json`` written before those fields existed is read from its evidence text
+(:func:`_legacy_measured_from_evidence`).
 
 Every event not reported is listed with the reason (``stats.continuity_not_reported``).
 Repeated events of one type on one track within ``DEDUPE_FRAMES`` are one finding. Each kept
@@ -35,11 +41,12 @@ the floor point in the middle of the view, and the evidence says so.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
 from worlddirector.artifacts.agent_report import Violation
-from worlddirector.artifacts.analysis import Analysis, Track, TrackPoint
+from worlddirector.artifacts.analysis import Analysis, Track, TrackEvent, TrackPoint
 from worlddirector.artifacts.world import World
 from worlddirector.simulation.checks import violation
 from worlddirector.simulation.geometry import floor_center
@@ -52,7 +59,6 @@ FLICKER_GAP = 3  # flicker frames this close belong to one flicker episode
 MIN_FLICKER_LEVELS = 10.0  # grey levels of brightness jump (of 255), when the analysis reports them
 CONFIRM_FRAMES = 3  # an object must be seen this long on its side of a pop / before a jump (not a one-frame glitch)
 MIN_AREA = 0.004  # of the picture (~30x30 px at 640x360): smaller colour blobs are texture as often as objects
-WEAK_EVIDENCE = "lone unexplained change"  # analysis's last resort: a moment without an object or a direction
 PERSIST_SECONDS = 1.0  # a popped object stays (in) / had been there (out) at least this long; shorter tracks are fragments
 DEDUPE_FRAMES = 2  # the same track's events this close are one happening
 MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of each other
@@ -60,9 +66,6 @@ MIN_BOX_HEIGHT = 24 / 360  # of the picture height: a 20 px box at 360 p is one 
 EMPTY_SIDE = 0.2  # objectness on the empty side of an untracked pop, at most this share of the full side
 MIN_LONE_OBJECTNESS = 20.0  # objectness change a lone unexplained change needs to name an object
 COVER_SHARE = 0.5  # of a pop's box lying inside the box of another track seen on both sides of the event
-_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
-_OBJECTNESS = re.compile(r"objectness (\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)")
-_OBJECTNESS_DELTA = re.compile(r"objectness ([+-]\d+(?:\.\d+)?)")
 
 
 def _point_near(track: Track | None, frame: int) -> TrackPoint | None:
@@ -130,14 +133,62 @@ def _on_floor(world: World, p) -> bool:
     return (f.extent_min[0] - pad <= p[0] <= f.extent_max[0] + pad) and (f.extent_min[1] - pad <= p[1] <= f.extent_max[1] + pad)
 
 
-def _event_size(track: Track | None, evidence: str, w: float, h: float) -> tuple[float, float] | None:
+@dataclass(frozen=True)
+class _Measured:
+    """What the analysis measured at an event."""
+
+    box: tuple[float, float, float, float] | None  # at the event, original pixels
+    objectness: tuple[float, float] | None  # of the changed region, before -> after
+    lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
+
+
+def _measured(ev: TrackEvent) -> _Measured:
+    """The event's typed fields. A lone change of several regions records only its objectness
+    change D, read as 0 -> D (or D -> 0). An event without a box was written before the fields
+    existed: read from its evidence text instead."""
+    if ev.box is None:
+        return _legacy_measured_from_evidence(ev.evidence)
+    if ev.objectness_before is not None and ev.objectness_after is not None:
+        ob = (ev.objectness_before, ev.objectness_after)
+    elif ev.objectness_change is not None:
+        d = ev.objectness_change
+        ob = (0.0, d) if d > 0 else (-d, 0.0)
+    else:
+        ob = None
+    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change")
+
+
+_LEGACY_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
+_LEGACY_OBJECTNESS = re.compile(r"objectness (\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)")
+_LEGACY_OBJECTNESS_DELTA = re.compile(r"objectness ([+-]\d+(?:\.\d+)?)")
+_LEGACY_LONE = "lone unexplained change"
+
+
+def _legacy_measured_from_evidence(evidence: str) -> _Measured:
+    """LEGACY PATH, for analysis.json files written before session 9 (events without typed fields):
+    the numbers parsed back out of the evidence text as the analysis then worded it (``box [x0, y0,
+    x1, y1]``, ``objectness A -> B`` or a lone change's ``objectness +D``, "lone unexplained
+    change"). New analyses never come here; do not add to it."""
+    text = evidence or ""
+    m = _LEGACY_BOX.search(text)
+    box = tuple(float(m.group(k)) for k in range(1, 5)) if m else None
+    m = _LEGACY_OBJECTNESS.search(text)
+    if m:
+        ob = (float(m.group(1)), float(m.group(2)))
+    else:
+        m = _LEGACY_OBJECTNESS_DELTA.search(text)
+        d = float(m.group(1)) if m else None
+        ob = None if d is None else ((0.0, d) if d > 0 else (-d, 0.0))
+    return _Measured(box, ob, _LEGACY_LONE in text)
+
+
+def _event_size(track: Track | None, box, w: float, h: float) -> tuple[float, float] | None:
     """Share of the picture the event's object covers, and its box's height as a share of the
-    picture height: the box the analysis measured at the event (quoted in its evidence as
-    ``box [x0, y0, x1, y1]``), else its track's median box (one frame's box is often a partial
-    detection as the object enters); None when neither is known."""
+    picture height: the box the analysis measured at the event (``TrackEvent.box``), else its
+    track's median box (one frame's box is often a partial detection as the object enters); None
+    when neither is known."""
     if w <= 0 or h <= 0:
         return None
-    box = _evidence_box(evidence)
     if box is not None:
         x0, y0, x1, y1 = box
         return max(0.0, x1 - x0) * max(0.0, y1 - y0) / (w * h), max(0.0, y1 - y0) / h
@@ -147,25 +198,7 @@ def _event_size(track: Track | None, evidence: str, w: float, h: float) -> tuple
     return None
 
 
-def _evidence_box(evidence: str) -> tuple[float, float, float, float] | None:
-    m = _BOX.search(evidence or "")
-    return tuple(float(m.group(k)) for k in range(1, 5)) if m else None
-
-
-def _objectness_change(evidence: str) -> tuple[float, float] | None:
-    """The analysis' objectness of the changed region before and after the event (``objectness A -> B``;
-    a lone change quotes only the signed difference ``objectness +D``, read as 0 -> D or D -> 0)."""
-    m = _OBJECTNESS.search(evidence or "")
-    if m:
-        return float(m.group(1)), float(m.group(2))
-    m = _OBJECTNESS_DELTA.search(evidence or "")
-    if m:
-        d = float(m.group(1))
-        return (0.0, d) if d > 0 else (-d, 0.0)
-    return None
-
-
-def _untracked_strength(vtype: str, evidence: str) -> str | None:
+def _untracked_strength(vtype: str, measured: _Measured) -> str | None:
     """Why a pop of an anonymous region (no track) is not strong enough (None: it is). The object
     must be wholly absent on one side: objectness on the empty side at most ``EMPTY_SIDE`` of the
     full side (a real pop goes to or from 0; "10 -> 39" is something partly there all along, e.g.
@@ -173,8 +206,8 @@ def _untracked_strength(vtype: str, evidence: str) -> str | None:
     least ``MIN_LONE_OBJECTNESS``): without one the analysis cannot tell what appeared or vanished."""
     if vtype == "teleport":
         return "a jump needs a tracked object, not a colour match between anonymous regions"
-    ob = _objectness_change(evidence)
-    lone = WEAK_EVIDENCE in (evidence or "")
+    ob = measured.objectness
+    lone = measured.lone
     if ob is None:
         return "untracked lone change: the analysis cannot tell what appeared or vanished" if lone else None
     before, after = ob
@@ -186,10 +219,10 @@ def _untracked_strength(vtype: str, evidence: str) -> str | None:
     return None
 
 
-def _strength(vtype: str, ev, track: Track | None, step: int, fps: float) -> str | None:
+def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: int, fps: float) -> str | None:
     """Why this event is not strong enough to report (None: it is)."""
     if track is None:
-        return _untracked_strength(vtype, ev.evidence)
+        return _untracked_strength(vtype, measured)
     before = sum(1 for p in track.points if p.frame < ev.frame)
     if vtype == "teleport":
         return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before the jump"
@@ -248,9 +281,10 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
             continue  # everything changes at a cut
         track = tracks.get(ev.track_id)
         pt = _point_near(track, ev.frame)
+        measured = _measured(ev)
         # the track's own box nearest the event, else (no track) the region box the analysis measured;
         # a change region's box can reach the picture's edge while the object's does not
-        ev_box = pt.box if pt is not None else _evidence_box(ev.evidence)
+        ev_box = pt.box if pt is not None else measured.box
         if vtype in ("pop_in", "pop_out"):
             edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h)
             if edge is not None:
@@ -262,8 +296,8 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         if vtype in ("pop_in", "pop_out", "teleport"):
             if vtype == "teleport" and (ev.frame <= CLIP_EDGE_FRAMES or ev.frame >= last - CLIP_EDGE_FRAMES):
                 continue  # a jump needs frames on both sides to be told from a tracking glitch
-            why = _strength(vtype, ev, track, step, fps)
-            size = _event_size(track, ev.evidence, w, h)
+            why = _strength(vtype, ev, measured, track, step, fps)
+            size = _event_size(track, measured.box, w, h)
             if why is None and vtype != "teleport":
                 crowd = {tid for f, tid in pops if abs(f - ev.frame) <= 1}
                 if len(crowd) > MAX_SIMULTANEOUS:
