@@ -500,3 +500,17 @@ def test_a_track_that_left_across_the_border_is_no_jump_origin():
     assert teleports_between_tracks(pair(0.0), shape) == []  # ended at the left border
     jumped = teleports_between_tracks(pair(20.0), shape)  # ended in the middle
     assert [(e.type, e.pos, e.track) for e in jumped] == [("teleport", 11, 1)]
+
+
+def test_a_jump_dropped_at_the_border_does_not_hide_a_pop_elsewhere():
+    """Session 9, dev pop_in-021 (two walkers): an in-place jump at the feet of the walker cut by
+    the bottom border (a teleport with no origin, dropped later as unverifiable) swallowed the true
+    pop-in of the other walker in the middle of the picture in the same frame."""
+    shape = (90, 160)
+    feet = _ev("teleport", 69, (83, 77, 99, 90))
+    person = _ev("appear", 69, (75, 24, 95, 63))
+    kept = drop_unverifiable(merge_events([feet, person], frame_shape=shape), 96, shape)
+    assert [(e.type, e.pos) for e in kept] == [("appear", 69)]
+    # a teleport that stays (away from the border) still takes the pop at its moment as its half
+    jump = _ev("teleport", 69, (40, 30, 52, 60))
+    assert [e.type for e in merge_events([jump, person], frame_shape=shape)] == ["teleport"]

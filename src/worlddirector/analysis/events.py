@@ -1222,9 +1222,16 @@ def _drop_occlusions(evs: list[RawEvent]) -> list[RawEvent]:
     return [e for k, e in enumerate(evs) if k not in drop]
 
 
-def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
+def merge_events(
+    evs: list[RawEvent], tol: int = 2, frame_shape: tuple[int, int] | None = None
+) -> list[RawEvent]:
     """Drop duplicates (same type within ``tol`` frames, nearby boxes), and appear/vanish events
-    that are the two halves of a teleport found at the same moment."""
+    that are the two halves of a teleport found at the same moment.
+
+    A teleport that :func:`drop_unverifiable` will drop (both ends at the frame border, with
+    ``frame_shape`` given) hides no appear/vanish (session 9, dev pop_in-021: an in-place jump
+    at the feet of a walker cut by the bottom border, dropped later, had swallowed the true
+    pop-in of the other walker in the middle of the picture)."""
 
     def near(a: RawEvent, b: RawEvent, slack: float = 1.0) -> bool:
         ba, bb = np.array(a.box), np.array(b.box)
@@ -1253,7 +1260,9 @@ def merge_events(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
                     )
                 )
                 break
-    tele = [e for e in evs if e.type == "teleport"]
+    tele = [
+        e for e in evs if e.type == "teleport" and not (frame_shape and _unverifiable_jump(e, *frame_shape))
+    ]
     evs = [
         e
         for e in evs
@@ -1279,6 +1288,11 @@ def _at_border(box, h: int, w: int) -> bool:
     return x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1
 
 
+def _unverifiable_jump(e: RawEvent, h: int, w: int) -> bool:
+    """A teleport whose box touches the frame border and whose origin is unknown or does too."""
+    return _at_border(e.box, h, w) and (e.origin is None or _at_border(e.origin, h, w))
+
+
 def drop_unverifiable(
     evs: list[RawEvent], n: int, frame_shape: tuple[int, int], cuts: list[int] | tuple[int, ...] = ()
 ) -> list[RawEvent]:
@@ -1302,7 +1316,7 @@ def drop_unverifiable(
             continue
         if e.type in ("appear", "vanish") and e.pos > n - 1 - CONFIRM:
             continue
-        if e.type == "teleport" and _at_border(e.box, h, w) and (e.origin is None or _at_border(e.origin, h, w)):
+        if e.type == "teleport" and _unverifiable_jump(e, h, w):
             continue
         out.append(e)
     return out
