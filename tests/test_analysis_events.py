@@ -528,3 +528,43 @@ def test_a_teleport_counts_as_half_a_pop_in_identity_persistence():
     popped, _ = identity_persistence(4, 1, 0)
     assert quiet == 1.0 > jumped > popped
     assert details["teleport"] == 1
+
+
+def test_a_track_that_left_across_the_border_is_no_jump_origin():
+    """Session 9, dev seed 38 (robot walking towards the camera): a dark shelf left the picture on
+    the left at frame 10 while a leg of the robot became a track of its own in the middle at frame
+    11 (same colour and size): a false teleport on the clean, pop_out and teleport clips. A track
+    whose last box touches the border left the picture; the same pair ending in the middle is
+    still a jump."""
+    from worlddirector.analysis.events import teleports_between_tracks
+
+    lab = np.array([40.0, 10.0, 20.0])
+
+    def det(pos, x0):
+        box = np.array([x0, 32.0, x0 + 4.0, 46.0])
+        return Det(pos=pos, box=box, area=56.0, lab=lab, rgb=np.zeros(3), moving=False)
+
+    def pair(last_x0):
+        # track 1 slides left by 1 px a frame and ends at frame 10; track 2 starts at frame 11
+        left = RawTrack(id=1, dets=[det(k, last_x0 + 10 - k) for k in range(11)])
+        leg = RawTrack(id=2, dets=[det(11 + k, 70.0) for k in range(8)])
+        return [left, leg]
+
+    shape = (90, 160)
+    assert teleports_between_tracks(pair(0.0), shape) == []  # ended at the left border
+    jumped = teleports_between_tracks(pair(20.0), shape)  # ended in the middle
+    assert [(e.type, e.pos, e.track) for e in jumped] == [("teleport", 11, 1)]
+
+
+def test_a_jump_dropped_at_the_border_does_not_hide_a_pop_elsewhere():
+    """Session 9, dev pop_in-021 (two walkers): an in-place jump at the feet of the walker cut by
+    the bottom border (a teleport with no origin, dropped later as unverifiable) swallowed the true
+    pop-in of the other walker in the middle of the picture in the same frame."""
+    shape = (90, 160)
+    feet = _ev("teleport", 69, (83, 77, 99, 90))
+    person = _ev("appear", 69, (75, 24, 95, 63))
+    kept = drop_unverifiable(merge_events([feet, person], frame_shape=shape), 96, shape)
+    assert [(e.type, e.pos) for e in kept] == [("appear", 69)]
+    # a teleport that stays (away from the border) still takes the pop at its moment as its half
+    jump = _ev("teleport", 69, (40, 30, 52, 60))
+    assert [e.type for e in merge_events([jump, person], frame_shape=shape)] == ["teleport"]
