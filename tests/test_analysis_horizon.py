@@ -6,7 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from worlddirector.analysis.horizon import intrinsics, tilt_rows
+from worlddirector.analysis.camera import guessed_intrinsics
+from worlddirector.analysis.horizon import tilt_rows
 
 N, H, W = 49, 180, 320
 WINDOW = 12
@@ -33,7 +34,7 @@ def _render(pitches: np.ndarray, yaws: np.ndarray, centres: np.ndarray) -> tuple
     """Frames of a textured floor (z = 0, 1 texel = 2.5 cm) under a grey sky, and the true
     horizon row at the middle column of each frame."""
     tex = _texture(1024, 3)
-    K = intrinsics(H, W)
+    K = guessed_intrinsics(H, W)
     Kinv = np.linalg.inv(K)
     u, v = np.meshgrid(np.arange(W) + 0.5, np.arange(H) + 0.5)
     pix = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3).T

@@ -54,6 +54,13 @@ FORWARD_T = 0.45  # |t_z| of the unit translation above which translation is for
 FIXATION_PX = 0.1  # top/bottom horizontal flow (px/frame) for the opposite-direction cue
 
 
+def guessed_intrinsics(h: int, w: int) -> np.ndarray:
+    """Camera matrix with the focal length guessed as ``FOCAL_FRACTION`` x width and the principal
+    point at the centre (pixels of an h x w frame)."""
+    f = FOCAL_FRACTION * w
+    return np.array([[f, 0.0, w / 2], [0.0, f, h / 2], [0.0, 0.0, 1.0]])
+
+
 def _window_pose(motion: MotionField, span: np.ndarray) -> dict | None:
     """Two-view geometry between the first and last frame of ``span``: flow chained over the span
     from a grid, then an essential matrix (RANSAC, 1 px) with the focal length guessed as
@@ -63,8 +70,7 @@ def _window_pose(motion: MotionField, span: np.ndarray) -> dict | None:
     rotation-only (or far/planar) view change explains. ``None`` when the points barely move."""
     g = motion.gray_small
     h, w = g.shape[1:]
-    f = FOCAL_FRACTION * w
-    K = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], float)
+    K = guessed_intrinsics(h, w)
     ys, xs = np.mgrid[4:h:8, 4:w:8]
     pts = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
     cur = pts.copy()

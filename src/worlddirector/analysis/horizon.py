@@ -36,7 +36,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from worlddirector.analysis.camera import FOCAL_FRACTION
+from worlddirector.analysis.camera import guessed_intrinsics
 from worlddirector.analysis.flow import follow_points
 
 FLOOR_REGION = 0.6
@@ -47,11 +47,6 @@ RANSAC_PX = 0.5
 """RANSAC reprojection threshold (analysis pixels) of the floor homography over a window."""
 MIN_TRANSLATION = 0.05
 """|t| / plane distance of a window below which its plane normal (the level) is not trusted."""
-
-
-def intrinsics(h: int, w: int) -> np.ndarray:
-    f = FOCAL_FRACTION * w
-    return np.array([[f, 0.0, w / 2], [0.0, f, h / 2], [0.0, 0.0, 1.0]])
 
 
 def row_of(normal: np.ndarray, K: np.ndarray) -> float:
@@ -88,7 +83,7 @@ def floor_motion(
     if H is None or inl is None or inl.sum() < MIN_FLOOR_POINTS:
         return None
     inl = inl[:, 0].astype(bool)
-    K = intrinsics(h, w)
+    K = guessed_intrinsics(h, w)
     n, Rs, Ts, Ns = cv2.decomposeHomographyMat(H, K)
     vis = cv2.filterHomographyDecompByVisibleRefpoints(
         Rs, Ns, q0[inl].reshape(-1, 1, 2).astype(np.float32), q1[inl].reshape(-1, 1, 2).astype(np.float32)
@@ -114,7 +109,7 @@ def tilt_rows(
     translates). ``exclude``: boxes (analysis pixels) per frame to keep out of the floor. None
     when fewer than two windows could be measured."""
     _, h, w = gray.shape
-    K = intrinsics(h, w)
+    K = guessed_intrinsics(h, w)
     starts = list(range(shot[0], shot[1] - window, window))
     meas = []
     for a in starts:
