@@ -142,6 +142,11 @@ class _Measured:
     lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
 
 
+def _sides_of_change(d: float) -> tuple[float, float]:
+    """Objectness before -> after from a recorded change ``D`` alone: 0 -> D, or -D -> 0."""
+    return (0.0, d) if d > 0 else (-d, 0.0)
+
+
 def _measured(ev: TrackEvent) -> _Measured:
     """The event's typed fields. A lone change of several regions records only its objectness
     change D, read as 0 -> D (or D -> 0). An event without a box was written before the fields
@@ -151,8 +156,7 @@ def _measured(ev: TrackEvent) -> _Measured:
     if ev.objectness_before is not None and ev.objectness_after is not None:
         ob = (ev.objectness_before, ev.objectness_after)
     elif ev.objectness_change is not None:
-        d = ev.objectness_change
-        ob = (0.0, d) if d > 0 else (-d, 0.0)
+        ob = _sides_of_change(ev.objectness_change)
     else:
         ob = None
     return _Measured(tuple(ev.box), ob, ev.basis == "lone_change")
@@ -177,8 +181,7 @@ def _legacy_measured_from_evidence(evidence: str) -> _Measured:
         ob = (float(m.group(1)), float(m.group(2)))
     else:
         m = _LEGACY_OBJECTNESS_DELTA.search(text)
-        d = float(m.group(1)) if m else None
-        ob = None if d is None else ((0.0, d) if d > 0 else (-d, 0.0))
+        ob = _sides_of_change(float(m.group(1))) if m else None
     return _Measured(box, ob, _LEGACY_LONE in text)
 
 
