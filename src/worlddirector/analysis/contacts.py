@@ -106,6 +106,15 @@ def _peak_offset(y0: float, y1: float, y2: float) -> float:
     return float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
 
 
+def _local_mean(patches: np.ndarray) -> np.ndarray:
+    """Each frame's running mean patch over +-``POSE_HALF`` frames (cumulative sums: cheap)."""
+    n, ph, pw = patches.shape
+    cs = np.concatenate([np.zeros((1, ph, pw), np.float32), np.cumsum(patches, axis=0)])
+    idx = np.arange(n)
+    lo, hi = np.maximum(0, idx - POSE_HALF), np.minimum(n, idx + POSE_HALF + 1)
+    return (cs[hi] - cs[lo]) / (hi - lo)[:, None, None]
+
+
 def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str | None = None) -> np.ndarray:
     """Per band of rows, the distance of each frame's patch to the local mean patch: (BANDS, N).
 
@@ -130,11 +139,7 @@ def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str 
             c = np.abs(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3))
         c -= c.mean()
         patches[i] = c / (c.std() + 4.0)
-    # the local average pose: a running mean over +-POSE_HALF frames (cumulative sums: cheap)
-    cs = np.concatenate([np.zeros((1, ph, pw), np.float32), np.cumsum(patches, axis=0)])
-    idx = np.arange(len(pos))
-    lo, hi = np.maximum(0, idx - POSE_HALF), np.minimum(len(pos), idx + POSE_HALF + 1)
-    mean = (cs[hi] - cs[lo]) / (hi - lo)[:, None, None]
+    mean = _local_mean(patches)  # the local average pose
     if (mode or MODE) == "motion":
         # legs stop at the strikes: minus the frame-to-frame change, centred on the frame
         d = np.zeros_like(patches)
@@ -182,10 +187,7 @@ def bob_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> np.ndarr
         m = np.float32([[1, 0, -x0], [0, 1, -y0]])
         prof[i] = cv2.warpAffine(gray[p], m, (pw, ph), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    cs = np.concatenate([np.zeros((1, ph, pw), np.float32), np.cumsum(prof, axis=0)])
-    idx = np.arange(len(pos))
-    lo, hi = np.maximum(0, idx - POSE_HALF), np.minimum(len(pos), idx + POSE_HALF + 1)
-    mean = (cs[hi] - cs[lo]) / (hi - lo)[:, None, None]
+    mean = _local_mean(prof)
     g = np.gradient(mean, axis=1)
     num = -(g * (prof - mean)).sum(axis=(1, 2))
     den = (g * g).sum(axis=(1, 2)) + 1e-6
