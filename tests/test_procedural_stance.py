@@ -145,3 +145,25 @@ def test_ground_truth_box_follows_the_drawn_body():
         assert abs(top - (z[i] + track.size[2] / 2 * track.scale[i])) < 0.02
         # and the legs reach the floor: the box bottom is at or below it by at most the bob
         assert -0.12 < z[i] - track.size[2] / 2 <= 0.005
+
+
+@pytest.mark.parametrize(("prompt", "kind"), WALKERS[:3])
+def test_ground_truth_2d_box_never_reaches_below_the_floor(prompt, kind):
+    """``bbox2d`` of a bobbing walker ends at the floor under it, not below (its soles are planted)."""
+    from worlddirector.providers.procedural import camera as cam
+
+    scene, o = _walker(prompt, kind)
+    gt = ground_truth(scene, [])
+    track = next(t for t in gt.objects if t.id == o.id)
+    z = np.array([p[2] for p in track.position])
+    dips = 0
+    for i, box in enumerate(track.bbox2d):
+        if box is None:
+            continue
+        size = np.array(track.size) * track.scale[i]
+        footprint = cam.box_corners([*track.position[i][:2], 0.0], [size[0], size[1], 0.0], track.yaw[i])
+        floor = cam.projected_box(footprint, scene.cams[i], scene.kmat, scene.width, scene.height)
+        assert floor is not None
+        assert box[3] <= floor[3] + 0.02, f"frame {i}: box bottom {box[3]:.2f} below the floor {floor[3]:.2f}"
+        dips += z[i] < size[2] / 2 - 0.01
+    assert dips >= 10  # the body did bob below its standing height

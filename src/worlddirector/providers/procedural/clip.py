@@ -91,13 +91,29 @@ def _scene_state(scene: Scene, clean_last: dict[str, tuple[list[float], float]])
                 cam_forward=fwd.tolist(), objects=objs)
 
 
+def _box3d(o, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and size of what is drawn of ``o`` at frame ``i``.
+
+    A walker with planted feet (``anim["legs"]``) keeps its soles on the floor while its body bobs
+    below its standing height at double support, so its box runs from the floor (or, in a run's
+    flight, from the lowered body's bottom) to the top of the bobbing body; everything else is the
+    box of its size about its position.
+    """
+    center, size = np.array(o.pos[i], dtype=float), np.array(o.size, dtype=float) * o.scale[i]
+    if "legs" in o.anim:
+        top, bottom = center[2] + size[2] / 2, max(0.0, center[2] - size[2] / 2)
+        center[2], size[2] = (top + bottom) / 2, top - bottom
+    return center, size
+
+
 def _bboxes(scene: Scene, o) -> list:
     out = []
     for i in range(scene.n):
         if not o.visible[i]:
             out.append(None)
             continue
-        corners = cam.box_corners(o.pos[i], o.size * o.scale[i], o.yaw[i])
+        center, size = _box3d(o, i)
+        corners = cam.box_corners(center, size, o.yaw[i])
         out.append(cam.projected_box(corners, scene.cams[i], scene.kmat, scene.width, scene.height))
     return out
 
