@@ -442,8 +442,31 @@ def test_typed_matching_pairs_landings_with_thuds_only():
     assert untyped_late >= 0.9
     two_thuds = np.concatenate([lands[:2] + 0.3, clicks])
     score, det1 = sync_from_times(two_thuds, vis, FPS, np.concatenate([np.full(2, 0.5), np.zeros(5)]))
-    assert score is None and det1["n_visual_events"] == 0
+    assert score is None and det1["step_landings"] == 5  # session 10: heard as steps, offset only
     steps = [{"time": float(t), "kind": "footfall"} for t in lands]
     swelling, det2 = sync_from_times(lands + 0.3, steps, FPS, np.full(5, 3.0))
     assert swelling <= 0.2 and abs(det2["av_offset_frames"] - 0.3 * FPS) <= 1.0
     assert sync_from_times(lands + 0.3, vis, FPS, np.full(5, 3.0))[0] is None
+
+
+def test_landings_in_a_clip_of_steps_place_the_offset_not_av_sync():
+    """Session 10: a walker's foot coming down shows in the flow as a landing; in a clip whose
+    sounds are all clicks (fewer than ``MIN_TYPED_ONSETS`` thuds) such landings pair with the clicks
+    and place the offset (before: dropped, no offset), but do not count for ``av_sync``: with
+    footfalls found unaided too, av_sync is exactly theirs alone."""
+    from worlddirector.analysis.audio import sync_from_times
+
+    rng = np.random.default_rng(4)
+    strikes = np.cumsum(0.4 * (1 + 0.06 * rng.standard_normal(9))) + 0.1
+    shift = -0.3
+    heard = strikes + shift
+    heard = heard[heard > 0]
+    clicks = np.full(len(heard), 0.1)
+    lands = [{"time": float(t), "kind": "impact"} for t in strikes[2:8]]
+    score, det = sync_from_times(heard, lands, FPS, clicks)
+    assert score is None and det["step_landings"] == 6
+    assert abs(det["av_offset_frames"] - shift * FPS) <= 1.0
+    feet = [{"time": float(t + 0.01), "kind": "footfall"} for t in strikes[1:5]]
+    alone, _ = sync_from_times(heard, feet, FPS, clicks)
+    both, det2 = sync_from_times(heard, feet + lands, FPS, clicks)
+    assert both == alone and det2["step_landings"] == 6

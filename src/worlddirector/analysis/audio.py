@@ -30,6 +30,9 @@ attack, but less than at it (:func:`onset_decays`, :data:`THUD_DECAY`, :data:`SW
 matched only with thuds, a footfall with any other onset (a click, or two steps heard together)
 (:func:`pairable`), and visual events no sound of the clip could belong to are left out. So a walker's legs misread as landings pair with nothing in a scene of
 footsteps, which let the track-free landings' speed floor come down (more of a far ball's landings).
+Session 10: in a clip with too few thuds to align landings with (a clip of steps), a landing seen in
+the pictures is taken for a foot coming down: it pairs with the clicks and counts for the offset
+like a guided footfall, not for ``av_sync``.
 
 The offset (:func:`estimate_offset`): the lag of -0.5..+0.5 s (quarter-frame steps) at which the
 visual event train best agrees with the onset train (soft agreement, ties to the smaller |lag|),
@@ -399,6 +402,12 @@ the flux or the power 15-60 ms after the first was tried: the landings' own ring
 (dev bouncing offsets 19/20 -> 1/20)."""
 
 
+def _thuds(decay: np.ndarray) -> np.ndarray:
+    """Which onsets are thuds (:data:`THUD_DECAY` <= decay <= :data:`SWELL`)."""
+    decay = np.asarray(decay, float)
+    return (decay >= THUD_DECAY) & (decay <= SWELL)
+
+
 def pairable(kinds: list[str], decay: np.ndarray | None) -> np.ndarray | None:
     """(events x onsets) bool: which onsets a visual event of each kind may be the sound of (typed
     matching); None when the onsets are not classified (``decay`` None). A landing makes a thud
@@ -406,12 +415,17 @@ def pairable(kinds: list[str], decay: np.ndarray | None) -> np.ndarray | None:
     that is no single decaying sound (``decay > SWELL``: two steps heard together, a launch's
     whoosh, the real Sora clip's catapult); any other kind of event may pair with any sound
     (:func:`onset_decays`), anything else either; a kind with fewer than ``MIN_TYPED_ONSETS``
-    sounds of its type may pair with none."""
+    sounds of its type may pair with none. Session 10: in a clip with fewer than
+    ``MIN_TYPED_ONSETS`` thuds, a landing pairs with the clicks instead (a walker's foot coming
+    down is a landing in the flow; :func:`sync_from_times` uses such landings for the offset
+    only)."""
     if decay is None:
         return None
-    decay = np.asarray(decay, float)
-    thud = (decay >= THUD_DECAY) & (decay <= SWELL)
-    rows = [thud if k == "impact" else ~thud if k == "footfall" else np.ones(len(decay), bool) for k in kinds]
+    thud = _thuds(decay)
+    # a clip with too few thuds to align landings with is a clip of steps: a landing seen there
+    # is a foot coming down (session 10), whose sound is a click
+    land = thud if thud.sum() >= MIN_TYPED_ONSETS else ~thud
+    rows = [land if k == "impact" else ~thud if k == "footfall" else np.ones(len(decay), bool) for k in kinds]
     ok = np.array(rows, bool).reshape(len(kinds), len(decay))
     ok[ok.sum(axis=1) < MIN_TYPED_ONSETS] = False
     return ok
@@ -433,6 +447,13 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
         ok = ok[keep]
     vis_t = np.array([e["time"] for e in vis_events], float)
     core = np.array([not e.get("guided") for e in vis_events], bool)
+    # landings in a clip of steps (pairable: they pair with clicks) count like guided footfalls: for
+    # the offset, not for av_sync (session 10; dev mixed 0..19 / 40..59 offsets within +-1 frame
+    # 7/14, 8/14 -> 7/14, 9/14, av_sync identical on every clip)
+    step_landings = np.zeros(len(vis_events), bool)
+    if decay is not None and _thuds(decay).sum() < MIN_TYPED_ONSETS:
+        step_landings = np.array([e["kind"] == "impact" for e in vis_events], bool)
+    core &= ~step_landings
     details = {
         "audio_onsets": [round(float(x), 4) for x in on_t],
         "visual_events": [{"time": round(e["time"], 4), "kind": e["kind"], **({"guided": True} if e.get("guided") else {})}
@@ -479,7 +500,8 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
         if core.sum() < MIN_EVENTS:
             score = None
             details["note"] = (f"{int(core.sum())} visual events found without the sound's step rate (fewer than "
-                               f"{MIN_EVENTS}): av_sync not judged; the offset uses {int((~core).sum())} guided footfalls too")
+                               f"{MIN_EVENTS}): av_sync not judged; the offset uses {int((~core).sum())} guided "
+                               "footfalls or landings heard as steps too")
         else:
             score = in_sync_ratio(core_est["lags"], core_est["scores"], frame)
     at_zero = len(_pairs(vis_t, on_t, 0.0, tol, ok=ok))
@@ -491,6 +513,7 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
         matched_at_offset=est["n_pairs"],
         synced_events=int(synced),
         near_onset_at_zero_lag=int(at_zero),
-        guided_events=int((~core).sum()),
+        guided_events=int((~core & ~step_landings).sum()),
+        step_landings=int(step_landings.sum()),
     )
     return (None if score is None else float(score)), details
