@@ -925,8 +925,7 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
         if hold is None or hold.best < LINK_HOLD or hold.shift > 0.5:
             out.append(e)
             continue
-        origin, dest = (e.box, other) if leaving else (other, e.box)
-        dist = float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
+        origin, dest, dist = _jump_ends(e.box, other, leaving)
         track = e.track if leaving and e.track is not None else _track_at(origin, p, tracks, before=True)
         if track is None:
             track = e.track
@@ -937,6 +936,13 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
             f"{q.before:.2f} there {'before' if leaving else 'after'}): one object jumped",
             track, tuple(map(float, origin))))
     return _dedupe_teleports(out)
+
+
+def _jump_ends(box, other, leaving: bool):
+    """(origin, destination, centre distance) of a jump found from a pop's ``box`` and the place
+    ``other`` its pattern was found: a vanish left ``box``, an appear arrived there."""
+    origin, dest = (box, other) if leaving else (other, box)
+    return origin, dest, float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
 
 
 def _refound_nearby(e: RawEvent, frames: LabFrames | np.ndarray, homographies: np.ndarray, k: float,
@@ -952,8 +958,7 @@ def _refound_nearby(e: RawEvent, frames: LabFrames | np.ndarray, homographies: n
     if q is None or r is None or not _jumped_pattern(q, r):
         return None
     other = _object_box(q.at, k)
-    origin, dest = (e.box, other) if leaving else (other, e.box)
-    dist = float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
+    origin, dest, dist = _jump_ends(e.box, other, leaving)
     track = e.track if e.track is not None else _track_at(origin, e.pos - 1, tracks, before=True)
     return RawEvent(
         "teleport", e.pos, tuple(map(float, dest)), dist,
