@@ -474,10 +474,10 @@ def test_a_generated_walker_s_vanish_whose_pattern_is_found_elsewhere_is_a_telep
     assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
 
 
-def _jump_frames(n: int = 8, p: int = 3, twin: bool = False, gone: bool = False) -> np.ndarray:
+def _jump_frames(n: int = 8, p: int = 3, twin: bool = False, gone: bool = False, to: int = 220) -> np.ndarray:
     """``n`` 180x320 RGB frames on a smooth ramp (still camera) with a 24 px checkered object at
-    x=60 up to frame ``p``, then at x=220 (``gone``: nowhere). ``twin``: an identical object
-    stands at x=220 all along."""
+    x=60 up to frame ``p``, then at x=``to`` (``gone``: nowhere). ``twin``: an identical object
+    stands at x=``to`` all along."""
     rng = np.random.default_rng(5)
     ys, xs = np.mgrid[0:180, 0:320]
     bg = np.stack([xs * 0.4 + 40, ys * 0.5 + 60, np.full_like(xs, 90)], axis=2).astype(np.uint8)
@@ -486,9 +486,9 @@ def _jump_frames(n: int = 8, p: int = 3, twin: bool = False, gone: bool = False)
     out = np.stack([bg.copy() for _ in range(n)])
     out[: p + 1, 80:104, 60:84] = obj
     if not gone and not twin:
-        out[p + 1:, 80:104, 220:244] = obj
+        out[p + 1:, 80:104, to:to + 24] = obj
     if twin:
-        out[:, 80:104, 220:244] = obj
+        out[:, 80:104, to:to + 24] = obj
     return out
 
 
@@ -515,6 +515,29 @@ def test_a_pop_whose_object_is_found_elsewhere_across_its_pair_is_a_teleport():
     for frames in (_jump_frames(gone=True), _jump_frames(twin=True)):
         van = RawEvent("vanish", 4, old, 10.0, "test")
         assert [e.type for e in link_refound_pops([van], LabFrames(frames), H, 2.0, [])] == ["vanish"]
+
+
+def test_a_pop_whose_object_is_found_again_nearby_after_standing_still_is_a_short_jump():
+    """Session 10 (dev teleport-025, a dim walker jumping 1.85 m along its path, judged a vanish by
+    the lone-change fallback at objectness 8 -> 0, below ``refound_jumps``' 12): a judged vanish
+    (or appear) whose own pattern passes the ``refound_jumps`` test (found again 0.2-2 patch sizes
+    away across its pair, where it was not before, after standing still on the other side) is a
+    teleport with both ends. Here the object moves 12 px (analysis resolution, a third of its
+    patch): too near for the far search (0.5 patch sizes). A real pop-out stays a vanish."""
+    from worlddirector.analysis.events import link_refound_pops
+    from worlddirector.analysis.refind import LabFrames
+
+    H = np.repeat(np.eye(3)[None], 7, axis=0)
+    old = (30.0, 40.0, 42.0, 52.0)  # flow resolution (x2 = analysis px)
+    van = RawEvent("vanish", 4, old, 10.0, "test")
+    out = link_refound_pops([van], LabFrames(_jump_frames(to=72)), H, 2.0, [])
+    assert [e.type for e in out] == ["teleport"] and "jumped nearby" in out[0].evidence
+    assert out[0].origin == old and np.allclose(out[0].box, (36.0, 40.0, 48.0, 52.0), atol=1.5)
+    app = RawEvent("appear", 4, (36.0, 40.0, 48.0, 52.0), 10.0, "test")
+    out = link_refound_pops([app], LabFrames(_jump_frames(to=72)), H, 2.0, [])
+    assert [e.type for e in out] == ["teleport"] and np.allclose(out[0].origin, old, atol=1.5)
+    van = RawEvent("vanish", 4, old, 10.0, "test")
+    assert [e.type for e in link_refound_pops([van], LabFrames(_jump_frames(gone=True)), H, 2.0, [])] == ["vanish"]
 
 
 def test_a_teleport_counts_as_half_a_pop_in_identity_persistence():

@@ -904,6 +904,10 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
             continue
         p = e.pos - 1
         leaving = e.type == "vanish"
+        near = _refound_nearby(e, frames, homographies, k, tracks)
+        if near is not None:
+            out.append(near)
+            continue
         src, dst = (p, p + 1) if leaving else (p + 1, p)
         further = dst + 1 if leaving else dst - 1
         if min(src, dst, further) < 0 or max(src, dst, further) >= len(frames) or p >= len(homographies):
@@ -921,8 +925,7 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
         if hold is None or hold.best < LINK_HOLD or hold.shift > 0.5:
             out.append(e)
             continue
-        origin, dest = (e.box, other) if leaving else (other, e.box)
-        dist = float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
+        origin, dest, dist = _jump_ends(e.box, other, leaving)
         track = e.track if leaving and e.track is not None else _track_at(origin, p, tracks, before=True)
         if track is None:
             track = e.track
@@ -933,6 +936,36 @@ def link_refound_pops(evs: list[RawEvent], frames: LabFrames | np.ndarray, homog
             f"{q.before:.2f} there {'before' if leaving else 'after'}): one object jumped",
             track, tuple(map(float, origin))))
     return _dedupe_teleports(out)
+
+
+def _jump_ends(box, other, leaving: bool):
+    """(origin, destination, centre distance) of a jump found from a pop's ``box`` and the place
+    ``other`` its pattern was found: a vanish left ``box``, an appear arrived there."""
+    origin, dest = (box, other) if leaving else (other, box)
+    return origin, dest, float(np.linalg.norm(_centre(np.array(origin, float)) - _centre(np.array(dest, float))))
+
+
+def _refound_nearby(e: RawEvent, frames: LabFrames | np.ndarray, homographies: np.ndarray, k: float,
+                    tracks: list[RawTrack]) -> RawEvent | None:
+    """An appear / vanish whose own pattern passes the :func:`refound_jumps` test (found again
+    across its pair, shifted nearby, where it was not before, after standing still on the other
+    side) is a short jump: a ``teleport`` from the matched place (session 10). ``refound_jumps``
+    asks a blob for objectness >= ``REFOUND_OBJ`` before it looks; a judged pop has its own object
+    evidence (dev teleport-025: a dim walker, objectness 8 -> 0, judged a vanish). None when the
+    pattern does not say so."""
+    leaving = e.type == "vanish"
+    q, r = _refind_pair(frames, homographies, k, e.pos - 1, e.box, leaving)
+    if q is None or r is None or not _jumped_pattern(q, r):
+        return None
+    other = _object_box(q.at, k)
+    origin, dest, dist = _jump_ends(e.box, other, leaving)
+    track = e.track if e.track is not None else _track_at(origin, e.pos - 1, tracks, before=True)
+    return RawEvent(
+        "teleport", e.pos, tuple(map(float, dest)), dist,
+        f"judged {e.type}, but the pattern that {'left' if leaving else 'arrived'} is found "
+        f"{'again' if leaving else 'before'} {q.shift:.2f} patch sizes away (correlation {q.best:.2f}, "
+        f"{q.same:.2f} at its old place, {q.before:.2f} there {'before' if leaving else 'after'}) and "
+        "stood still on the other side: jumped nearby", track, tuple(map(float, origin)))
 
 
 def _dedupe_teleports(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:
