@@ -159,6 +159,24 @@ BOB_SD = 0.008
 body bobs by ~1-2 % of its height (the box often holds only the torso: more); the tracker's
 jitter on a static or rolling thing is smaller. The real Sora clip: a 68 px box periodic at 0.3
 with 0.003 gave 9 spurious footfalls (av_sync 0.97 -> 0.70); dev walkers are 0.013-0.05."""
+FILL_PERIOD_TOL = 0.15
+"""Where the bob and the legs both find a gait of the same step period (within this fraction), the
+legs' strikes more than half a step from every strike of the bob are added: the bob's amplitude gate
+dropped them (no change on the dev clips; on ``tests/test_analysis_audio.py``'s generated walker the
+bob times 4 strikes, the legs 5, all within 0.6 frame, and with 4 the offset went a step off).
+Where the bob's period is twice the legs' (within this fraction) the legs are taken: the bob
+repeats per stride, the two legs differing (a runner, bench seed 59: bob 17.4 frames, legs 9.0,
+the sound's steps 8.6-8.8; the bob's strikes are every other step)."""
+BOB_MIN_STRIKES = 3
+"""The bob times a path before its legs (session 10) when it times at least this many strikes;
+otherwise the legs' gait, if any (a bob periodic at a stride, or too weak for ``AMP_MIN`` along
+most of the path). Why the bob first: on the dev clips' walking paths (13 matched
+to a walker, clean clips, ground truth for evaluation only) the bob band-passed at the true step is
+steady at the strikes (R >= 0.8) on 12 and within 30 deg of them on 11; the best of the legs' views
+on 6 (the stance gait's legs turn steadily; only the feet stop). Dev (mixed 0..19 / 40..59, legs
+first -> bob first with the stride rule of ``FILL_PERIOD_TOL``; session 10b): AUROC 0.930 -> 0.940,
+0.781 -> 0.781; offsets 7 -> 8, 9 -> 9 of 14; no false alarm. Session 9 had tried it without
+``BOB_MIN_STRIKES`` (a bob of few strikes replaced legs of more on a generated walker)."""
 BOB_ABOVE = 0.3
 """The body patch of :func:`bob_signal` starts this many box heights above the track's box (a
 torso box leaves the head out) and ends at the box's middle (the legs below swing)."""
@@ -391,8 +409,9 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
                   periods: list[float] | None = None) -> tuple[float, list[dict]] | None:
     """(step period in frames, heel strikes) of one box path (analysis px), or None without a gait.
 
-    First the gait test of :func:`gait_events` (a band whose pose is periodic at a step and a
-    stride, with the legs' motion keeping its phase). When it finds none and ``periods`` (the
+    First the body's bob (:func:`bob_signal`, ``BOB_MIN_STRIKES``), then the gait test of
+    :func:`gait_events` (a band whose pose is periodic at a step and a stride, with the legs'
+    motion keeping its phase). When neither finds a gait and ``periods`` (the
     soundtrack's step periods, frames; :func:`worlddirector.analysis.audio.onset_periods`) is
     given, the pose is band-passed at each of those periods instead: why, measured on the dev
     clips with the ground-truth boxes of the walkers (evaluation only): the gait test finds a gait
@@ -405,7 +424,6 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
     sound told where to look (its rate, not its timing: a shift does not change the period), so
     ``av_sync`` leaves them out and only the offset estimate uses them.
     """
-    events: list[dict] = []
     # two views of the same gait: the pose (legs spread vs together: peaks at the strikes)
     # and minus the motion (legs still at the strikes). The legs are in one band of rows or
     # two adjacent ones. A band counts where the pose is periodic at a step (and a stride)
@@ -420,9 +438,8 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
 
     choice = None
     # the body's bob: periodic at a step and a stride, strong enough for a body (not tracker jitter),
-    # its lowest moments are the strikes (see bob_signal); used where the legs' test finds no gait
-    # (taking it first, before the legs: dev offsets 17/28 instead of 15/28, but fewer events per
-    # path let a generated walker's offset go one step off, tests/test_analysis_audio.py; not kept)
+    # its lowest moments are the strikes (see bob_signal). Tried first; the legs' gait
+    # when the bob gives no gait or times fewer than ``BOB_MIN_STRIKES`` strikes
     bob_choice = None
     b = bob_signal(gray, boxes, pos)
     fb = _periodicity(b, fps)
@@ -448,39 +465,61 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
         if choice is None or score > choice[0]:
             r = sign * fp[2] / (np.std(fp[2]) + 1e-9) + (rm - rm.mean()) / (np.std(rm) + 1e-9)
             choice = (score, lag, fp[1], r)
-    per = None
-    if choice is None and bob_choice is not None:
-        choice = bob_choice
-    if choice is None and periods:
-        best = None
-        for p in periods:
-            if not STEP_MIN * fps <= p <= STEP_MAX * fps:
-                continue
-            for sp in cands(pose):
-                rp = sp - _smooth(sp, POSE_HALF / 2)
-                rp = rp - rp.mean()
-                c0, c1, c2 = _gabor(rp, p), _gabor(rp, 0.7 * p), _gabor(rp, 1.4 * p)
-                if c0 is None or c1 is None or c2 is None:
-                    continue
-                e = int(0.75 * p)
-                a0 = np.abs(c0[e:len(rp) - e]).mean()
-                ratio = a0 / (0.5 * (np.abs(c1[e:len(rp) - e]).mean() + np.abs(c2[e:len(rp) - e]).mean()) + 1e-12)
-                if ratio >= PEAK_RATIO and (best is None or ratio > best[0]):
-                    best = (ratio, p, rp / (np.std(rp) + 1e-9))
-        if best is not None:
-            per, r, ac, lag = best[1], best[2], np.array([best[0]]), 0
-    guided = per is not None
-    if per is None:
-        if choice is None:
-            return None
-        _, lag, ac, r = choice
+    timed = {}
+    for name, ch in (("bob", bob_choice), ("legs", choice)):
+        if ch is None:
+            continue
+        _, lag, ac, r = ch
         # refine the period to a fraction of a frame, then read the strikes off the phase of the
-        # signal band-passed at that period (a Gabor filter, ~1.2 periods wide): one per step,
-        # robust to the noise of single frames, and sub-frame by construction
+        # signal band-passed at that period
         per = lag + (_peak_offset(ac[lag - 1], ac[lag], ac[lag + 1]) if lag + 1 < len(ac) else 0.0)
+        events = _phase_strikes(r, per, pos, fps, tid, float(ac[lag]), False)
+        if events is not None:  # None: shorter than the filter, too few steps to time
+            timed[name] = (per, events)
+    bob, legs = timed.get("bob"), timed.get("legs")
+    if bob is not None and legs is not None and abs(bob[0] / (2 * legs[0]) - 1) <= FILL_PERIOD_TOL:
+        bob = None  # the bob repeats per stride (the two legs differ): the legs' period is the step
+    if bob is not None and len(bob[1]) >= BOB_MIN_STRIKES:
+        if legs is not None and abs(legs[0] / bob[0] - 1) <= FILL_PERIOD_TOL:
+            # the same gait: the legs' strikes where the bob timed none (its amplitude gate)
+            t = np.array([e["time_pos"] for e in bob[1]])
+            more = [e for e in legs[1] if np.abs(t - e["time_pos"]).min() > 0.5 * bob[0]]
+            bob = (bob[0], sorted(bob[1] + more, key=lambda e: e["time_pos"]))
+        return bob
+    found = legs if legs is not None else bob
+    if found is not None or choice is not None or bob_choice is not None or not periods:
+        return found
+    best = None
+    for p in periods:
+        if not STEP_MIN * fps <= p <= STEP_MAX * fps:
+            continue
+        for sp in cands(pose):
+            rp = sp - _smooth(sp, POSE_HALF / 2)
+            rp = rp - rp.mean()
+            c0, c1, c2 = _gabor(rp, p), _gabor(rp, 0.7 * p), _gabor(rp, 1.4 * p)
+            if c0 is None or c1 is None or c2 is None:
+                continue
+            e = int(0.75 * p)
+            a0 = np.abs(c0[e:len(rp) - e]).mean()
+            ratio = a0 / (0.5 * (np.abs(c1[e:len(rp) - e]).mean() + np.abs(c2[e:len(rp) - e]).mean()) + 1e-12)
+            if ratio >= PEAK_RATIO and (best is None or ratio > best[0]):
+                best = (ratio, p, rp / (np.std(rp) + 1e-9))
+    if best is None:
+        return None
+    events = _phase_strikes(best[2], best[1], pos, fps, tid, best[0], True)
+    return None if events is None else (best[1], events)
+
+
+def _phase_strikes(r: np.ndarray, per: float, pos: np.ndarray, fps: float, tid, periodicity: float,
+                   guided: bool) -> list[dict] | None:
+    """Strikes where the phase of ``r`` band-passed at period ``per`` (a Gabor filter, ~1.2 periods
+    wide: one per step, robust to the noise of single frames, sub-frame by construction) is a
+    multiple of 2 pi, where its amplitude is at least ``AMP_MIN`` of its median; None when the path
+    is shorter than the filter."""
     c = _gabor(r, per)
     if c is None:
-        return None  # shorter than the filter: too few steps to time
+        return None
+    events: list[dict] = []
     amp = np.abs(c)
     ph = np.unwrap(np.angle(c))
     # the cosine part peaks where the phase is a multiple of 2 pi (kernel centred, so no lag)
@@ -495,9 +534,9 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
         if a < AMP_MIN * float(np.median(amp)):
             continue
         events.append({"pos": int(pos[round(f)]), "time_pos": float(pos[0] + f), "kind": "footfall",
-                       "track": tid, "strength": a, "period": per / fps, "periodicity": float(ac[lag]),
+                       "track": tid, "strength": a, "period": per / fps, "periodicity": periodicity,
                        "guided": guided})
-    return per, events
+    return events
 
 
 def landing_events(tracks, scale: float) -> list[dict]:
