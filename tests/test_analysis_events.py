@@ -443,6 +443,23 @@ def test_a_pop_whose_pattern_is_unchanged_at_its_place_is_dropped(tmp_path):
     _only_the_injected_event(tmp_path, 37, "pop_out", "vanish")
 
 
+def test_a_pop_whose_pattern_is_unchanged_just_beside_its_place_is_dropped(tmp_path):
+    """Seed 400 (session 10b): a change at the bottom border was judged an appear at frame 53 by
+    the lone-change fallback (objectness 7 -> 15) in the clean clip; the pattern that arrived is
+    in the frame before 0.12 patch sizes away (correlation 0.99; 0.72 at the camera-predicted
+    place): a mover, nothing popped. The scene's true pop-out stays."""
+    _only_the_injected_event(tmp_path, 400, "pop_out", "vanish")
+
+
+def test_content_entering_across_the_top_border_is_not_a_pop(tmp_path):
+    """Seed 406 (session 10b, a drone over a meadow): a track beginning in the top corner at frame
+    36 was an appear; the camera-predicted place of its pattern lies off the frame (no
+    correlation there), and the pattern is in the frame before 0.14 patch sizes away (0.99): the
+    content came in across the border with the camera."""
+    clean, _ = _generated_events(tmp_path, 406, "none")
+    assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
+
+
 def test_a_vanish_whose_pattern_is_found_again_where_it_was_not_is_a_teleport(tmp_path):
     """Seed 54 (seed 25 until the session 9 stance gait changed every walker clip; there the jump
     is now reported as a vanish): a red person walking past rocks at sunset (the hiker prompt,

@@ -820,6 +820,7 @@ LOST_SHIFT = 0.2  # moved by at least this (patch sizes) across the pair AND acr
 LOST_RATIO = 2.0  # and not much further across the pair than across the neighbour
 LOST_REF_BEST = 0.7
 UNCHANGED = 0.95  # correlation of a pop's pattern with the same place across its pair
+STILL_NEAR = LOST_SHIFT  # patch sizes: or that well this near it (the predicted place cut by the border, or a mover)
 
 
 def _lost_mover(q: Refound, r: Refound) -> bool:
@@ -848,7 +849,9 @@ def drop_pattern_explained(evs: list[RawEvent], frames: LabFrames | np.ndarray, 
             q, r = _refind_pair(frames, homographies, k, e.pos - 1, e.box, e.type == "vanish")
             if q is not None and r is not None and _lost_mover(q, r):
                 continue
-            if q is not None and e.type != "teleport" and q.same >= UNCHANGED:
+            if q is not None and e.type != "teleport" and (
+                q.same >= UNCHANGED or (q.best >= UNCHANGED and q.shift <= STILL_NEAR)
+            ):
                 continue
         out.append(e)
     return out
