@@ -408,6 +408,12 @@ def _thuds(decay: np.ndarray) -> np.ndarray:
     return (decay >= THUD_DECAY) & (decay <= SWELL)
 
 
+def _clip_of_steps(thud: np.ndarray) -> bool:
+    """Too few thuds (``MIN_TYPED_ONSETS``) to align landings with: a landing seen in such a clip
+    is a foot coming down (session 10), whose sound is a click."""
+    return int(thud.sum()) < MIN_TYPED_ONSETS
+
+
 def pairable(kinds: list[str], decay: np.ndarray | None) -> np.ndarray | None:
     """(events x onsets) bool: which onsets a visual event of each kind may be the sound of (typed
     matching); None when the onsets are not classified (``decay`` None). A landing makes a thud
@@ -422,9 +428,7 @@ def pairable(kinds: list[str], decay: np.ndarray | None) -> np.ndarray | None:
     if decay is None:
         return None
     thud = _thuds(decay)
-    # a clip with too few thuds to align landings with is a clip of steps: a landing seen there
-    # is a foot coming down (session 10), whose sound is a click
-    land = thud if thud.sum() >= MIN_TYPED_ONSETS else ~thud
+    land = ~thud if _clip_of_steps(thud) else thud
     rows = [land if k == "impact" else ~thud if k == "footfall" else np.ones(len(decay), bool) for k in kinds]
     ok = np.array(rows, bool).reshape(len(kinds), len(decay))
     ok[ok.sum(axis=1) < MIN_TYPED_ONSETS] = False
@@ -451,7 +455,7 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
     # the offset, not for av_sync (session 10; dev mixed 0..19 / 40..59 offsets within +-1 frame
     # 7/14, 8/14 -> 7/14, 9/14, av_sync identical on every clip)
     step_landings = np.zeros(len(vis_events), bool)
-    if decay is not None and _thuds(decay).sum() < MIN_TYPED_ONSETS:
+    if decay is not None and _clip_of_steps(_thuds(decay)):
         step_landings = np.array([e["kind"] == "impact" for e in vis_events], bool)
     core &= ~step_landings
     details = {
