@@ -12,7 +12,7 @@ import pytest
 from worlddirector.providers.procedural.clip import ground_truth, plan_clip
 from worlddirector.providers.procedural.kinds import leg_geometry
 from worlddirector.providers.procedural.meshes import rot_z
-from worlddirector.providers.procedural.render import Batch, _anim_rot, _parts, object_geometry
+from worlddirector.providers.procedural.render import Batch, _anim_rot, _parts, leg_column, object_geometry
 
 WALKERS = [
     ("a person walks across a field, static camera", "person"),
@@ -35,7 +35,7 @@ def _leg_vertices(o, i: int) -> list[np.ndarray]:
     for part in _parts(o.kind):
         if part.anim and part.anim[0] == "leg":
             pv = np.asarray(part.anim[1])
-            rel = (part.geometry()[0] - pv) * (1.0, 1.0, 1.0 - o.anim["bend"][i, 0 if part.anim[3] < 1 else 1])
+            rel = (part.geometry()[0] - pv) * (1.0, 1.0, 1.0 - o.anim["bend"][i, leg_column(part)])
             p = rel @ _anim_rot(part, o, i).T + pv
             out.append((p * o.factor * o.scale[i]) @ rot_z(o.yaw[i]).T + o.pos[i])
     return out
@@ -48,7 +48,7 @@ def _soles(o, i: int) -> np.ndarray:
         if part.anim and part.anim[0] == "leg":
             sole = np.array([part.center[0], part.center[1], part.center[2] - part.dims[2] / 2])
             pv = np.asarray(part.anim[1])
-            rel = (sole - pv) * (1.0, 1.0, 1.0 - o.anim["bend"][i, 0 if part.anim[3] < 1 else 1])
+            rel = (sole - pv) * (1.0, 1.0, 1.0 - o.anim["bend"][i, leg_column(part)])
             p = rel @ _anim_rot(part, o, i).T + pv
             pts.append((p * o.factor * o.scale[i]) @ rot_z(o.yaw[i]).T + o.pos[i])
     return np.asarray(pts)
@@ -109,7 +109,7 @@ def test_planted_foot_does_not_slide(prompt, kind):
     scene, o = _walker(prompt, kind, seconds=6.0)
     soles = np.asarray([_soles(o, i) for i in range(scene.n)])  # (frames, legs, 3)
     lowest = np.array([[v[:, 2].min() for v in _leg_vertices(o, i)] for i in range(scene.n)])
-    cols = [0 if p.anim[3] < 1 else 1 for p in _parts(o.kind) if p.anim and p.anim[0] == "leg"]
+    cols = [leg_column(p) for p in _parts(o.kind) if p.anim and p.anim[0] == "leg"]
     checked = 0
     for leg in range(soles.shape[1]):
         # stance: this leg on the floor while the other one swings (bends)

@@ -123,8 +123,8 @@ def _stance(scene: Scene, o: SceneObject, t: np.ndarray, s0: float, v: float
     u = np.minimum(np.diff(F) / 2, reach)  # u[j-1]: the hip's distance from both feet at landing j / lift-off j-1
     td = np.concatenate([[-np.inf], F[1:] - u])  # hip position when foot j lands
     lo = np.concatenate([F[:-1] + u, [np.inf]])  # ... when foot j lifts off
-    col = np.asarray([(m - 1) % 2 for m in idx])  # foot m lands at gait phase pi/2 + (m-1) pi: phase-pi legs when even
-    col = 1 - col
+    # foot m lands at gait phase pi/2 + (m-1) pi: on the legs of phase 0 (column 0) when m is even
+    col = np.asarray(idx) % 2
     n = len(t)
     legs = np.zeros((n, 2))
     bend = np.zeros((n, 2))

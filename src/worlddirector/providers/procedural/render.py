@@ -105,12 +105,18 @@ FREQ = {"detail": 0.9, "wood": 0.9, "metal": 0.8, "fabric": 1.2, "skin": 1.0, "l
         "rock": 0.45, "concrete": 0.4, "windows": 0.12, "asphalt": 0.6}
 
 
+def leg_column(part: Part) -> int:
+    """Which column of a walker's ``anim["legs"]`` / ``anim["bend"]`` drives a ``leg`` part: 0 for
+    the legs of gait phase 0, 1 for those of phase pi (``layout._stance``)."""
+    return 0 if part.anim[3] < 1 else 1
+
+
 def _anim_rot(part: Part, obj: SceneObject, i: int) -> np.ndarray | None:
     if part.anim is None:
         return None
     typ = part.anim[0]
     if typ == "leg" and "legs" in obj.anim:
-        return rot_y(obj.anim["legs"][i, 0 if part.anim[3] < 1 else 1])
+        return rot_y(obj.anim["legs"][i, leg_column(part)])
     if typ in ("swing", "leg"):
         g = obj.anim.get("gait")
         if g is None:
@@ -148,7 +154,7 @@ def object_geometry(obj: SceneObject, i: int, batch: Batch) -> None:
             pv = np.asarray(part.anim[1])
             rel = pos - pv
             if part.anim[0] == "leg" and "bend" in obj.anim:  # the swinging leg's knee bend: shorter
-                rel = rel * (1.0, 1.0, 1.0 - obj.anim["bend"][i, 0 if part.anim[3] < 1 else 1])
+                rel = rel * (1.0, 1.0, 1.0 - obj.anim["bend"][i, leg_column(part)])
             pos = rel @ r.T + pv
             nrm = nrm @ r.T
         wpos = (pos * f) @ yaw.T + obj.pos[i]
