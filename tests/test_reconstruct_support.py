@@ -161,3 +161,17 @@ def test_hidden_and_offscreen_obstacles_are_not_counted_as_shown():
     old = {oid for oid, _ in visible_static_objects(gt)}
     assert "behind_front" in old  # the old rule ignored occlusion
     assert shown_static_objects(gt, []) == []
+
+
+def test_low_wide_face_seen_face_on_is_completed_no_deeper_than_it_is_tall():
+    """A bench seen only from the front (1.6 m wide, 0.6 m deep, 0.5 m tall): the unseen depth is
+    guessed from its height, not its width, and the box does not reach in front of the face."""
+    rng = np.random.default_rng(3)
+    center, size = (6.0, 0.0, 0.25), (0.6, 1.6, 0.5)
+    b = _box(_faces(center, size, 1500, rng, top=False))
+    assert b.completed
+    assert b.center[0] == pytest.approx(5.7 + 0.25, abs=0.08)  # half its height behind the face
+    depth_x = b.size[0] if abs(np.cos(b.yaw)) > 0.7 else b.size[1]
+    assert 0.4 <= depth_x <= 0.6
+    assert b.center[0] - depth_x / 2 >= 5.7 - 0.05  # the box starts at the face, not in front of it
+    assert b.center[2] - b.size[2] / 2 == pytest.approx(0.0, abs=0.05)

@@ -27,6 +27,8 @@ from worlddirector.reconstruction.geometry import ransac_plane, rotation_between
 from worlddirector.reconstruction.sfm import SfMResult
 
 DEFAULT_CAMERA_HEIGHT = 1.6
+# fit_box: the depth guessed behind a face seen from one side is at most the object's height
+DEPTH_FROM_HEIGHT = True
 
 
 @dataclass
@@ -333,8 +335,9 @@ def fit_box(
     cluster is not an object (too wide, or a flat smear just above the floor).
 
     Robust 5-95 % extents on the minimum-area rectangle's axes; points only cover the faces the
-    cameras saw, so a cluster seen from one side is completed behind its nearest surface and an
-    edge-on face gets a square footprint (``completed = True``: its back is a guess). The bottom is
+    cameras saw, so a cluster seen from one side is completed behind its nearest surface (as deep
+    as it is wide, but no deeper than it is tall) and a thin face gets that depth, or a square
+    footprint when its depth was not capped (``completed = True``: its back is a guess). The bottom is
     the lowest observed point, snapped to the floor when within ``max(snap_min, snap_fraction x
     height)`` of it or when only a flat top (< 0.25 m thick) was seen. Confidence grows with
     ``n_support`` (points, or voxels for dense clusters) as ``1 - exp(-n / support_scale)``.
@@ -363,10 +366,20 @@ def fit_box(
     if np.percentile(Q[:, 2], 95) - np.percentile(Q[:, 2], 5) < 0.15 and np.percentile(Q[:, 2], 95) < 0.35:
         return None  # a flat smear just above the floor: triangulation noise, not an object
     completed = False
+    guessed_depth = None
+    top = float(np.percentile(Qall[:, 2], 98))
+    bottom = observed_bottom = float(np.percentile(Qall[:, 2], 2))
+    if bottom < max(snap_min, snap_fraction * (top - bottom)):
+        bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
+    elif top - bottom < 0.25:
+        bottom = 0.0  # only a top surface was triangulated: a solid object below it, not a floating slab
+    height = max(top - bottom, 0.1)
     # Sparse points only cover the faces the cameras saw, so the box must extend behind them.
     # Seen from the cameras, an object's depth is about its visible width: put the centre half
     # a width behind its nearest surface (exact for squares and cylinders, face-on or
-    # corner-on), unless the points themselves reach further back.
+    # corner-on), unless the points themselves reach further back. With DEPTH_FROM_HEIGHT the
+    # guessed depth is at most the object's height: a wide, low object seen face-on (a table,
+    # a bench, a sofa) is rarely deeper than it is tall.
     dirs = np.array([cx, cy]) - cams[:, :2]
     view = (dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-9)).mean(0)
     vn = float(np.linalg.norm(view))
@@ -375,20 +388,19 @@ def fit_box(
         u = np.array([-v[1], v[0]])
         pu, pv = Q[:, :2] @ u, Q[:, :2] @ v
         (u0, u1), (v0, v1) = np.percentile(pu, [5, 95]), np.percentile(pv, [5, 95])
-        along = max(v0 + (u1 - u0) / 2, (v0 + v1) / 2)
+        depth = min(u1 - u0, height) if DEPTH_FROM_HEIGHT else u1 - u0
+        along = max(v0 + depth / 2, (v0 + v1) / 2)
+        if DEPTH_FROM_HEIGHT and depth < u1 - u0:
+            guessed_depth = max(depth, v1 - v0)
         completed = along > (v0 + v1) / 2 + 0.05
         cx, cy = ((u0 + u1) / 2) * u + along * v
     if min(w, h) < 0.6 * max(w, h):
-        w = h = max(w, h)  # a face seen edge-on: assume a square footprint
+        if guessed_depth is not None:  # a face seen face-on: as deep as guessed behind it
+            w, h = (max(w, guessed_depth), h) if w < h else (w, max(h, guessed_depth))
+        else:
+            w = h = max(w, h)  # a face seen edge-on: assume a square footprint
         completed = True
     Q = Qall
-    top = float(np.percentile(Q[:, 2], 98))
-    bottom = observed_bottom = float(np.percentile(Q[:, 2], 2))
-    if bottom < max(snap_min, snap_fraction * (top - bottom)):
-        bottom = 0.0  # standing on the floor (its lowest band is rarely seen or triangulated)
-    elif top - bottom < 0.25:
-        bottom = 0.0  # only a top surface was triangulated: a solid object below it, not a floating slab
-    height = max(top - bottom, 0.1)
     n = len(Q) if n_support is None else n_support
     conf = float(np.clip((1 - np.exp(-n / support_scale)) * min(1.0, height / 0.2), 0.05, 1.0))
     col = np.median(colors, axis=0).astype(int)
