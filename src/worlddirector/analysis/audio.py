@@ -480,7 +480,7 @@ def heard_step_period(steps_t: np.ndarray, fps: float) -> float | None:
         return None
     r = np.diff(steps_t) * fps / per[0]
     steady = (np.abs(r - 1) <= 0.25) | (np.abs(r - 2) <= 0.25)
-    return per[0] / fps if steady.mean() >= STEADY_STEPS else None
+    return float(per[0] / fps) if steady.mean() >= STEADY_STEPS else None
 
 
 def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
@@ -568,8 +568,8 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
             land = estimate_offset(vis_t[step_landings], on_t, fps, None if ok is None else ok[step_landings])
             score = in_sync_ratio(land["lags"], land["scores"], frame)
             details.pop("note", None)
-        details["step_phase_lock"] = {"period_frames": round(period * fps, 2), "landings_z": round(z, 2),
-                                      "landings_offset_frames": round(locked_at * fps, 2)}
+        details["step_phase_lock"] = {"period_frames": round(float(period * fps), 2), "landings_z": round(z, 2),
+                                      "landings_offset_frames": round(float(locked_at * fps), 2)}
     at_zero = len(_pairs(vis_t, on_t, 0.0, tol, ok=ok))
     details.update(
         fraction_in_sync=round(synced / len(vis_t), 3),
