@@ -442,18 +442,19 @@ def test_typed_matching_pairs_landings_with_thuds_only():
     assert untyped_late >= 0.9
     two_thuds = np.concatenate([lands[:2] + 0.3, clicks])
     score, det1 = sync_from_times(two_thuds, vis, FPS, np.concatenate([np.full(2, 0.5), np.zeros(5)]))
-    assert score is None and det1["step_landings"] == 5  # session 10: heard as steps, offset only
+    # session 10: heard as steps; session 12: phase-locked to the clicks, 0.25 s before them, so judged
+    assert score is not None and score <= 0.2 and det1["step_landings"] == 5
     steps = [{"time": float(t), "kind": "footfall"} for t in lands]
     swelling, det2 = sync_from_times(lands + 0.3, steps, FPS, np.full(5, 3.0))
     assert swelling <= 0.2 and abs(det2["av_offset_frames"] - 0.3 * FPS) <= 1.0
     assert sync_from_times(lands + 0.3, vis, FPS, np.full(5, 3.0))[0] is None
 
 
-def test_landings_in_a_clip_of_steps_place_the_offset_not_av_sync():
+def test_landings_in_a_clip_of_steps_place_the_offset():
     """Session 10: a walker's foot coming down shows in the flow as a landing; in a clip whose
     sounds are all clicks (fewer than ``MIN_TYPED_ONSETS`` thuds) such landings pair with the clicks
-    and place the offset (before: dropped, no offset), but do not count for ``av_sync``: with
-    footfalls found unaided too, av_sync is exactly theirs alone."""
+    and place the offset (before: dropped, no offset); with footfalls found unaided too, av_sync is
+    exactly theirs alone (session 12: landings judge it only where those are too few)."""
     from worlddirector.analysis.audio import sync_from_times
 
     rng = np.random.default_rng(4)
@@ -464,9 +465,53 @@ def test_landings_in_a_clip_of_steps_place_the_offset_not_av_sync():
     clicks = np.full(len(heard), 0.1)
     lands = [{"time": float(t), "kind": "impact"} for t in strikes[2:8]]
     score, det = sync_from_times(heard, lands, FPS, clicks)
-    assert score is None and det["step_landings"] == 6
+    assert det["step_landings"] == 6 and score is not None and score <= 0.45  # locked to the steps (session 12)
     assert abs(det["av_offset_frames"] - shift * FPS) <= 1.0
     feet = [{"time": float(t + 0.01), "kind": "footfall"} for t in strikes[1:5]]
     alone, _ = sync_from_times(heard, feet, FPS, clicks)
     both, det2 = sync_from_times(heard, feet + lands, FPS, clicks)
     assert both == alone and det2["step_landings"] == 6
+
+
+def _step_train(seed: int, n: int = 10, step: float = 0.45) -> np.ndarray:
+    """A walker's strikes (s): a steady step with 4 % jitter."""
+    rng = np.random.default_rng(seed)
+    return np.cumsum(step * (1 + 0.04 * rng.standard_normal(n))) + 0.1
+
+
+def test_step_phase_lock_reads_the_offset_of_a_locked_train():
+    """Rayleigh test of the visual events' phases against the heard steps: events at the steps
+    (shifted or not) are locked (z near n) at the shift; events at random moments are not."""
+    from worlddirector.analysis.audio import PHASE_Z, heard_step_period, step_phase_lock
+
+    steps = _step_train(1)
+    period = heard_step_period(steps, FPS)
+    assert period is not None and abs(period - 0.45) <= 0.03
+    z, off = step_phase_lock(steps[1:8], steps + 0.12, period)
+    assert z >= 6.5 and abs(off - 0.12) <= 0.01
+    z0, _ = step_phase_lock(np.array([0.31, 0.92, 1.7, 2.05, 2.68, 3.6]), steps, period)
+    assert z0 < PHASE_Z
+    # onsets at no steady rate (a few sounds bunched together, the real Sora clip's kind) are no step train
+    assert heard_step_period(np.array([1.32, 2.71, 2.82, 2.93, 3.07]), FPS) is None
+
+
+def test_phase_locked_landings_judge_av_sync_in_a_clip_of_steps():
+    """Session 12: in a clip of steps (clicks at a steady rate) where no footfall is found unaided,
+    landings seen in the pictures (feet coming down) that are phase-locked to the heard steps judge
+    av_sync: ~1 in sync, low with the sound shifted (before: null, the landings placed the offset
+    only); landings at moments unrelated to the steps (not locked) leave it null."""
+    from worlddirector.analysis import audio
+    from worlddirector.analysis.audio import sync_from_times
+
+    strikes = _step_train(2)
+    lands = [{"time": float(t + 0.008 * (-1) ** k), "kind": "impact"} for k, t in enumerate(strikes[1:8])]
+    clicks = np.full(len(strikes), 0.1)
+    synced, det = sync_from_times(strikes, lands, FPS, clicks)
+    assert synced is not None and synced >= 0.9
+    assert det["step_phase_lock"]["landings_z"] >= audio.PHASE_Z
+    shift = -0.28
+    late, det2 = sync_from_times(strikes + shift, lands, FPS, clicks)
+    assert late is not None and late <= 0.2 and abs(det2["av_offset_frames"] - shift * FPS) <= 1.0
+    stray = [{"time": t, "kind": "impact"} for t in (0.31, 0.92, 1.7, 2.05, 2.68, 3.6)]
+    score, det3 = sync_from_times(strikes, stray, FPS, clicks)
+    assert score is None and det3["step_phase_lock"]["landings_z"] < audio.PHASE_Z
