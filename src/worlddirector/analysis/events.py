@@ -416,6 +416,12 @@ def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
     )
 
 
+# the side WITH the object is checked one frame away only: a moving object that pops (a bouncing
+# ball, a walker) has left the blob's fixed mask CONFIRM frames later (session 12; before, that side
+# also had to hold CONFIRM frames away, which lost pops of movers)
+WITH_ONE_FRAME = True
+
+
 def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     """(kind or None, o0, c0, o1, c1): objectness of the blob in the frames before/after pair
     ``p``, and "appear" / "vanish" when it rises / falls by ``OBJECTNESS_JUMP`` and stays so.
@@ -424,9 +430,11 @@ def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     a = _around_pair(b, lab_small, p)
     jump = a.o1 - a.o0
     kind = None
-    if jump > OBJECTNESS_JUMP and min(a.next, a.late) - a.o0 > 0.6 * jump and a.o1 - a.early > 0.6 * jump:
+    with_after = a.next if WITH_ONE_FRAME else min(a.next, a.late)
+    with_before = a.prev if WITH_ONE_FRAME else min(a.prev, a.early)
+    if jump > OBJECTNESS_JUMP and with_after - a.o0 > 0.6 * jump and a.o1 - a.early > 0.6 * jump:
         kind = "appear"
-    elif -jump > OBJECTNESS_JUMP and a.o0 - a.late > 0.6 * -jump and min(a.prev, a.early) - a.o1 > 0.6 * -jump:
+    elif -jump > OBJECTNESS_JUMP and a.o0 - a.late > 0.6 * -jump and with_before - a.o1 > 0.6 * -jump:
         kind = "vanish"
     return kind, a.o0, a.c0, a.o1, a.c1
 
