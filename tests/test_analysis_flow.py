@@ -59,3 +59,44 @@ def test_error_maps_take_the_largest_channel_error():
     for i, f in enumerate(m.flow):
         ref = cv2.absdiff(warp_by_flow(rgb[i + 1], f), rgb[i]).max(axis=2)
         assert err.dtype == np.float32 and np.array_equal(err[i], ref)
+
+
+def _two_plane_warp(img, flow, t=1.0):
+    """The straightforward warp: two float32 coordinate planes."""
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_warp_by_flow_matches_two_plane_maps():
+    """One interleaved map gives the pixels of two planes (every t the pipeline uses, flows that
+    leave the image, sub-pixel and integer shifts, gray and RGB)."""
+    from worlddirector.analysis.flow import warp_by_flow
+
+    rng = np.random.default_rng(5)
+    for h, w in ((90, 160), (180, 320), (37, 53)):
+        flow = (rng.normal(0, 4, (h, w, 2)) * rng.random((h, w, 1))).astype(np.float32)
+        flow[: h // 4] = np.round(flow[: h // 4])  # whole-pixel shifts
+        flow[-3:, -3:] = 60.0  # far outside (the border is replicated)
+        for img in (rng.integers(0, 256, (h, w), dtype=np.uint8), rng.integers(0, 256, (h, w, 3), dtype=np.uint8)):
+            for t in (1.0, 0.5, -0.5):
+                assert np.array_equal(warp_by_flow(img, flow, t), _two_plane_warp(img, flow, t))
+
+
+def test_camera_flow_of_the_identity_is_zero_without_the_transform():
+    """The still-camera shortcut gives what the transform gives (zeros, +0.0, float32), and only
+    for the exact identity."""
+    for h, w in ((90, 160), (180, 320), (37, 53)):
+        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        grid = np.stack([gx, gy], -1)
+        ref = (cv2.perspectiveTransform(grid.reshape(-1, 1, 2).astype(np.float64), np.eye(3)).reshape(h, w, 2)
+               - grid).astype(np.float32)
+        for H in (np.eye(3), np.diag([2.0, 2.0, 1.0]) @ np.eye(3) @ np.diag([0.5, 0.5, 1.0])):
+            full = camera_flow(H, h, w)
+            assert full.dtype == np.float32 and full.shape == (h, w, 2) and np.array_equal(full, ref)
+            assert not np.signbit(full).any()
+            assert np.array_equal(camera_flow(H, h, w, component=1), ref[..., 1])
+        near = np.eye(3)
+        near[0, 2] = 1e-9  # not the identity: the transform runs
+        assert camera_flow(near, h, w)[..., 0].max() > 0

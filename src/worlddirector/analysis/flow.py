@@ -146,13 +146,23 @@ def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
 
 
+@lru_cache(maxsize=8)
+def _pixel_grid2(h: int, w: int) -> np.ndarray:
+    """(h, w, 2) float32 pixel coordinates (x, y), read-only (shared by every pair)."""
+    g = np.stack(_pixel_grid(h, w), -1)
+    g.flags.writeable = False
+    return g
+
+
 def warp_by_flow(img: np.ndarray, flow: np.ndarray, t: float = 1.0) -> np.ndarray:
-    """Backward-warp ``img`` by ``t * flow`` (sample img at x + t*flow(x))."""
+    """Backward-warp ``img`` by ``t * flow`` (sample img at x + t*flow(x)).
+
+    One interleaved float32 map (x, y per pixel) instead of two planes: the same float32 sums,
+    and ``cv2.remap`` converts either form to the same fixed-point map, so the same pixels
+    (``test_warp_by_flow_matches_two_plane_maps``); it saves slicing the flow into planes."""
     h, w = flow.shape[:2]
-    gx, gy = _pixel_grid(h, w)
-    return cv2.remap(
-        img, gx + t * flow[..., 0], gy + t * flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    xy = _pixel_grid2(h, w) + (flow if t == 1.0 else t * flow)
+    return cv2.remap(img, xy, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 @lru_cache(maxsize=8)
@@ -164,9 +174,16 @@ def _pixel_grid64(h: int, w: int) -> np.ndarray:
     return g
 
 
+_EYE = np.eye(3)
+
+
 def camera_flow(H: np.ndarray, h: int, w: int, component: int | None = None) -> np.ndarray:
     """(h, w, 2) float32: the flow a pair homography ``H`` alone gives every pixel (the camera's part);
-    with ``component`` (0: x, 1: y) only that component, (h, w)."""
+    with ``component`` (0: x, 1: y) only that component, (h, w). An identity ``H`` (a still
+    camera, see :func:`compute_motion`) maps every pixel to itself: zeros, without the transform
+    (which would compute ``x*1 + y*0 + 0`` = x exactly)."""
+    if (H == _EYE).all():
+        return np.zeros((h, w) if component is not None else (h, w, 2), np.float32)
     grid = _pixel_grid64(h, w)
     cam = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H.astype(np.float64)).reshape(h, w, 2)
     if component is None:
