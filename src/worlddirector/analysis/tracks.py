@@ -81,7 +81,15 @@ def _norm(v: np.ndarray) -> float:
     return float(np.sqrt(v.dot(v)))
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ``[x0, y0, x1, y1]`` boxes. Two float64 arrays are read as
+    Python floats first: the same double arithmetic, without a numpy scalar per element (other
+    types keep their own arithmetic, e.g. float32's)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == _F64 and b.dtype == _F64:
+        a, b = a.tolist(), b.tolist()
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
     x1, y1 = min(a[2], b[2]), min(a[3], b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
@@ -115,8 +123,13 @@ def palette_lut(centers: np.ndarray, bits: int = 5) -> np.ndarray:
 
 
 def _assign(lab: np.ndarray, lut: np.ndarray, bits: int = 5) -> np.ndarray:
-    q = (lab >> (8 - bits)).astype(np.int32)
-    return lut[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
+    """Palette label of every pixel of a uint8 Lab image: ``lut`` at the colour quantised to
+    ``bits`` per channel (the index fits 16 bits; built in place, read with ``take``)."""
+    q = (lab >> (8 - bits)).astype(np.uint16 if 3 * bits <= 16 else np.int32)
+    idx = q[..., 0] << (2 * bits)
+    idx |= q[..., 1] << bits
+    idx |= q[..., 2]
+    return np.take(lut, idx)
 
 
 _K3 = np.ones((3, 3), np.uint8)
