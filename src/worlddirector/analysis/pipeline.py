@@ -20,7 +20,7 @@ import numpy as np
 from worlddirector.analysis import describe as describe_mod
 from worlddirector.analysis.audio import av_sync, read_soundtrack, visual_events
 from worlddirector.analysis.camera import classify_camera
-from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
+from worlddirector.analysis.decode import DecodedVideo, decode, keyframe_images
 from worlddirector.analysis.events import (
     RawEvent,
     drop_pattern_explained,
@@ -120,8 +120,8 @@ def _write_keyframes(
         old.unlink()
     numbers = [int(dec.index[p]) for p, _ in picks]
     try:
-        full = read_frames_rgb(video, numbers)
-    except Exception:  # the second pass is a nicety; fall back to the analysis frames
+        full = keyframe_images(video, dec, numbers)
+    except Exception:  # the full-size frames are a nicety; fall back to the analysis frames
         full = {}
     out = []
     for (p, reason), num in zip(picks, numbers):
