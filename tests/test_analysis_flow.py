@@ -100,3 +100,16 @@ def test_camera_flow_of_the_identity_is_zero_without_the_transform():
         near = np.eye(3)
         near[0, 2] = 1e-9  # not the identity: the transform runs
         assert camera_flow(near, h, w)[..., 0].max() > 0
+
+
+def test_mean_absdiff_is_numpys_mean():
+    from worlddirector.analysis.flow import mean_absdiff
+
+    rng = np.random.default_rng(6)
+    for shape in ((180, 320, 3), (90, 160), (37, 53, 3), (1, 1), (5, 7, 4), (4, 4, 6)):
+        a, b = rng.integers(0, 256, shape, dtype=np.uint8), rng.integers(0, 256, shape, dtype=np.uint8)
+        b[: shape[0] // 2] = a[: shape[0] // 2]
+        got = mean_absdiff(a, b)
+        assert type(got) is float and got == float(np.mean(cv2.absdiff(a, b)))
+    x = rng.normal(0, 50, (20, 30)).astype(np.float32)  # not uint8: numpy's own mean
+    assert mean_absdiff(x, -x) == float(np.mean(cv2.absdiff(x, -x)))

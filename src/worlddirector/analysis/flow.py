@@ -141,6 +141,17 @@ def flow_pair(a: np.ndarray, b: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PR
     return _dis(preset).calc(a, b, None)
 
 
+def mean_absdiff(a: np.ndarray, b: np.ndarray) -> float:
+    """``float(np.mean(cv2.absdiff(a, b)))`` of two uint8 images (2-D, or up to 4 channels):
+    numpy's float64 mean of uint8 values is their integer sum (exact in any order below 2**53)
+    over the count, and ``sumElems`` adds the channels' integers exactly in doubles; ~10x faster
+    on a 320x180 RGB pair. Other inputs take numpy's path."""
+    d = cv2.absdiff(a, b)
+    if d.dtype != np.uint8 or d.ndim > 3 or (d.ndim == 3 and d.shape[2] > 4) or d.size * 255 >= 1 << 53:
+        return float(np.mean(d))
+    return sum(cv2.sumElems(d)) / d.size
+
+
 @lru_cache(maxsize=8)
 def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))

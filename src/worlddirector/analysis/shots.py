@@ -36,7 +36,7 @@ from scenedetect.detector import FlashFilter
 from scenedetect.detectors import ContentDetector
 from scenedetect.detectors.content_detector import _estimated_kernel_size
 
-from worlddirector.analysis.flow import MotionField, warp_by_flow
+from worlddirector.analysis.flow import MotionField, mean_absdiff, warp_by_flow
 
 THRESHOLD = 20.0
 MIN_SHOT_SECONDS = 0.4
@@ -142,7 +142,7 @@ def warp_errors(motion: MotionField) -> np.ndarray:
     for i, f in enumerate(motion.flow):
         # flow maps i -> i+1; sample frame i+1 at x+flow to predict frame i
         pred = warp_by_flow(g[i + 1], f)
-        errs[i] = float(np.mean(cv2.absdiff(pred, g[i])))
+        errs[i] = mean_absdiff(pred, g[i])
     return errs
 
 

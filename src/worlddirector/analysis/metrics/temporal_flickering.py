@@ -22,27 +22,26 @@ about 21 %; a clip with no detected flicker keeps VBench's value.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+
+from worlddirector.analysis.flow import mean_absdiff
 
 FLICKER_PENALTY = 10.0
 
 
 def vbench_temporal_flickering(rgb: np.ndarray) -> float | None:
-    """VBench's score: 1 - the mean absolute difference of consecutive frames / 255. Each pair's
-    mean is its exact integer sum (``absdiff`` of uint8 is |a - b|; ``sumElems`` adds integers
-    exactly in a double) over the count: what numpy's float64 mean of the int16 differences gives
-    (an integer sum below 2**53 is exact in any order)."""
+    """VBench's score: 1 - the mean absolute difference of consecutive frames / 255 (each pair's
+    mean as :func:`~worlddirector.analysis.flow.mean_absdiff`: the exact integer sum over the
+    count, what numpy's float64 mean of the int16 differences gives)."""
     if len(rgb) < 2:
         return None
-    if rgb.dtype != np.uint8 or rgb.ndim != 4 or rgb.shape[3] > 4 or rgb[0].size * 255 >= 1 << 53:
+    if rgb.dtype != np.uint8:
         maes = [
             float(np.mean(np.abs(rgb[i].astype(np.int16) - rgb[i + 1].astype(np.int16))))
             for i in range(len(rgb) - 1)
         ]
     else:
-        count = rgb[0].size
-        maes = [sum(cv2.sumElems(cv2.absdiff(rgb[i], rgb[i + 1]))) / count for i in range(len(rgb) - 1)]
+        maes = [mean_absdiff(rgb[i], rgb[i + 1]) for i in range(len(rgb) - 1)]
     return (255.0 - float(np.mean(maes))) / 255.0
 
 
