@@ -113,3 +113,23 @@ def test_mean_absdiff_is_numpys_mean():
         assert type(got) is float and got == float(np.mean(cv2.absdiff(a, b)))
     x = rng.normal(0, 50, (20, 30)).astype(np.float32)  # not uint8: numpy's own mean
     assert mean_absdiff(x, -x) == float(np.mean(cv2.absdiff(x, -x)))
+
+
+def test_stacked_area_resize_and_colour_conversion_are_per_frame():
+    """Frames stacked into one image and resized (a whole shrink factor) or converted (per pixel)
+    by one call give each frame's own result; other factors go frame by frame."""
+    from worlddirector.analysis.flow import area_resize_stack
+    from worlddirector.analysis.pipeline import _convert_stack
+
+    rng = np.random.default_rng(8)
+    for shape, size in (((7, 180, 320, 3), (160, 90)), ((5, 180, 320), (160, 90)), ((4, 90, 120, 3), (40, 30)),
+                        ((3, 178, 320), (160, 89)), ((4, 150, 200, 3), (160, 120)), ((2, 9, 9), (9, 9))):
+        frames = rng.integers(0, 256, shape, dtype=np.uint8)
+        ref = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+        got = area_resize_stack(frames, *size)
+        assert got.shape == ref.shape and np.array_equal(got, ref)
+    rgb = rng.integers(0, 256, (6, 90, 160, 3), dtype=np.uint8)
+    for code in (cv2.COLOR_RGB2LAB, cv2.COLOR_RGB2GRAY, cv2.COLOR_RGB2HSV):
+        ref = np.stack([cv2.cvtColor(f, code) for f in rgb])
+        got = _convert_stack(rgb, code)
+        assert got.shape == ref.shape and np.array_equal(got, ref)

@@ -223,7 +223,8 @@ def decode(
         )
     )
     arr = np.stack(rgb)
-    gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in arr])
+    # one call on the frames stacked into one image (a per-pixel conversion: the same pixels)
+    gray = cv2.cvtColor(arr.reshape(-1, arr.shape[2], 3), cv2.COLOR_RGB2GRAY).reshape(arr.shape[:3])
     return DecodedVideo(
         info=info,
         rgb=arr,

@@ -33,7 +33,7 @@ from worlddirector.analysis.events import (
     view_jumps,
 )
 from worlddirector.analysis.flicker import detect_flicker
-from worlddirector.analysis.flow import compute_motion
+from worlddirector.analysis.flow import area_resize_stack, compute_motion
 from worlddirector.analysis.impacts import flow_impacts
 from worlddirector.analysis.keyframes import select_keyframes
 from worlddirector.analysis.metrics.consistency import background_consistency, subject_consistency
@@ -134,6 +134,14 @@ def _write_keyframes(
     return out
 
 
+def _convert_stack(frames: np.ndarray, code: int) -> np.ndarray:
+    """``np.stack([cv2.cvtColor(f, code) for f in frames])`` for a per-pixel conversion, by one call
+    on the frames stacked into one image."""
+    n, h, w = frames.shape[:3]
+    out = cv2.cvtColor(np.ascontiguousarray(frames).reshape((n * h, w) + frames.shape[3:]), code)
+    return out.reshape((n, h, w) + out.shape[2:])
+
+
 def find_events(
     rgb_small: np.ndarray, motion, shots: list[tuple[int, int]], cuts: list[int], flicker_pos: list[int],
     rgb: np.ndarray | None = None,
@@ -149,7 +157,7 @@ def find_events(
         skip_pairs.update({c - 1})
     for f in flicker_pos:
         skip_pairs.update({f - 1, f})
-    lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+    lab_small = _convert_stack(rgb_small, cv2.COLOR_RGB2LAB)
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
     raw_tracks = track_objects(rgb_small, lab_small, motion, shots) if n >= 2 else []
     rgb = rgb_small if rgb is None else rgb
@@ -284,7 +292,7 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     fw = motion.gray_small.shape[2]
     fh = motion.gray_small.shape[1]
     rgb_small = (
-        np.stack([cv2.resize(f, (fw, fh), interpolation=cv2.INTER_AREA) for f in dec.rgb])
+        area_resize_stack(dec.rgb, fw, fh)
         if dec.rgb.shape[2] != fw
         else dec.rgb
     )
