@@ -38,3 +38,26 @@ def test_switch_interval_is_short_during_the_analysis_and_restored(tmp_path):
     P.analyze_video(video, tmp_path / "out", on_progress=lambda f, m: seen.append(sys.getswitchinterval()))
     assert seen and max(seen) <= P.SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
+
+
+def test_soundtrack_read_beside_the_decoding_is_the_one_read_after_it(tmp_path):
+    """``_soundtrack`` (started before decoding, finding the audio stream itself) reads what
+    ``read_soundtrack`` reads with the decoded video's ``has_audio``; and without audio the same note."""
+    from worlddirector.analysis.audio import read_soundtrack
+    from worlddirector.providers.procedural import generate_clip
+
+    d = tmp_path / "ball"
+    generate_clip("a purple ball bounces in an empty room", d, seed=4, seconds=2.0, size=(320, 180),
+                  defects="none", audio=True)
+    silent = make_clip(tmp_path / "silent.mp4", seconds=1.0, seed=2)
+    for video in (d / "video.mp4", silent):
+        dec = decode(video)
+        early = P._in_background(P._soundtrack, video)
+        got, ref = early.result(), read_soundtrack(video, dec.info.has_audio)
+        assert (got.onsets is None) == (ref.onsets is None) and got.note == ref.note
+        if ref.onsets is not None:
+            assert got.onsets.tobytes() == ref.onsets.tobytes() and got.duration == ref.duration
+            assert got.decay.tobytes() == ref.decay.tobytes()
+        three = P._decode_only_work(video, dec, P._in_background(P._soundtrack, video))
+        assert json.dumps(P._jsonable(three[:2])) == json.dumps(P._jsonable(P._decode_only_work(video, dec)[:2]))
+    assert dec.info.has_audio is False and ref.note

@@ -20,7 +20,7 @@ import numpy as np
 from worlddirector.analysis import describe as describe_mod
 from worlddirector.analysis.audio import av_sync, read_soundtrack, visual_events
 from worlddirector.analysis.camera import classify_camera
-from worlddirector.analysis.decode import DecodedVideo, decode, keyframe_images
+from worlddirector.analysis.decode import DecodedVideo, decode, keyframe_images, probe
 from worlddirector.analysis.events import (
     RawEvent,
     drop_pattern_explained,
@@ -180,10 +180,18 @@ def find_events(
     return raw_tracks, blobs, drop_unverifiable(linked, n, (fh, fw), cuts)
 
 
-def _decode_only_work(video: Path, dec: DecodedVideo):
+def _soundtrack(video: Path):
+    """The clip's soundtrack (:func:`read_soundtrack`), needing only the file: it is read on a
+    second thread while the frames are decoded (decoding leaves most of a core idle)."""
+    return read_soundtrack(video, probe(video)[0].has_audio)
+
+
+def _decode_only_work(video: Path, dec: DecodedVideo, sound: Future | None = None):
     """The measurements that need only the decoded frames: dynamic degree, imaging quality and
-    the soundtrack. Returns ``(dynamic_degree, imaging_quality, sound)`` (metric, details pairs)."""
-    return dynamic_degree(dec.gray, dec.fps), imaging_quality(dec.gray), read_soundtrack(video, dec.info.has_audio)
+    the soundtrack (``sound``: :func:`_soundtrack` already started). Returns
+    ``(dynamic_degree, imaging_quality, sound)`` (metric, details pairs)."""
+    dyn, iq = dynamic_degree(dec.gray, dec.fps), imaging_quality(dec.gray)
+    return dyn, iq, sound.result() if sound is not None else read_soundtrack(video, dec.info.has_audio)
 
 
 def _track_free_work(
@@ -282,11 +290,12 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
         return now
 
     t0 = time.perf_counter()
+    sound = _in_background(_soundtrack, video)  # on the second core while the frames are decoded
     dec = decode(video, on_progress=lambda f, m: prog(0.3 * f, m))
     t0 = lap("decode", t0)
-    # what needs only the frames (dynamic degree, imaging quality, the soundtrack) starts at once,
-    # on the second core, while the flow is computed
-    early = _in_background(_decode_only_work, video, dec)
+    # what needs only the frames (dynamic degree, imaging quality) starts at once, on the second
+    # core, while the flow is computed
+    early = _in_background(_decode_only_work, video, dec, sound)
     prog(0.3, "optical flow")
     motion = compute_motion(dec.gray)
     fw = motion.gray_small.shape[2]
