@@ -15,15 +15,15 @@ def _detector_cuts(rgb: np.ndarray, fps: float) -> tuple[list[int], list[float]]
     """The straightforward path: the detector fed frame by frame (BGR), its scores read back."""
     det = ContentDetector(
         threshold=THRESHOLD,
-        min_scene_len=max(2, int(round(MIN_SHOT_SECONDS * fps))),
+        min_scene_len=max(2, round(MIN_SHOT_SECONDS * fps)),
         weights=ContentDetector.Components(delta_hue=1.0, delta_sat=1.0, delta_lum=1.0, delta_edges=1.0),
     )
     cuts, scores = [], []
     for i, img in enumerate(rgb):
         out = det.process_frame(FrameTimecode(i, fps=fps), np.ascontiguousarray(img[..., ::-1]))
         scores.append(float(det._frame_score or 0.0))
-        cuts.extend(int(tc.frame_num) for tc in out)
-    return sorted(set(c for c in cuts if 0 < c < len(rgb))), scores
+        cuts.extend(tc.frame_num for tc in out)
+    return sorted({c for c in cuts if 0 < c < len(rgb)}), scores
 
 
 def _scene(rng, h, w, n):

@@ -215,6 +215,19 @@ def _track_free_work(
     return metrics, details, sound, picks, keyframes
 
 
+def _described(rgb_small: np.ndarray, raw_tracks: list[RawTrack], shots, dec: DecodedVideo, factor: float,
+               picks: list[tuple[int, str]], camera: Future):
+    """What needs the tracks but not the sound: the background consistency (metric, details), the
+    tracks in original pixels, the offline scene description (keyframes, tracks, the camera
+    label of the ``camera`` future) and the camera motion. Returns ``(background, tracks, scene, camera)``."""
+    background = background_consistency(rgb_small, raw_tracks, shots)
+    tracks = _to_tracks(raw_tracks, dec, factor)
+    cam = camera.result()
+    kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
+    scene = describe_mod.describe_scene(kf_imgs, tracks, dec.info.analysed_width or dec.info.width, cam["label"])
+    return background, tracks, scene, cam
+
+
 def _in_background(fn, *args) -> Future:
     """``fn(*args)`` started on a second thread; its result (or exception) comes from ``.result()``."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
@@ -318,6 +331,7 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     # what needs no tracks (frame metrics, the soundtrack, keyframes: ~0.6 s) runs on the second
     # core while the tracker works
     independent = _in_background(_track_free_work, video, out_dir, dec, shots, cuts, len(flicker_pos), early)
+    camera_f = _in_background(classify_camera, motion, shots)  # needs only the flow and the shots
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
     if any(e.type == "resize" for e in raw_events):  # the texture scales only confirm resizes
@@ -326,12 +340,13 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics, details, sound, picks, keyframes = independent.result()
+    # the background consistency and the description need the tracks but not the sound events:
+    # they run on the second core while the sound events are found (left idle otherwise)
+    described = _in_background(_described, rgb_small, raw_tracks, shots, dec, factor, picks, camera_f)
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
         raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events)
     )
-    metrics["background_consistency"], details["background_consistency"] = background_consistency(
-        rgb_small, raw_tracks, shots
-    )
+    metrics["background_consistency"] = details["background_consistency"] = None  # its place; set below
     n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
     raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)
@@ -346,6 +361,8 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray,
                         sound=sound, impacts=impacts.result())
     metrics["av_sync"], details["av_sync"] = av_sync(sound, vis, dec.fps)
+    background, tracks, scene, camera = described.result()
+    metrics["background_consistency"], details["background_consistency"] = background
     metrics["overall"] = overall(metrics)
     for k in list(METRIC_KEYS) + ["av_sync"]:
         v = metrics.get(k)
@@ -355,14 +372,8 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
             metrics[k] = round(float(min(1.0, max(0.0, v))), 5)
     t0 = lap("metrics", t0)
     prog(0.8, "camera motion")
-    camera = classify_camera(motion, shots)
-    t0 = lap("camera", t0)
-    tracks = _to_tracks(raw_tracks, dec, factor)
+    t0 = lap("camera", t0)  # done on the second core (see above)
     events = [_track_event(e, _link_event(e, raw_tracks), int(dec.index[e.pos]), factor) for e in raw_events]
-    kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
-    scene = describe_mod.describe_scene(
-        kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"]
-    )
     if llm is not None:
         scene.update(_scene_graph(llm, out_dir, keyframes, scene.get("text", "")))
     t0 = lap("describe", t0)

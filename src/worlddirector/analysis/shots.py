@@ -71,7 +71,7 @@ def _luma_medians(lum: np.ndarray) -> np.ndarray:
     """``np.median`` of each (h, w) uint8 frame of ``lum``, from its histogram: the sorted values at
     ``(N-1)//2`` and ``N//2`` are found by counting, and their mean is what numpy's median
     computes ((a + b) / 2 of two integers, exact in float64)."""
-    n, h, w = lum.shape
+    h, w = lum.shape[1:]
     N = h * w
     if N >= 1 << 24:  # float32 histogram counts stay exact below 2**24
         return np.array([np.median(x) for x in lum])
