@@ -98,13 +98,22 @@ def test_tiled_components_number_each_mask_as_alone():
     for h in (90, 91, 17):
         masks = [cv2.morphologyEx((rng.random((h, 64)) < p).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
                  for p in (0.3, 0.5, 0.6, 0.45)]
-        lab, stats, tile, stride = T._tiled_components(masks)
-        assert stride % 2 == 0
+        masks[1][: h // 3] = 0  # set rows only in part of the mask (odd and even first rows)
+        masks[2][: h // 3 + 1] = 0
+        masks[2][-5:] = 0
+        masks.append(np.zeros((h, 64), np.uint8))  # an empty mask
+        masks.append(masks[0].copy())
+        masks[3][:] = 0
+        masks[3][h // 2, 10:20] = 1  # one row
+        lab, stats, tile, shift = T._tiled_components(masks)
+        assert (shift % 2 == 0).all()
         first = 1
         for i, m in enumerate(masks):
             n, lab_i, stats_i, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-            part = lab[i * stride : i * stride + h]
-            assert np.array_equal(part, np.where(lab_i > 0, lab_i + first - 1, 0))
+            rows = np.flatnonzero(m.any(axis=1))
+            if len(rows):  # the mask's rows with something set, where the tile holds them
+                part = lab[shift[i] + rows[0] : shift[i] + rows[-1] + 1]
+                assert np.array_equal(part, np.where(lab_i > 0, lab_i + first - 1, 0)[rows[0] : rows[-1] + 1])
             assert np.array_equal(stats[first : first + n - 1], stats_i[1:])
             assert (tile[first : first + n - 1] == i).all()
             first += n - 1
