@@ -53,3 +53,4 @@ def test_large_inputs_keep_no_frames_and_read_them_again(tmp_path, monkeypatch):
     got = D.keyframe_images(video, dec, [3, 29])
     ref = D.read_frames_rgb(video, [3, 29])
     assert sorted(got) == [3, 29] and all(np.array_equal(got[k], ref[k]) for k in ref)
+

@@ -152,7 +152,8 @@ def decode(
     times: list[float] = []
     pts_all: list[float] = []
     truncated = None
-    kept: dict[int, av.VideoFrame] | None = None if seek_mode else {}
+    too_many = math.ceil(n_est / step) * info.width * info.height > KEEP_FRAMES_BUDGET  # known from the header
+    kept: dict[int, av.VideoFrame] | None = None if seek_mode or too_many else {}
     with _open(path) as c:
         s = next(st for st in c.streams if st.type == "video")
         s.thread_type = "AUTO"
