@@ -107,7 +107,9 @@ def impact_signal(vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sig, frac = np.zeros(n), np.zeros(n)
     if n < 3:
         return sig, frac
-    v = np.stack([cv2.boxFilter(x, -1, (BOX, BOX)) for x in vy])
+    v = np.empty_like(vy)  # filled in place: no stacked copy of the (N-1, h, w) field
+    for x, out in zip(vy, v):
+        cv2.boxFilter(x, -1, (BOX, BOX), dst=out)
     inner = np.zeros(v.shape[1:], bool)
     inner[BOX:-BOX, BOX:-BOX] = True  # the box filter replicates the border: no evidence there
     vf = v.reshape(n, -1)
