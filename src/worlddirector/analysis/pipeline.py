@@ -303,12 +303,12 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
         return now
 
     t0 = time.perf_counter()
-    sound = _in_background(_soundtrack, video)  # on the second core while the frames are decoded
+    sound_f = _in_background(_soundtrack, video)  # on the second core while the frames are decoded
     dec = decode(video, on_progress=lambda f, m: prog(0.3 * f, m))
     t0 = lap("decode", t0)
     # what needs only the frames (dynamic degree, imaging quality) starts at once, on the second
     # core, while the flow is computed
-    early = _in_background(_decode_only_work, video, dec, sound)
+    early = _in_background(_decode_only_work, video, dec, sound_f)
     prog(0.3, "optical flow")
     motion = compute_motion(dec.gray)
     fw = motion.gray_small.shape[2]
