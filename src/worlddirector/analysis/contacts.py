@@ -121,6 +121,17 @@ def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str 
     The patch spans from the middle of the box to ``LEG_REACH`` box heights below its bottom: the
     tracker often boxes only a walker's torso (one colour), and the legs are then below the box.
     """
+    return _pose_rows(_pose_patches(gray, boxes, pos), mode or MODE)
+
+
+def pose_signals(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pose_signal(..., "pose"), pose_signal(..., "motion"))`` from one cut of the patches."""
+    patches = _pose_patches(gray, boxes, pos)
+    return _pose_rows(patches, "pose"), _pose_rows(patches, "motion")
+
+
+def _pose_patches(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """(N, ph, pw) float32: each frame's leg patch (see :func:`pose_signal`), contrast-normalised."""
     cx = _smooth((boxes[:, 0] + boxes[:, 2]) / 2, BOX_SIGMA)
     bot = _smooth(boxes[:, 3], BOX_SIGMA)
     w = np.median(boxes[:, 2] - boxes[:, 0])
@@ -139,16 +150,22 @@ def pose_signal(gray: np.ndarray, boxes: np.ndarray, pos: np.ndarray, mode: str 
             c = np.abs(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3))
         c -= c.mean()
         patches[i] = c / (c.std() + 4.0)
-    mean = _local_mean(patches)  # the local average pose
-    if (mode or MODE) == "motion":
+    return patches
+
+
+def _pose_rows(patches: np.ndarray, mode: str) -> np.ndarray:
+    """:func:`pose_signal`'s (BANDS, N) rows from the patches, in ``mode`` ("pose" or "motion")."""
+    n, ph = patches.shape[:2]
+    if mode == "motion":
         # legs stop at the strikes: minus the frame-to-frame change, centred on the frame
         d = np.zeros_like(patches)
         d[1:-1] = patches[2:] - patches[:-2]
         d[0], d[-1] = d[1], d[-2]
         rows = -np.abs(d).mean(axis=2)
-        return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+        return rows.reshape(n, BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+    mean = _local_mean(patches)  # the local average pose
     rows = np.abs(patches - mean).mean(axis=2)  # (N, ph)
-    return rows.reshape(len(pos), BANDS, ph // BANDS).mean(axis=2).T.astype(float)
+    return rows.reshape(n, BANDS, ph // BANDS).mean(axis=2).T.astype(float)
 
 
 BOB_AC = 0.3
@@ -430,8 +447,7 @@ def _chain_events(gray: np.ndarray, pos: np.ndarray, boxes: np.ndarray, fps: flo
     # and the motion, band-passed at that step, keeps a steady phase that peaks with the
     # pose's. (Where the feet are, the pose also peaks at mid-stance, when the feet are
     # lowest, half a step off the strikes; the motion is noisier, so it only has to agree.)
-    pose = pose_signal(gray, boxes, pos, "pose")
-    mot = pose_signal(gray, boxes, pos, "motion")
+    pose, mot = pose_signals(gray, boxes, pos)
 
     def cands(x):
         return [x[b] for b in range(BANDS)] + [x[b] + x[b + 1] for b in range(BANDS - 1)]

@@ -31,6 +31,12 @@ MAX_ANALYSED_FRAMES = 480
 """Longer inputs are sampled with a frame step so at most this many frames are analysed."""
 FULL_DECODE_BUDGET = 2.0e10
 """frames x pixels above which we stop decoding every frame and seek between samples instead."""
+KEEP_FRAMES_BUDGET = 6.0e7
+"""sampled frames x original pixels up to which :func:`decode` keeps the decoded frames (yuv420p,
+1.5 bytes a pixel: <= 90 MB) so the keyframe JPEGs need no second decoding pass
+(:func:`keyframe_images`); an 8 s 640x360 clip at 24 fps is 4.4e7."""
+KEYFRAME_WIDTH = 640
+"""Keyframe JPEGs are written at up to this width (:func:`read_frames_rgb`)."""
 
 
 @dataclass
@@ -44,6 +50,9 @@ class DecodedVideo:
     time: np.ndarray  # (N,) seconds from the first frame
     scale: float  # original pixels per analysis pixel
     notes: list[str] = field(default_factory=list)
+    kept: dict[int, av.VideoFrame] | None = field(default=None, repr=False)
+    """The decoded frames by original number, for :func:`keyframe_images`: small inputs decoded
+    to their end only (``KEEP_FRAMES_BUDGET``); None otherwise or once the keyframes are read."""
 
     @property
     def n(self) -> int:
@@ -143,6 +152,8 @@ def decode(
     times: list[float] = []
     pts_all: list[float] = []
     truncated = None
+    too_many = math.ceil(n_est / step) * info.width * info.height > KEEP_FRAMES_BUDGET  # known from the header
+    kept: dict[int, av.VideoFrame] | None = None if seek_mode or too_many else {}
     with _open(path) as c:
         s = next(st for st in c.streams if st.type == "video")
         s.thread_type = "AUTO"
@@ -160,6 +171,10 @@ def decode(
                 pts_all.append(t - t0)
                 if seek_mode or number >= next_sample:
                     rgb.append(_to_rgb(frame, aw, ah))
+                    if kept is not None:
+                        kept[number] = frame
+                        if len(kept) * info.width * info.height > KEEP_FRAMES_BUDGET:
+                            kept = None
                     idx.append(number)
                     times.append(t - t0)
                     next_sample = number + step
@@ -176,6 +191,7 @@ def decode(
         raise BadInputError(f"{path.name}: the video has zero frames")
     if truncated:
         notes.append(f"decoding stopped after frame {n - 1}: {truncated} (truncated file?)")
+        kept = None  # the second pass's own ending decides what it reads
     if len(rgb) < 2:
         notes.append("only one frame: temporal metrics are undefined")
 
@@ -208,7 +224,8 @@ def decode(
         )
     )
     arr = np.stack(rgb)
-    gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in arr])
+    # one call on the frames stacked into one image (a per-pixel conversion: the same pixels)
+    gray = cv2.cvtColor(arr.reshape(-1, arr.shape[2], 3), cv2.COLOR_RGB2GRAY).reshape(arr.shape[:3])
     return DecodedVideo(
         info=info,
         rgb=arr,
@@ -217,6 +234,7 @@ def decode(
         time=np.asarray(times),
         scale=info.width / aw,
         notes=notes,
+        kept=kept,
     )
 
 
@@ -261,7 +279,23 @@ def _seek_frames(c, s, info: VideoInfo, step: int):
             break
 
 
-def read_frames_rgb(path: Path, numbers: list[int], max_width: int = 640) -> dict[int, np.ndarray]:
+def keyframe_images(path: Path, dec: DecodedVideo, numbers: list[int]) -> dict[int, np.ndarray]:
+    """:func:`read_frames_rgb` ``(path, numbers)``: from the frames :func:`decode` kept when it kept
+    them (the same decoded frames, converted by the same call: the same pixels), else by the second
+    decoding pass. The kept frames are released either way."""
+    kept, dec.kept = dec.kept, None
+    want = sorted(set(numbers))
+    if kept is None or not want or want[-1] > READ_SEEK_FROM or any(k not in kept for k in want):
+        return read_frames_rgb(path, numbers)
+    w, h = _analysis_size(dec.info.width, dec.info.height, KEYFRAME_WIDTH)
+    return {k: kept[k].to_ndarray(format="rgb24", width=w, height=h) for k in want}
+
+
+READ_SEEK_FROM = 2000
+""":func:`read_frames_rgb` seeks to each frame when the last one wanted is beyond this number."""
+
+
+def read_frames_rgb(path: Path, numbers: list[int], max_width: int = KEYFRAME_WIDTH) -> dict[int, np.ndarray]:
     """Second pass: the given original frame numbers at up to ``max_width`` (for keyframe JPEGs)."""
     want = sorted(set(numbers))
     out: dict[int, np.ndarray] = {}
@@ -274,7 +308,7 @@ def read_frames_rgb(path: Path, numbers: list[int], max_width: int = 640) -> dic
         s.thread_type = "AUTO"
         tb = s.time_base
         start = float(s.start_time * tb) if s.start_time is not None else 0.0
-        if want[-1] > 2000 and info.fps:  # long input: seek per frame
+        if want[-1] > READ_SEEK_FROM and info.fps:  # long input: seek per frame
             for num in want:
                 c.seek(int((start + num / info.fps) / tb), stream=s, backward=True)
                 for fr in c.decode(s):

@@ -1020,6 +1020,12 @@ def cam_log_scale(H: np.ndarray) -> float:
     return 0.0 if abs(ls) < CAM_SCALE_DEADBAND else ls
 
 
+def cam_log_scales(homographies: np.ndarray) -> list[float]:
+    """:func:`cam_log_scale` of every pair homography, computed once for the loops over tracks
+    (which ask for the same pairs again and again)."""
+    return [cam_log_scale(H) for H in homographies]
+
+
 def teleports_between_tracks(
     tracks: list[RawTrack], frame_shape: tuple[int, int] | None = None
 ) -> list[RawEvent]:
@@ -1223,6 +1229,7 @@ def events_from_tracks(
 ) -> list[RawEvent]:
     out: list[RawEvent] = teleports_between_tracks(tracks, frame_shape)
     jumps: list[RawEvent] = []
+    scales = cam_log_scales(homographies) if any(len(t.dets) >= 4 for t in tracks) else []
     for t in tracks:
         d = t.dets
         if len(d) < 4:
@@ -1237,7 +1244,7 @@ def events_from_tracks(
                 if q < len(homographies):
                     H = homographies[q]
                     c = cv2.perspectiveTransform(c, H)
-                    ls += cam_log_scale(H)
+                    ls += scales[q]
             cam_logscale.append(cam_logscale[-1] + ls)
             step = float(np.linalg.norm(_centre(b.box) - c[0, 0]))
             steps.append(step)

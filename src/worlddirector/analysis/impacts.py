@@ -94,36 +94,61 @@ def residual_vertical_flow(gray: np.ndarray, homography: np.ndarray, factor: flo
 
 
 def impact_signal(vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame q, the landing strength (px/frame) and the contact's fraction ``a`` of pair q."""
+    """Per frame q, the landing strength (px/frame) and the contact's fraction ``a`` of pair q.
+
+    Per q the landing tests (module docstring) decide which pixels count, and the strongest
+    ``down * up`` wins (the first in raster order on a tie). Only pixels moving down in pair q-1
+    and up in pair q+1 (``down * up`` can be above 0) inside the border can win, so the tests run
+    on those pixels alone, dropping the ones the cheap tests reject before the flight tests: the
+    same float32 arithmetic per pixel, so the same winner and value as testing every pixel. With
+    no winner (every product 0) the result is pixel 0's, as ``argmax`` of zeros gives
+    (``test_impact_signal_is_the_every_pixel_computation``)."""
     n = len(vy)
     sig, frac = np.zeros(n), np.zeros(n)
     if n < 3:
         return sig, frac
-    v = np.stack([cv2.boxFilter(x, -1, (BOX, BOX)) for x in vy])
+    v = np.empty_like(vy)  # filled in place: no stacked copy of the (N-1, h, w) field
+    for x, out in zip(vy, v):
+        cv2.boxFilter(x, -1, (BOX, BOX), dst=out)
     inner = np.zeros(v.shape[1:], bool)
     inner[BOX:-BOX, BOX:-BOX] = True  # the box filter replicates the border: no evidence there
+    vf = v.reshape(n, -1)
+    inner = inner.ravel()
+    falling, rising = vf > 0, vf < 0
     for q in range(1, n - 1):
-        down, up = np.maximum(0.0, v[q - 1]), np.maximum(0.0, -v[q + 1])
-        ok = inner & (np.minimum(down, up) >= SYMMETRY * np.maximum(down, up))
+        idx = np.flatnonzero(inner & falling[q - 1] & rising[q + 1])
+        before, after = vf[q - 1].take(idx), vf[q + 1].take(idx)
+        down, up = np.maximum(0.0, before), np.maximum(0.0, -after)
+        ok = np.minimum(down, up) >= SYMMETRY * np.maximum(down, up)
+        if q >= 2:
+            prev2 = vf[q - 2].take(idx)
+            ok &= prev2 >= SUSTAIN * down
+        if q + 2 < n:
+            next2 = vf[q + 2].take(idx)
+            ok &= -next2 >= SUSTAIN * up
+        keep = np.flatnonzero(ok)
+        idx, before, after, down, up = idx[keep], before[keep], after[keep], down[keep], up[keep]
         side = np.zeros_like(down)
         if q >= 2:
-            ok &= v[q - 2] >= SUSTAIN * down
-            side += np.abs(v[q - 2] - v[q - 1])
+            side += np.abs(prev2[keep] - before)
         if q + 2 < n:
-            ok &= -v[q + 2] >= SUSTAIN * up
-            side += np.abs(v[q + 2] - v[q + 1])
-        ok &= down + up >= CUSP * side
+            side += np.abs(next2[keep] - after)
+        ok = down + up >= CUSP * side
         if FLIGHT:
             tol = FLIGHT_TOL * np.sqrt(down * up)
             for k in range(max(0, q - FLIGHT), q - 2):
-                ok &= v[k] >= -tol  # still falling (or out of view), not rising, shortly before
+                ok &= vf[k].take(idx) >= -tol  # still falling (or out of view), not rising, shortly before
             for k in range(q + 3, min(n, q + FLIGHT + 1)):
-                ok &= v[k] <= tol  # still rising, not falling again, shortly after
+                ok &= vf[k].take(idx) <= tol  # still rising, not falling again, shortly after
         prod = np.where(ok, down * up, 0.0)
-        i = int(np.argmax(prod))
-        sig[q] = float(np.sqrt(prod.flat[i]))
-        speed = 0.5 * (float(v[q - 1].flat[i]) - float(v[q + 1].flat[i]))
-        frac[q] = float(np.clip(0.5 * (1.0 + float(v[q].flat[i]) / max(speed, 1e-6)), 0.0, 1.0))
+        i, best = 0, np.float32(0.0)
+        if len(prod):
+            j = int(np.argmax(prod))
+            if prod[j] > 0:
+                i, best = int(idx[j]), prod[j]
+        sig[q] = float(np.sqrt(best))  # float32's sqrt, as on the whole image
+        speed = 0.5 * (float(vf[q - 1, i]) - float(vf[q + 1, i]))
+        frac[q] = float(np.clip(0.5 * (1.0 + float(vf[q, i]) / max(speed, 1e-6)), 0.0, 1.0))
     return sig, frac
 
 

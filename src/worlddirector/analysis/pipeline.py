@@ -20,7 +20,7 @@ import numpy as np
 from worlddirector.analysis import describe as describe_mod
 from worlddirector.analysis.audio import av_sync, read_soundtrack, visual_events
 from worlddirector.analysis.camera import classify_camera
-from worlddirector.analysis.decode import DecodedVideo, decode, read_frames_rgb
+from worlddirector.analysis.decode import DecodedVideo, decode, keyframe_images, probe
 from worlddirector.analysis.events import (
     RawEvent,
     drop_pattern_explained,
@@ -33,7 +33,7 @@ from worlddirector.analysis.events import (
     view_jumps,
 )
 from worlddirector.analysis.flicker import detect_flicker
-from worlddirector.analysis.flow import compute_motion
+from worlddirector.analysis.flow import area_resize_stack, compute_motion
 from worlddirector.analysis.impacts import flow_impacts
 from worlddirector.analysis.keyframes import select_keyframes
 from worlddirector.analysis.metrics.consistency import background_consistency, subject_consistency
@@ -120,8 +120,8 @@ def _write_keyframes(
         old.unlink()
     numbers = [int(dec.index[p]) for p, _ in picks]
     try:
-        full = read_frames_rgb(video, numbers)
-    except Exception:  # the second pass is a nicety; fall back to the analysis frames
+        full = keyframe_images(video, dec, numbers)
+    except Exception:  # the full-size frames are a nicety; fall back to the analysis frames
         full = {}
     out = []
     for (p, reason), num in zip(picks, numbers):
@@ -132,6 +132,14 @@ def _write_keyframes(
             Keyframe(frame=num, time=round(float(dec.time[p]), 4), path=f"keyframes/{name}", reason=reason)
         )
     return out
+
+
+def _convert_stack(frames: np.ndarray, code: int) -> np.ndarray:
+    """``np.stack([cv2.cvtColor(f, code) for f in frames])`` for a per-pixel conversion, by one call
+    on the frames stacked into one image."""
+    n, h, w = frames.shape[:3]
+    out = cv2.cvtColor(np.ascontiguousarray(frames).reshape((n * h, w) + frames.shape[3:]), code)
+    return out.reshape((n, h, w) + out.shape[2:])
 
 
 def find_events(
@@ -149,7 +157,7 @@ def find_events(
         skip_pairs.update({c - 1})
     for f in flicker_pos:
         skip_pairs.update({f - 1, f})
-    lab_small = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in rgb_small])
+    lab_small = _convert_stack(rgb_small, cv2.COLOR_RGB2LAB)
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
     raw_tracks = track_objects(rgb_small, lab_small, motion, shots) if n >= 2 else []
     rgb = rgb_small if rgb is None else rgb
@@ -172,10 +180,18 @@ def find_events(
     return raw_tracks, blobs, drop_unverifiable(linked, n, (fh, fw), cuts)
 
 
-def _decode_only_work(video: Path, dec: DecodedVideo):
+def _soundtrack(video: Path):
+    """The clip's soundtrack (:func:`read_soundtrack`), needing only the file: it is read on a
+    second thread while the frames are decoded (decoding leaves most of a core idle)."""
+    return read_soundtrack(video, probe(video)[0].has_audio)
+
+
+def _decode_only_work(video: Path, dec: DecodedVideo, sound: Future | None = None):
     """The measurements that need only the decoded frames: dynamic degree, imaging quality and
-    the soundtrack. Returns ``(dynamic_degree, imaging_quality, sound)`` (metric, details pairs)."""
-    return dynamic_degree(dec.gray, dec.fps), imaging_quality(dec.gray), read_soundtrack(video, dec.info.has_audio)
+    the soundtrack (``sound``: :func:`_soundtrack` already started). Returns
+    ``(dynamic_degree, imaging_quality, sound)`` (metric, details pairs)."""
+    dyn, iq = dynamic_degree(dec.gray, dec.fps), imaging_quality(dec.gray)
+    return dyn, iq, sound.result() if sound is not None else read_soundtrack(video, dec.info.has_audio)
 
 
 def _track_free_work(
@@ -197,6 +213,19 @@ def _track_free_work(
     picks = select_keyframes(dec.rgb, shots, dec.fps)
     keyframes = _write_keyframes(video, out_dir, dec, picks)
     return metrics, details, sound, picks, keyframes
+
+
+def _described(rgb_small: np.ndarray, raw_tracks: list[RawTrack], shots, dec: DecodedVideo, factor: float,
+               picks: list[tuple[int, str]], camera: Future):
+    """What needs the tracks but not the sound: the background consistency (metric, details), the
+    tracks in original pixels, the offline scene description (keyframes, tracks, the camera
+    label of the ``camera`` future) and the camera motion. Returns ``(background, tracks, scene, camera)``."""
+    background = background_consistency(rgb_small, raw_tracks, shots)
+    tracks = _to_tracks(raw_tracks, dec, factor)
+    cam = camera.result()
+    kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
+    scene = describe_mod.describe_scene(kf_imgs, tracks, dec.info.analysed_width or dec.info.width, cam["label"])
+    return background, tracks, scene, cam
 
 
 def _in_background(fn, *args) -> Future:
@@ -274,17 +303,18 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
         return now
 
     t0 = time.perf_counter()
+    sound_f = _in_background(_soundtrack, video)  # on the second core while the frames are decoded
     dec = decode(video, on_progress=lambda f, m: prog(0.3 * f, m))
     t0 = lap("decode", t0)
-    # what needs only the frames (dynamic degree, imaging quality, the soundtrack) starts at once,
-    # on the second core, while the flow is computed
-    early = _in_background(_decode_only_work, video, dec)
+    # what needs only the frames (dynamic degree, imaging quality) starts at once, on the second
+    # core, while the flow is computed
+    early = _in_background(_decode_only_work, video, dec, sound_f)
     prog(0.3, "optical flow")
     motion = compute_motion(dec.gray)
     fw = motion.gray_small.shape[2]
     fh = motion.gray_small.shape[1]
     rgb_small = (
-        np.stack([cv2.resize(f, (fw, fh), interpolation=cv2.INTER_AREA) for f in dec.rgb])
+        area_resize_stack(dec.rgb, fw, fh)
         if dec.rgb.shape[2] != fw
         else dec.rgb
     )
@@ -301,6 +331,7 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     # what needs no tracks (frame metrics, the soundtrack, keyframes: ~0.6 s) runs on the second
     # core while the tracker works
     independent = _in_background(_track_free_work, video, out_dir, dec, shots, cuts, len(flicker_pos), early)
+    camera_f = _in_background(classify_camera, motion, shots)  # needs only the flow and the shots
     prog(0.55, "tracks and events")
     raw_tracks, blobs, raw_events = find_events(rgb_small, motion, shots, cuts, flicker_pos, dec.rgb)
     if any(e.type == "resize" for e in raw_events):  # the texture scales only confirm resizes
@@ -309,12 +340,13 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     t0 = lap("tracks_events", t0)
     prog(0.7, "metrics")
     metrics, details, sound, picks, keyframes = independent.result()
+    # the background consistency and the description need the tracks but not the sound events:
+    # they run on the second core while the sound events are found (left idle otherwise)
+    described = _in_background(_described, rgb_small, raw_tracks, shots, dec, factor, picks, camera_f)
     metrics["subject_consistency"], details["subject_consistency"] = subject_consistency(
         raw_tracks, motion.homography, sum(e.type == "resize" for e in raw_events)
     )
-    metrics["background_consistency"], details["background_consistency"] = background_consistency(
-        rgb_small, raw_tracks, shots
-    )
+    metrics["background_consistency"] = details["background_consistency"] = None  # its place; set below
     n_change = sum(e.type == "change" for e in raw_events)  # unclassified lone changes
     raw_events = [e for e in raw_events if e.type != "change"]
     n_app = sum(e.type == "appear" for e in raw_events)
@@ -329,6 +361,8 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
     vis = visual_events(raw_tracks, motion, dec.fps, lambda p: dec.time[min(p, dec.n - 1)], gray=dec.gray,
                         sound=sound, impacts=impacts.result())
     metrics["av_sync"], details["av_sync"] = av_sync(sound, vis, dec.fps)
+    background, tracks, scene, camera = described.result()
+    metrics["background_consistency"], details["background_consistency"] = background
     metrics["overall"] = overall(metrics)
     for k in list(METRIC_KEYS) + ["av_sync"]:
         v = metrics.get(k)
@@ -338,14 +372,8 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
             metrics[k] = round(float(min(1.0, max(0.0, v))), 5)
     t0 = lap("metrics", t0)
     prog(0.8, "camera motion")
-    camera = classify_camera(motion, shots)
-    t0 = lap("camera", t0)
-    tracks = _to_tracks(raw_tracks, dec, factor)
+    t0 = lap("camera", t0)  # done on the second core (see above)
     events = [_track_event(e, _link_event(e, raw_tracks), int(dec.index[e.pos]), factor) for e in raw_events]
-    kf_imgs = np.stack([dec.rgb[p] for p, _ in picks]) if picks else dec.rgb[:1]
-    scene = describe_mod.describe_scene(
-        kf_imgs, tracks, dec.info.analysed_width or dec.info.width, camera["label"]
-    )
     if llm is not None:
         scene.update(_scene_graph(llm, out_dir, keyframes, scene.get("text", "")))
     t0 = lap("describe", t0)

@@ -32,9 +32,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from scenedetect import FrameTimecode
+from scenedetect.detector import FlashFilter
 from scenedetect.detectors import ContentDetector
+from scenedetect.detectors.content_detector import _estimated_kernel_size
 
-from worlddirector.analysis.flow import MotionField, warp_by_flow
+from worlddirector.analysis.flow import MotionField, mean_absdiff, warp_by_flow
 
 THRESHOLD = 20.0
 MIN_SHOT_SECONDS = 0.4
@@ -61,19 +63,74 @@ def local_change(motion: MotionField, i: int) -> tuple[float, float]:
     return total / bad.size, float(stats[1:, cv2.CC_STAT_AREA].max()) / total
 
 
+def _weights() -> ContentDetector.Components:
+    return ContentDetector.Components(delta_hue=1.0, delta_sat=1.0, delta_lum=1.0, delta_edges=1.0)
+
+
+def _luma_medians(lum: np.ndarray) -> np.ndarray:
+    """``np.median`` of each (h, w) uint8 frame of ``lum``, from its histogram: the sorted values at
+    ``(N-1)//2`` and ``N//2`` are found by counting, and their mean is what numpy's median
+    computes ((a + b) / 2 of two integers, exact in float64)."""
+    h, w = lum.shape[1:]
+    N = h * w
+    if N >= 1 << 24:  # float32 histogram counts stay exact below 2**24
+        return np.array([np.median(x) for x in lum])
+    hist = np.stack([cv2.calcHist([x], [0], None, [256], [0, 256]).ravel() for x in lum]).astype(np.int64)
+    c = np.cumsum(hist, axis=1)
+    a = (c < (N - 1) // 2 + 1).sum(axis=1)
+    b = (c < N // 2 + 1).sum(axis=1)
+    return (a + b) / 2
+
+
+def _pair_distances(planes: np.ndarray) -> np.ndarray:
+    """(n - 1, c) ``_mean_pixel_distance`` of consecutive (h, w, c) uint8 frames, every channel:
+    ``absdiff`` of uint8 is the exact |a - b|, ``sumElems`` its exact integer sum (as a double)."""
+    n, h, w, ch = planes.shape
+    d = cv2.absdiff(planes[1:].reshape(-1, w * ch), planes[:-1].reshape(-1, w * ch)).reshape(n - 1, h, w, ch)
+    return np.array([cv2.sumElems(x)[:ch] for x in d], np.float64).reshape(n - 1, ch) / float(h * w)
+
+
+def content_scores(rgb: np.ndarray) -> list[float]:
+    """PySceneDetect ``ContentDetector``'s frame scores (edges on, :func:`_weights`) for the whole
+    stack at once: the same formula, vectorised over frames. Per frame its HSV planes (one
+    ``cvtColor`` of the stacked frames: RGB->HSV of the frames is BGR->HSV of their channel-reversed
+    copies), Canny edges at thresholds from the luma median (``_detect_edges``), dilated by its
+    kernel; per consecutive pair the mean absolute difference of each plane (integer sum / pixel
+    count, as ``_mean_pixel_distance``) and their weighted mean, in its order. Frame 0 scores 0.
+    ``test_content_scores_are_the_detectors`` compares with the detector frame by frame."""
+    rgb = np.ascontiguousarray(rgb)
+    n, h, w = rgb.shape[:3]
+    if n == 0:
+        return []
+    hsv = cv2.cvtColor(rgb.reshape(n * h, w, 3), cv2.COLOR_RGB2HSV).reshape(n, h, w, 3)
+    lum = np.ascontiguousarray(hsv[..., 2])
+    size = _estimated_kernel_size(w, h)
+    kernel = np.ones((size, size), np.uint8)
+    sigma = 1.0 / 3.0
+    edges = np.empty_like(lum)
+    for i, median in enumerate(_luma_medians(lum)):
+        low = int(max(0, (1.0 - sigma) * median))
+        high = int(min(255, (1.0 + sigma) * median))
+        edges[i] = cv2.dilate(cv2.Canny(lum[i], low, high), kernel)
+    if n < 2:
+        return [0.0]
+    hsv_d = _pair_distances(hsv)
+    edge_d = _pair_distances(edges[..., None])
+    comps = [hsv_d[:, 0].tolist(), hsv_d[:, 1].tolist(), hsv_d[:, 2].tolist(), edge_d[:, 0].tolist()]
+    weights = _weights()
+    den = sum(abs(wt) for wt in weights)
+    return [0.0] + [sum(c[i] * wt for c, wt in zip(comps, weights)) / den for i in range(n - 1)]
+
+
 def scenedetect_cuts(rgb: np.ndarray, fps: float) -> tuple[list[int], list[float]]:
-    """PySceneDetect ContentDetector (edges on, threshold 20) over the analysis frames."""
-    det = ContentDetector(
-        threshold=THRESHOLD,
-        min_scene_len=max(2, int(round(MIN_SHOT_SECONDS * fps))),
-        weights=ContentDetector.Components(delta_hue=1.0, delta_sat=1.0, delta_lum=1.0, delta_edges=1.0),
-    )
+    """PySceneDetect ContentDetector (edges on, threshold 20) over the analysis frames: its scores
+    (:func:`content_scores`) through its own flash filter (minimum shot length, merge mode)."""
+    min_len = max(2, int(round(MIN_SHOT_SECONDS * fps)))
+    flash = FlashFilter(mode=FlashFilter.Mode.MERGE, length=min_len)
     cuts: list[int] = []
-    scores: list[float] = []
-    for i, img in enumerate(rgb):
-        bgr = np.ascontiguousarray(img[..., ::-1])
-        out = det.process_frame(FrameTimecode(i, fps=fps), bgr)
-        scores.append(float(det._frame_score or 0.0))
+    scores = content_scores(rgb)
+    for i, score in enumerate(scores):
+        out = flash.filter(timecode=FrameTimecode(i, fps=fps), above_threshold=score >= THRESHOLD)
         cuts.extend(int(tc.frame_num) for tc in out)
     return sorted(set(c for c in cuts if 0 < c < len(rgb))), scores
 
@@ -85,7 +142,7 @@ def warp_errors(motion: MotionField) -> np.ndarray:
     for i, f in enumerate(motion.flow):
         # flow maps i -> i+1; sample frame i+1 at x+flow to predict frame i
         pred = warp_by_flow(g[i + 1], f)
-        errs[i] = float(np.mean(cv2.absdiff(pred, g[i])))
+        errs[i] = mean_absdiff(pred, g[i])
     return errs
 
 

@@ -81,7 +81,15 @@ def _norm(v: np.ndarray) -> float:
     return float(np.sqrt(v.dot(v)))
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ``[x0, y0, x1, y1]`` boxes. Two float64 arrays are read as
+    Python floats first: the same double arithmetic, without a numpy scalar per element (other
+    types keep their own arithmetic, e.g. float32's)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == _F64 and b.dtype == _F64:
+        a, b = a.tolist(), b.tolist()
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
     x1, y1 = min(a[2], b[2]), min(a[3], b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
@@ -115,30 +123,54 @@ def palette_lut(centers: np.ndarray, bits: int = 5) -> np.ndarray:
 
 
 def _assign(lab: np.ndarray, lut: np.ndarray, bits: int = 5) -> np.ndarray:
-    q = (lab >> (8 - bits)).astype(np.int32)
-    return lut[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
+    """Palette label of every pixel of a uint8 Lab image: ``lut`` at the colour quantised to
+    ``bits`` per channel (the index fits 16 bits; built in place, read with ``take``)."""
+    q = (lab >> (8 - bits)).astype(np.uint16 if 3 * bits <= 16 else np.int32)
+    idx = q[..., 0] << (2 * bits)
+    idx |= q[..., 1] << bits
+    idx |= q[..., 2]
+    return np.take(lut, idx)
 
 
 _K3 = np.ones((3, 3), np.uint8)
 _K5 = np.ones((5, 5), np.uint8)
 
 
-def _tiled_components(masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+TILE_PAD = 4
+"""Empty rows above, between and below the tiles of :func:`_tiled_components` (even; more than the
+3-row margin of a candidate's box in :func:`detect`, so a box never reaches another tile)."""
+
+
+def _tiled_components(masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Connected components (8-connected) of every mask with ONE ``connectedComponentsWithStats``
-    call: the masks are stacked vertically with empty rows between them (an even tile stride, so
-    OpenCV's 2x2-block labelling scans every tile as it would scan the mask alone: each tile's
-    components keep their order and are numbered after the previous tiles' ones). Returns
-    ``(labels, stats, tile_of_label, stride)``; ``stats`` rows as OpenCV's, y in tile coordinates."""
+    call: each mask's rows from its first set row (rounded down to even) to its last are stacked
+    vertically, ``TILE_PAD`` empty rows between them, every tile starting on an even row, so
+    OpenCV's 2x2-block labelling scans every tile's set pixels as it would scan the mask alone
+    (the rows left out hold nothing): each tile's components keep their order and are numbered
+    after the previous tiles' ones. Returns ``(labels, stats, tile_of_label, shift)``: mask row
+    ``y`` of tile ``t`` is row ``y + shift[t]`` of ``labels``; ``stats`` rows as OpenCV's, y in
+    mask coordinates."""
     h, w = masks[0].shape
-    stride = h + (2 if h % 2 == 0 else 1)
-    big = np.zeros((stride * len(masks), w), np.uint8)
-    for i, m in enumerate(masks):
-        big[i * stride : i * stride + h] = m
+    spans = []
+    for m in masks:
+        rows = np.flatnonzero(m.any(axis=1))
+        r0, r1 = (int(rows[0]) & ~1, int(rows[-1]) + 1) if len(rows) else (0, 0)
+        spans.append((r0, r1))
+    starts, off = [], TILE_PAD
+    for r0, r1 in spans:
+        starts.append(off)
+        off += r1 - r0 + TILE_PAD
+        off += off % 2
+    big = np.zeros((off, w), np.uint8)
+    for m, (r0, r1), start in zip(masks, spans, starts):
+        big[start : start + r1 - r0] = m[r0:r1]
     _, lab, stats, _ = cv2.connectedComponentsWithStats(big, connectivity=8)
-    tile = stats[:, 1] // stride
+    starts = np.array(starts)
+    shift = starts - np.array([r0 for r0, _ in spans])
+    tile = np.maximum(np.searchsorted(starts, stats[:, 1], side="right") - 1, 0)
     stats = stats.copy()
-    stats[:, 1] -= tile * stride
-    return lab, stats, tile, stride
+    stats[:, 1] -= shift[tile]
+    return lab, stats, tile, shift
 
 
 def _mask_mean_f32(img: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -171,7 +203,7 @@ def detect(
         masks.append(cv2.morphologyEx(motion_mask.view(np.uint8), cv2.MORPH_CLOSE, _K3))
     if not masks:
         return []
-    lab, stats, tile, stride = _tiled_components(masks)
+    lab, stats, tile, shift = _tiled_components(masks)
     area_all = stats[:, 4]
     moving_all = tile >= len(fg_labels)
     ok = (area_all >= min_px) & (area_all <= max_px) & (area_all >= 0.3 * stats[:, 2] * stats[:, 3])
@@ -181,7 +213,7 @@ def detect(
     for c in np.flatnonzero(ok).tolist():
         x, y, bw, bh, area = stats[c].tolist()
         x0, y0, x1, y1 = max(0, x - 3), max(0, y - 3), min(w, x + bw + 3), min(h, y + bh + 3)
-        off = int(tile[c]) * stride
+        off = int(shift[tile[c]])
         sub = cv2.compare(lab[off + y0 : off + y1, x0:x1], c, cv2.CMP_EQ)
         ring = cv2.subtract(cv2.dilate(sub, _K5), sub)
         lab_box = lab_small[y0:y1, x0:x1]

@@ -31,17 +31,19 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from worlddirector.analysis.events import cam_log_scale
+from worlddirector.analysis.events import cam_log_scales
 from worlddirector.analysis.tracks import RawTrack, _centre
 
 
-def _cam_logscale(d, homographies) -> list[float]:
+def _cam_logscale(d, scales: list[float]) -> list[float]:
+    """Cumulative camera log scale along detections ``d``; ``scales``: :func:`cam_log_scales` of
+    the pair homographies."""
     out = [0.0]
     for a, b in zip(d[:-1], d[1:]):
         ls = 0.0
         for q in range(a.pos, b.pos):
-            if q < len(homographies):
-                ls += cam_log_scale(homographies[q])
+            if q < len(scales):
+                ls += scales[q]
         out.append(out[-1] + ls)
     return out
 
@@ -53,11 +55,12 @@ def subject_consistency(
     tracks: list[RawTrack], homographies: np.ndarray, n_resize: int = 0
 ) -> tuple[float | None, dict]:
     per, weights = [], []
+    scales = cam_log_scales(homographies) if any(len(t.dets) >= 2 for t in tracks) else []
     for t in tracks:
         d = t.dets
         if len(d) < 2:
             continue
-        r = np.log(np.array([x.area for x in d])) - np.asarray(_cam_logscale(d, homographies))
+        r = np.log(np.array([x.area for x in d])) - np.asarray(_cam_logscale(d, scales))
         travel = float(np.linalg.norm(_centre(d[-1].box) - _centre(d[0].box)))
         local_only = travel > 1.5 * np.sqrt(d[0].area)
         sims = []

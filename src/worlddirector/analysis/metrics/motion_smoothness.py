@@ -19,7 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from worlddirector.analysis.flow import flow_pair, warp_by_flow
+from worlddirector.analysis.flow import flow_pair, mean_absdiff, warp_by_flow
 
 
 def motion_smoothness(
@@ -35,7 +35,7 @@ def motion_smoothness(
         a = warp_by_flow(rgb[i - 1], F, -0.5)
         b = warp_by_flow(rgb[i + 1], F, 0.5)
         pred = cv2.addWeighted(a, 0.5, b, 0.5, 0)
-        errs.append(float(np.mean(cv2.absdiff(pred, rgb[i]))))
+        errs.append(mean_absdiff(pred, rgb[i]))
     if not errs:
         return None, {"reason": "fewer than three frames"}
     e = float(np.mean(errs))

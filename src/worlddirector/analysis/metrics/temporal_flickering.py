@@ -24,16 +24,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from worlddirector.analysis.flow import mean_absdiff
+
 FLICKER_PENALTY = 10.0
 
 
 def vbench_temporal_flickering(rgb: np.ndarray) -> float | None:
+    """VBench's score: 1 - the mean absolute difference of consecutive frames / 255 (each pair's
+    mean as :func:`~worlddirector.analysis.flow.mean_absdiff`: the exact integer sum over the
+    count, what numpy's float64 mean of the int16 differences gives)."""
     if len(rgb) < 2:
         return None
-    maes = [
-        float(np.mean(np.abs(rgb[i].astype(np.int16) - rgb[i + 1].astype(np.int16))))
-        for i in range(len(rgb) - 1)
-    ]
+    if rgb.dtype != np.uint8:
+        maes = [
+            float(np.mean(np.abs(rgb[i].astype(np.int16) - rgb[i + 1].astype(np.int16))))
+            for i in range(len(rgb) - 1)
+        ]
+    else:
+        maes = [mean_absdiff(rgb[i], rgb[i + 1]) for i in range(len(rgb) - 1)]
     return (255.0 - float(np.mean(maes))) / 255.0
 
 
