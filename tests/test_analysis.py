@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fakes.media import encode_frames
 from test_analysis_clips import make_clip  # noqa: E402
 
 from worlddirector.analysis import analyze_video  # noqa: E402
@@ -277,17 +278,8 @@ def test_4k_input_is_downscaled(tmp_path):
 
 
 def _write_sparse_long_clip(path: Path, seconds: int, fps: int = 2) -> Path:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = 64, 36, "yuv420p"
-        s.options = {"preset": "ultrafast"}
-        for i in range(seconds * fps):
-            img = np.full((36, 64, 3), (i * 3) % 200 + 20, np.uint8)
-            for pkt in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
-    return path
+    frames = (np.full((36, 64, 3), (i * 3) % 200 + 20, np.uint8) for i in range(seconds * fps))
+    return encode_frames(path, frames, fps=fps)
 
 
 def test_ten_minute_input_is_sampled(tmp_path):

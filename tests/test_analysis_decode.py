@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
+from fakes.media import encode_frames
 
 from worlddirector.analysis import decode as D
 
@@ -15,18 +15,13 @@ def _write(path: Path, w: int, h: int, n: int, fps: int = 24) -> Path:
     """A clip of moving noise and gradients (every frame different), libx264 yuv420p."""
     rng = np.random.default_rng(w * 1000 + n)
     yy, xx = np.mgrid[:h, :w]
-    with av.open(str(path), "w") as out:
-        s = out.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"crf": "20", "preset": "ultrafast"}
+
+    def frames():
         for i in range(n):
             img = np.stack([(xx * 3 + i * 5) % 256, (yy * 2 + i * 3) % 256, (xx + yy + i * 7) % 256], -1)
-            img = np.clip(img + rng.integers(-20, 21, img.shape), 0, 255).astype(np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(p)
-        for p in s.encode():
-            out.mux(p)
-    return path
+            yield np.clip(img + rng.integers(-20, 21, img.shape), 0, 255).astype(np.uint8)
+
+    return encode_frames(path, frames(), fps=fps, options={"crf": "20", "preset": "ultrafast"})
 
 
 def test_keyframe_images_from_kept_frames_are_the_second_pass(tmp_path):

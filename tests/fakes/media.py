@@ -8,6 +8,23 @@ import av
 import numpy as np
 
 
+def encode_frames(path: Path, frames, *, fps: int, options: dict | None = None) -> Path:
+    """An H.264 (yuv420p) file of the RGB uint8 ``frames`` (an iterable of equal-sized arrays)."""
+    with av.open(str(path), "w") as out:
+        vs = None
+        for img in frames:
+            if vs is None:
+                vs = out.add_stream("libx264", rate=fps)
+                vs.height, vs.width = img.shape[:2]
+                vs.pix_fmt = "yuv420p"
+                vs.options = dict(options or {"preset": "ultrafast"})
+            for pkt in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in vs.encode() if vs is not None else ():
+            out.mux(pkt)
+    return path
+
+
 def make_mp4(path: Path, *, seconds: float = 1.0, size: tuple[int, int] = (160, 96), fps: int = 12,
              codec: str = "libx264", audio: bool = False) -> Path:
     """A moving-square clip: decodable, with ``round(seconds*fps)`` frames."""
