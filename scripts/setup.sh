@@ -17,8 +17,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing Python packages"
   .venv/bin/pip install -q --upgrade pip
   if [ "$DEV" = 1 ]; then .venv/bin/pip install -q -e ".[dev]"; else .venv/bin/pip install -q -e .; fi
-  # scenedetect drags a second OpenCV build in; ours is opencv-python-headless.
-  .venv/bin/pip install -q --no-deps "scenedetect>=0.6.4"
+  # scenedetect drags a second OpenCV build in; ours is opencv-python-headless. analysis/shots.py
+  # computes ContentDetector's scores itself and uses 0.7's FlashFilter: keep the pin in step.
+  .venv/bin/pip install -q --no-deps "scenedetect>=0.7,<0.8"
   touch "$stamp"
 fi
 
