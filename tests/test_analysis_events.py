@@ -613,7 +613,7 @@ def test_a_jump_dropped_at_the_border_does_not_hide_a_pop_elsewhere():
 def test_a_moving_object_that_pops_is_judged_though_it_leaves_the_blob_soon_after():
     """Session 12: the side with the object is checked one frame away only. A bouncing ball that
     pops in at pair p is in the blob's mask in frames p + 1 and p + 2, then moves on; the side
-    without it is still checked CONFIRM frames away (an object that merely passes is not a pop)."""
+    without it is still checked CONFIRM frames away (an object there then did not pop)."""
     from worlddirector.analysis.events import events_from_blobs
 
     p = 5
@@ -623,10 +623,13 @@ def test_a_moving_object_that_pops_is_judged_though_it_leaves_the_blob_soon_afte
     vanish = _scene()
     vanish[: p - 1, 30:60, 100:130] = RED  # came from elsewhere ...
     vanish[p - 1 : p + 1, 30:60, 60:90] = RED  # ... sat in the blob two frames, gone from p + 1
-    passing = _scene()
-    passing[p - 3 :, 30:60, 60:90] = RED  # always there before the pair: nothing popped in
-    passing[p + 1 :, 30:60, 60:90] = RED
+    back = _scene()
+    back[p - 3, 30:60, 60:90] = RED  # there CONFIRM frames before the pair: it came back, no pop
+    back[p + 1 :, 30:60, 60:90] = RED
+    returns = _scene()
+    returns[: p + 1, 30:60, 60:90] = RED
+    returns[p + 4 :, 30:60, 60:90] = RED  # there again CONFIRM frames after: hidden a moment, no pop
     blob = _blob(p, (60, 30, 90, 60))
     assert [(e.type, e.pos) for e in events_from_blobs([blob], appear)] == [("appear", p + 1)]
     assert [(e.type, e.pos) for e in events_from_blobs([blob], vanish)] == [("vanish", p + 1)]
-    assert events_from_blobs([blob], passing) == []
+    assert events_from_blobs([blob], back) == [] and events_from_blobs([blob], returns) == []

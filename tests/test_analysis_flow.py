@@ -118,8 +118,8 @@ def test_mean_absdiff_is_numpys_mean():
 def test_stacked_area_resize_and_colour_conversion_are_per_frame():
     """Frames stacked into one image and resized (a whole shrink factor) or converted (per pixel)
     by one call give each frame's own result; other factors go frame by frame."""
+    from worlddirector.analysis.decode import convert_stack
     from worlddirector.analysis.flow import area_resize_stack
-    from worlddirector.analysis.pipeline import _convert_stack
 
     rng = np.random.default_rng(8)
     for shape, size in (((7, 180, 320, 3), (160, 90)), ((5, 180, 320), (160, 90)), ((4, 90, 120, 3), (40, 30)),
@@ -131,5 +131,5 @@ def test_stacked_area_resize_and_colour_conversion_are_per_frame():
     rgb = rng.integers(0, 256, (6, 90, 160, 3), dtype=np.uint8)
     for code in (cv2.COLOR_RGB2LAB, cv2.COLOR_RGB2GRAY, cv2.COLOR_RGB2HSV):
         ref = np.stack([cv2.cvtColor(f, code) for f in rgb])
-        got = _convert_stack(rgb, code)
+        got = convert_stack(rgb, code)
         assert got.shape == ref.shape and np.array_equal(got, ref)

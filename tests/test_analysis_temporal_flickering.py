@@ -23,5 +23,5 @@ def test_vbench_temporal_flickering_is_numpys():
         got = vbench_temporal_flickering(rgb)
         assert type(got) is float and got == _numpy_score(rgb)
     assert vbench_temporal_flickering(rng.integers(0, 256, (1, 9, 9, 3), dtype=np.uint8)) is None
-    gray = rng.integers(0, 256, (4, 20, 30), dtype=np.uint8)  # other layouts take numpy's path
+    gray = rng.integers(0, 256, (4, 20, 30), dtype=np.uint8)  # grey frames: mean_absdiff's 2-D path
     assert vbench_temporal_flickering(gray) == _numpy_score(gray)

@@ -224,8 +224,7 @@ def decode(
         )
     )
     arr = np.stack(rgb)
-    # one call on the frames stacked into one image (a per-pixel conversion: the same pixels)
-    gray = cv2.cvtColor(arr.reshape(-1, arr.shape[2], 3), cv2.COLOR_RGB2GRAY).reshape(arr.shape[:3])
+    gray = convert_stack(arr, cv2.COLOR_RGB2GRAY)
     return DecodedVideo(
         info=info,
         rgb=arr,
@@ -326,3 +325,11 @@ def read_frames_rgb(path: Path, numbers: list[int], max_width: int = KEYFRAME_WI
         except av.error.FFmpegError:
             pass
     return out
+
+
+def convert_stack(frames: np.ndarray, code: int) -> np.ndarray:
+    """``np.stack([cv2.cvtColor(f, code) for f in frames])`` for a per-pixel conversion, by one call
+    on the frames stacked into one image."""
+    n, h, w = frames.shape[:3]
+    out = cv2.cvtColor(np.ascontiguousarray(frames).reshape((n * h, w) + frames.shape[3:]), code)
+    return out.reshape((n, h, w) + out.shape[2:])

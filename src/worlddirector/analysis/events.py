@@ -5,9 +5,9 @@
   found nowhere in a ring around it (nearest-neighbour Lab distance above ``NOVEL_LAB``), in the
   frame before and after the pair. An object standing out from its surroundings is there; floor
   continuing under the blob is not. Objectness
-  rising by more than ``OBJECTNESS_JUMP`` and still risen ``CONFIRM`` frames later -> ``appear``
-  at the first frame that shows it; falling and staying low -> ``vanish`` at the first frame
-  without it. A vanish and an appear in the same pair whose colours match (Lab distance below
+  rising by more than ``OBJECTNESS_JUMP``, still risen one frame later and not there ``CONFIRM``
+  frames before -> ``appear`` at the first frame that shows it; falling, still low ``CONFIRM``
+  frames later and there one frame before -> ``vanish`` at the first frame without it. A vanish and an appear in the same pair whose colours match (Lab distance below
   ``MATCH_COLOR``) and whose centres are apart are one ``teleport``, at the frame after the jump.
   So are a fall and a rise of objectness (each ``RISE_FALL``, holding) in one pair where nothing
   else was found, of matching colour and similar size (:func:`rise_fall_jumps`).
@@ -416,12 +416,6 @@ def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
     )
 
 
-# the side WITH the object is checked one frame away only: a moving object that pops (a bouncing
-# ball, a walker) has left the blob's fixed mask CONFIRM frames later (session 12; before, that side
-# also had to hold CONFIRM frames away, which lost pops of movers)
-WITH_ONE_FRAME = True
-
-
 def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     """(kind or None, o0, c0, o1, c1): objectness of the blob in the frames before/after pair
     ``p``, and "appear" / "vanish" when it rises / falls by ``OBJECTNESS_JUMP`` and stays so.
@@ -430,11 +424,12 @@ def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     a = _around_pair(b, lab_small, p)
     jump = a.o1 - a.o0
     kind = None
-    with_after = a.next if WITH_ONE_FRAME else min(a.next, a.late)
-    with_before = a.prev if WITH_ONE_FRAME else min(a.prev, a.early)
-    if jump > OBJECTNESS_JUMP and with_after - a.o0 > 0.6 * jump and a.o1 - a.early > 0.6 * jump:
+    # the side WITH the object one frame away only: a moving object that pops (a bouncing ball, a
+    # walker) has left the blob's fixed mask CONFIRM frames later (session 12: requiring it there
+    # too lost pops of movers)
+    if jump > OBJECTNESS_JUMP and a.next - a.o0 > 0.6 * jump and a.o1 - a.early > 0.6 * jump:
         kind = "appear"
-    elif -jump > OBJECTNESS_JUMP and a.o0 - a.late > 0.6 * -jump and with_before - a.o1 > 0.6 * -jump:
+    elif -jump > OBJECTNESS_JUMP and a.o0 - a.late > 0.6 * -jump and a.prev - a.o1 > 0.6 * -jump:
         kind = "vanish"
     return kind, a.o0, a.c0, a.o1, a.c1
 

@@ -20,7 +20,7 @@ import numpy as np
 from worlddirector.analysis import describe as describe_mod
 from worlddirector.analysis.audio import av_sync, read_soundtrack, visual_events
 from worlddirector.analysis.camera import classify_camera
-from worlddirector.analysis.decode import DecodedVideo, decode, keyframe_images, probe
+from worlddirector.analysis.decode import DecodedVideo, convert_stack, decode, keyframe_images, probe
 from worlddirector.analysis.events import (
     RawEvent,
     drop_pattern_explained,
@@ -121,7 +121,8 @@ def _write_keyframes(
     numbers = [int(dec.index[p]) for p, _ in picks]
     try:
         full = keyframe_images(video, dec, numbers)
-    except Exception:  # the full-size frames are a nicety; fall back to the analysis frames
+    except Exception as exc:  # the full-size frames are a nicety; fall back to the analysis frames
+        log.warning("analysis.keyframes_fallback", video=str(video), reason=str(exc)[:200])
         full = {}
     out = []
     for (p, reason), num in zip(picks, numbers):
@@ -132,14 +133,6 @@ def _write_keyframes(
             Keyframe(frame=num, time=round(float(dec.time[p]), 4), path=f"keyframes/{name}", reason=reason)
         )
     return out
-
-
-def _convert_stack(frames: np.ndarray, code: int) -> np.ndarray:
-    """``np.stack([cv2.cvtColor(f, code) for f in frames])`` for a per-pixel conversion, by one call
-    on the frames stacked into one image."""
-    n, h, w = frames.shape[:3]
-    out = cv2.cvtColor(np.ascontiguousarray(frames).reshape((n * h, w) + frames.shape[3:]), code)
-    return out.reshape((n, h, w) + out.shape[2:])
 
 
 def find_events(
@@ -157,7 +150,7 @@ def find_events(
         skip_pairs.update({c - 1})
     for f in flicker_pos:
         skip_pairs.update({f - 1, f})
-    lab_small = _convert_stack(rgb_small, cv2.COLOR_RGB2LAB)
+    lab_small = convert_stack(rgb_small, cv2.COLOR_RGB2LAB)
     blobs = find_transients(error_maps(rgb_small, motion), skip_pairs) if n >= 4 else []
     raw_tracks = track_objects(rgb_small, lab_small, motion, shots) if n >= 2 else []
     rgb = rgb_small if rgb is None else rgb
@@ -370,9 +363,8 @@ def _analyze_video(video: Path, out_dir: Path, *, llm=None, on_progress=None) ->
             if not np.isfinite(v):
                 raise StageError(f"metric {k} is not finite for {video.name}")
             metrics[k] = round(float(min(1.0, max(0.0, v))), 5)
-    t0 = lap("metrics", t0)
-    prog(0.8, "camera motion")
-    t0 = lap("camera", t0)  # done on the second core (see above)
+    t0 = lap("metrics", t0)  # includes waiting for the camera motion and background (second core)
+    prog(0.8, "events and description")
     events = [_track_event(e, _link_event(e, raw_tracks), int(dec.index[e.pos]), factor) for e in raw_events]
     if llm is not None:
         scene.update(_scene_graph(llm, out_dir, keyframes, scene.get("text", "")))

@@ -150,7 +150,7 @@ def _tiled_components(masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, 
     after the previous tiles' ones. Returns ``(labels, stats, tile_of_label, shift)``: mask row
     ``y`` of tile ``t`` is row ``y + shift[t]`` of ``labels``; ``stats`` rows as OpenCV's, y in
     mask coordinates."""
-    h, w = masks[0].shape
+    w = masks[0].shape[1]
     spans = []
     for m in masks:
         rows = np.flatnonzero(m.any(axis=1))

@@ -27,8 +27,6 @@ from worlddirector.reconstruction.geometry import ransac_plane, rotation_between
 from worlddirector.reconstruction.sfm import SfMResult
 
 DEFAULT_CAMERA_HEIGHT = 1.6
-# fit_box: the depth guessed behind a face seen from one side is at most the object's height
-DEPTH_FROM_HEIGHT = True
 
 
 @dataclass
@@ -377,8 +375,8 @@ def fit_box(
     # Sparse points only cover the faces the cameras saw, so the box must extend behind them.
     # Seen from the cameras, an object's depth is about its visible width: put the centre half
     # a width behind its nearest surface (exact for squares and cylinders, face-on or
-    # corner-on), unless the points themselves reach further back. With DEPTH_FROM_HEIGHT the
-    # guessed depth is at most the object's height: a wide, low object seen face-on (a table,
+    # corner-on), unless the points themselves reach further back. The guessed depth is at most
+    # the object's height (session 12): a wide, low object seen face-on (a table,
     # a bench, a sofa) is rarely deeper than it is tall.
     dirs = np.array([cx, cy]) - cams[:, :2]
     view = (dirs / np.maximum(np.linalg.norm(dirs, axis=1, keepdims=True), 1e-9)).mean(0)
@@ -388,9 +386,9 @@ def fit_box(
         u = np.array([-v[1], v[0]])
         pu, pv = Q[:, :2] @ u, Q[:, :2] @ v
         (u0, u1), (v0, v1) = np.percentile(pu, [5, 95]), np.percentile(pv, [5, 95])
-        depth = min(u1 - u0, height) if DEPTH_FROM_HEIGHT else u1 - u0
+        depth = min(u1 - u0, height)
         along = max(v0 + depth / 2, (v0 + v1) / 2)
-        if DEPTH_FROM_HEIGHT and depth < u1 - u0:
+        if depth < u1 - u0:
             guessed_depth = max(depth, v1 - v0)
         completed = along > (v0 + v1) / 2 + 0.05
         cx, cy = ((u0 + u1) / 2) * u + along * v
@@ -400,13 +398,12 @@ def fit_box(
         else:
             w = h = max(w, h)  # a face seen edge-on: assume a square footprint
         completed = True
-    Q = Qall
-    n = len(Q) if n_support is None else n_support
+    n = len(Qall) if n_support is None else n_support
     conf = float(np.clip((1 - np.exp(-n / support_scale)) * min(1.0, height / 0.2), 0.05, 1.0))
     col = np.median(colors, axis=0).astype(int)
     return ObstacleFit(
         center=(float(cx), float(cy), bottom + height / 2), size=(float(w), float(h), float(height)),
-        yaw=float(a), confidence=round(conf, 3), n_points=len(Q),
+        yaw=float(a), confidence=round(conf, 3), n_points=len(Qall),
         color=(int(col[0]), int(col[1]), int(col[2])), points_idx=np.zeros(0, int), completed=completed,
         observed_bottom=observed_bottom,
     )
