@@ -558,18 +558,18 @@ def sync_from_times(on_t: np.ndarray, vis_events: list[dict], fps: float,
             score = in_sync_ratio(core_est["lags"], core_est["scores"], frame)
     # session 12: in a clip of steps at a steady rate with too few footfalls found unaided, the seen
     # landings (feet coming down) judge av_sync when they are phase-locked to the heard steps
-    period = None
     if decay is not None and core.sum() < MIN_EVENTS <= step_landings.sum():
         steps_t = on_t[decay < THUD_DECAY]  # the heard steps: clicks (a swell is no single step)
         period = heard_step_period(steps_t, fps)
-    if period is not None:
-        z, locked_at = step_phase_lock(vis_t[step_landings], steps_t, period)
-        if z >= PHASE_Z:
-            land = estimate_offset(vis_t[step_landings], on_t, fps, None if ok is None else ok[step_landings])
-            score = in_sync_ratio(land["lags"], land["scores"], frame)
-            details.pop("note", None)
-        details["step_phase_lock"] = {"period_frames": round(float(period * fps), 2), "landings_z": round(z, 2),
-                                      "landings_offset_frames": round(float(locked_at * fps), 2)}
+        if period is not None:
+            z, locked_at = step_phase_lock(vis_t[step_landings], steps_t, period)
+            if z >= PHASE_Z:
+                land = estimate_offset(vis_t[step_landings], on_t, fps, None if ok is None else ok[step_landings])
+                score = in_sync_ratio(land["lags"], land["scores"], frame)
+                details.pop("note", None)
+            details["step_phase_lock"] = {"period_frames": round(float(period * fps), 2),
+                                          "landings_z": round(z, 2),
+                                          "landings_offset_frames": round(float(locked_at * fps), 2)}
     at_zero = len(_pairs(vis_t, on_t, 0.0, tol, ok=ok))
     details.update(
         fraction_in_sync=round(synced / len(vis_t), 3),

@@ -7,8 +7,9 @@
   continuing under the blob is not. Objectness
   rising by more than ``OBJECTNESS_JUMP``, still risen one frame later and not there ``CONFIRM``
   frames before -> ``appear`` at the first frame that shows it; falling, still low ``CONFIRM``
-  frames later and there one frame before -> ``vanish`` at the first frame without it. A vanish and an appear in the same pair whose colours match (Lab distance below
-  ``MATCH_COLOR``) and whose centres are apart are one ``teleport``, at the frame after the jump.
+  frames later and there one frame before -> ``vanish`` at the first frame without it. A vanish
+  and an appear in the same pair whose colours match (Lab distance below ``MATCH_COLOR``) and
+  whose centres are apart are one ``teleport``, at the frame after the jump.
   So are a fall and a rise of objectness (each ``RISE_FALL``, holding) in one pair where nothing
   else was found, of matching colour and similar size (:func:`rise_fall_jumps`).
 * the event's own pattern (:mod:`.refind`, template matching on the analysis frames) finds
