@@ -633,3 +633,38 @@ def test_a_moving_object_that_pops_is_judged_though_it_leaves_the_blob_soon_afte
     assert [(e.type, e.pos) for e in events_from_blobs([blob], appear)] == [("appear", p + 1)]
     assert [(e.type, e.pos) for e in events_from_blobs([blob], vanish)] == [("vanish", p + 1)]
     assert events_from_blobs([blob], back) == [] and events_from_blobs([blob], returns) == []
+
+
+def test_a_track_that_ends_moving_across_the_border_left_the_view():
+    """Session 13, dev seed 581: a passing car's wheel, tracked up to a few pixels from the right
+    border and moving 6.5 px (flow res) a frame, ended where the picture changed: a false vanish in
+    every clip of the seed. A track ending on its way across the border left the view (and one
+    beginning so entered it); the same track ending at rest there, or moving along the border,
+    vanished."""
+    from worlddirector.analysis.events import events_from_blobs
+
+    p = 10
+    lab = np.array(RED, float)
+
+    def track(step, x_end, first=0):
+        dets = []
+        for k in range(first, p + 1):
+            x1 = x_end - step * (p - k)
+            dets.append(Det(pos=k, box=np.array([x1 - 6.0, 60.0, x1, 80.0]), area=120.0, lab=lab,
+                            rgb=np.zeros(3), moving=False))
+        return RawTrack(id=7, dets=dets)
+
+    blob = _blob(p, (148, 60, 156, 80))
+    scene = _scene(16)
+    leaving = events_from_blobs([blob], scene, [track(6.5, 155.0)])
+    at_rest = events_from_blobs([blob], scene, [track(0.0, 155.0)])
+    assert leaving == []
+    assert [(e.type, e.pos) for e in at_rest] == [("vanish", p + 1)]
+    # entering: a track that begins just after the pair, coming in across the left border
+    entering = RawTrack(id=8, dets=[Det(pos=p + 1 + k, box=np.array([3.0 + 6.5 * k, 60.0, 9.0 + 6.5 * k, 80.0]),
+                                        area=120.0, lab=lab, rgb=np.zeros(3), moving=False) for k in range(6)])
+    still = RawTrack(id=9, dets=[Det(pos=p + 1 + k, box=np.array([3.0, 60.0, 9.0, 80.0]), area=120.0, lab=lab,
+                                     rgb=np.zeros(3), moving=False) for k in range(6)])
+    left_blob = _blob(p, (2, 60, 10, 80))
+    assert events_from_blobs([left_blob], scene, [entering]) == []
+    assert [(e.type, e.pos) for e in events_from_blobs([left_blob], scene, [still])] == [("appear", p + 1)]
