@@ -607,6 +607,33 @@ def _assert_the_continuity_findings(rep) -> str:
     return dropped
 
 
+def test_an_untracked_jump_needs_an_object_clearly_there_before_it_that_left(tmp_path):
+    """Session 13: the analysis finds some teleports with no track (a jump in place, or its lone-change
+    rule). Such a jump is reported when its measured objectness shows an object clearly there before
+    it (>= SEEN_BEFORE_JUMP) and no more there after (dev: true jumps 50 -> 37, 35 -> 21, 50 -> 25;
+    false ones 25 -> 50, two tree trunks crossing, and 19 -> 12). A colour match between two regions
+    (no objectness) or a change recorded without its sides is still not an object that moved."""
+    def ev(tid, frame, box, before=None, after=None, change=None, lone=False):
+        return TrackEvent(type="teleport", track_id=tid, frame=frame, magnitude=1.0, evidence="x", box=box,
+                          objectness_before=before, objectness_after=after, objectness_change=change,
+                          basis="lone_change" if lone else None)
+
+    events = [
+        ev("region@70,31", 10, (280, 124, 320, 200), 50, 37, -13, lone=True),
+        ev("region@40,50", 16, (160, 200, 200, 250), 25, 50, 25),  # something arriving in front
+        ev("region@27,34", 22, (108, 136, 160, 200), 19, 12, -7, lone=True),  # no object clearly there
+        ev("region@80,40", 28, (300, 160, 360, 220)),  # two regions of one colour
+        ev("region@60,45", 34, (220, 180, 260, 240), change=-40, lone=True),  # sides not measured
+    ]
+    rep = run(tmp_path, make_world(), _clip_analysis([], events), agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "teleport")] == ["region@70,31"]
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "region@40,50 frame 16: untracked jump of objectness 25 -> 50" in dropped
+    assert "region@27,34 frame 22: untracked jump of objectness 19 -> 12" in dropped
+    assert "region@80,40 frame 28: a jump needs a tracked object" in dropped
+    assert "region@60,45 frame 34: a jump needs a tracked object" in dropped
+
+
 def test_continuity_reads_the_events_fields_not_their_wording(tmp_path):
     """The same events as above with their measurements in the typed fields and the evidence
     reworded to "x": the same findings (the evidence text is for people). Only events without a

@@ -13,7 +13,9 @@ reported on strong evidence (:func:`_strength`):
   fragment the tracker lost, not an object that was there); ``pop_in``: seen for
   ``PERSIST_SECONDS`` from it on and never before;
 * ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
-  between two anonymous regions is not an object that moved);
+  between two anonymous regions is not an object that moved); with no track, the analysis'
+  objectness must show an object clearly there before the jump (at least ``SEEN_BEFORE_JUMP``)
+  and no more there after it (it left its place; a rise is something arriving in front);
 * an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
   object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
   last-resort "lone unexplained change" (``basis`` ``lone_change``) counts only when it records such
@@ -65,6 +67,7 @@ MAX_SIMULTANEOUS = 2  # distinct tracks appearing/vanishing within one frame of 
 MIN_BOX_HEIGHT = 24 / 360  # of the picture height: a 20 px box at 360 p is one row of the analysis' flow grid (an edge)
 EMPTY_SIDE = 0.2  # objectness on the empty side of an untracked pop, at most this share of the full side
 MIN_LONE_OBJECTNESS = 20.0  # objectness change a lone unexplained change needs to name an object
+SEEN_BEFORE_JUMP = 30.0  # objectness before an untracked jump: an object clearly there (session 13: true 35-50, false 19, 25)
 COVER_SHARE = 0.5  # of a pop's box lying inside the box of another track seen on both sides of the event
 
 
@@ -140,6 +143,7 @@ class _Measured:
     box: tuple[float, float, float, float] | None  # at the event, original pixels
     objectness: tuple[float, float] | None  # of the changed region, before -> after
     lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
+    inferred: bool = False  # objectness read from a recorded change alone (0 -> D or D -> 0), not measured per side
 
 
 def _sides_of_change(d: float) -> tuple[float, float]:
@@ -153,13 +157,14 @@ def _measured(ev: TrackEvent) -> _Measured:
     existed: read from its evidence text instead."""
     if ev.box is None:
         return _legacy_measured_from_evidence(ev.evidence)
+    inferred = False
     if ev.objectness_before is not None and ev.objectness_after is not None:
         ob = (ev.objectness_before, ev.objectness_after)
     elif ev.objectness_change is not None:
-        ob = _sides_of_change(ev.objectness_change)
+        ob, inferred = _sides_of_change(ev.objectness_change), True
     else:
         ob = None
-    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change")
+    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred)
 
 
 _LEGACY_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
@@ -177,12 +182,13 @@ def _legacy_measured_from_evidence(evidence: str) -> _Measured:
     m = _LEGACY_BOX.search(text)
     box = tuple(float(m.group(k)) for k in range(1, 5)) if m else None
     m = _LEGACY_OBJECTNESS.search(text)
+    inferred = m is None
     if m:
         ob = (float(m.group(1)), float(m.group(2)))
     else:
         m = _LEGACY_OBJECTNESS_DELTA.search(text)
         ob = _sides_of_change(float(m.group(1))) if m else None
-    return _Measured(box, ob, _LEGACY_LONE in text)
+    return _Measured(box, ob, _LEGACY_LONE in text, inferred)
 
 
 def _event_size(track: Track | None, box, w: float, h: float) -> tuple[float, float] | None:
@@ -207,9 +213,15 @@ def _untracked_strength(vtype: str, measured: _Measured) -> str | None:
     full side (a real pop goes to or from 0; "10 -> 39" is something partly there all along, e.g.
     an occluder's edge moving). A lone change must name such an object too (objectness change of at
     least ``MIN_LONE_OBJECTNESS``): without one the analysis cannot tell what appeared or vanished."""
-    if vtype == "teleport":
-        return "a jump needs a tracked object, not a colour match between anonymous regions"
     ob = measured.objectness
+    if vtype == "teleport":
+        if ob is None or measured.inferred:
+            return "a jump needs a tracked object, not a colour match between anonymous regions"
+        before, after = ob
+        if before < SEEN_BEFORE_JUMP or after > before:
+            return (f"untracked jump of objectness {before:.0f} -> {after:.0f}: no object clearly there before it "
+                    "that left its place")
+        return None
     lone = measured.lone
     if ob is None:
         return "untracked lone change: the analysis cannot tell what appeared or vanished" if lone else None
