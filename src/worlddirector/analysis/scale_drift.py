@@ -299,29 +299,14 @@ CONFIRM_SCALE = 0.12
 0.16-0.74 or none; the synthetic disc of ``tests/test_analysis.py`` 0.44)."""
 
 
-CONFIRM_DRIFT = 0.1
-"""|drift| (the texture's ramp beyond perspective, :attr:`ScaleDrift.drift`, about a log scale:
-x1.1) a box-size ``resize`` must also show. Session 13, dev
-seeds 560-599 and 600-619: the false resizes were x0.95-x1.05 beyond perspective (a robot walking
-away while the box-size rule's own horizon, fitted to the tracks, sat 18 flow rows above the true
-one: x0.53-x0.73 by box, x1.00 by texture beyond the floor's horizon, in five clips of one scene),
-and one at x1.11; the true ones x1.14-x1.92 and x0.64-x0.88. Its sign is not checked against the
-texture's: a growing fence under an orbit (simulation set F, clip 27) was measured x0.84 by its
-texture (perspective included) and x1.55 beyond perspective, the truth being x1.45."""
-
-
 def confirm_resizes(events: list[RawEvent], drifts: list[ScaleDrift]) -> list[RawEvent]:
     """Keep a ``resize`` (from the box-size rule, :func:`..events.resize_events`) only when its
-    track's texture changed size too, ``|texture_scale| >= CONFIRM_SCALE``, and beyond what
-    perspective explains, ``|drift| >= CONFIRM_DRIFT``; the texture's change and
-    its ramp beyond perspective are added to its evidence. Box sizes also change when the colour
-    segmentation of a track merges with or loses a neighbouring patch (a canopy cut by the border,
-    a floor pattern), which the texture does not follow; and the box-size rule fits its horizon to
-    the tracks themselves, while the drift is measured against the floor's horizon
-    (:func:`fit_horizon`, session 9), so an object walking away can shrink "beyond perspective"
-    by its boxes but not by its texture. (Session 7, before the floor's horizon: ``|drift| >=
-    0.15`` alone gave the same dev events but dropped the synthetic disc growing about its centre,
-    which the horizon fitted to the objects explained as an approach.)"""
+    track's texture changed size too, ``|texture_scale| >= CONFIRM_SCALE``; the texture's
+    change and its ramp beyond perspective are added to its evidence. Box sizes also change when
+    the colour segmentation of a track merges with or loses a neighbouring patch (a canopy cut by
+    the border, a floor pattern), which the texture does not follow. (Confirming by the ramp
+    beyond perspective, ``|drift| >= 0.15``, gave the same dev events but dropped a uniform disc
+    growing about its centre, which the horizon fit can explain as an approach.)"""
     by_track = {d.track: d for d in drifts}
     out = []
     for e in events:
@@ -331,8 +316,6 @@ def confirm_resizes(events: list[RawEvent], drifts: list[ScaleDrift]) -> list[Ra
         d = by_track.get(e.track)
         if d is None or abs(d.texture_scale) < CONFIRM_SCALE:
             continue
-        if abs(d.drift) < CONFIRM_DRIFT:
-            continue  # the texture scaled as perspective has it: an object approaching or leaving
         out.append(
             replace(
                 e,
