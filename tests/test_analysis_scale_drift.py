@@ -142,3 +142,22 @@ def test_the_homography_carried_horizon_lands_on_the_right_frames():
     homs = np.tile(np.array([[1.0, 0, 0], [0, 1, 1], [0, 0, 1]]), (n - 1, 1, 1))
     rows = horizon_rows(np.array([50.0]), homs, FACTOR, (0, n), W)[:, 0]
     assert np.allclose(rows, 50.0 + FACTOR * (np.arange(n) - n // 2))
+
+
+def test_a_resize_whose_texture_scaled_as_perspective_has_it_is_dropped_where_the_floor_gave_the_horizon():
+    """Session 13, dev seed 600: a robot walking away shrank x0.53-0.73 by its boxes against the
+    box rule's own horizon, but its texture scaled as perspective has it against the floor's horizon
+    (drift ~0): not a size change. Where the floor gave no level (a pan, a still camera, no floor),
+    the objects' own horizon can explain any growth about a point as an approach, so the drift
+    cannot judge and the texture's scale alone decides (the synthetic drift clip's disc)."""
+    from worlddirector.analysis.events import RawEvent
+    from worlddirector.analysis.scale_drift import confirm_resizes
+
+    def drift(residual: float, floor: bool) -> ScaleDrift:
+        wins = [(12 * k, 12 * k + 12, residual) for k in range(6)]
+        return ScaleDrift(7, windows=wins, log_scales=[-0.1] * 6, floor_level=floor)  # texture x0.55
+
+    resize = RawEvent("resize", 30, (70.0, 55.0, 90.0, 75.0), 0.6, "size changed x0.60", 7)
+    assert confirm_resizes([resize], [drift(0.0, floor=True)]) == []  # perspective explains it
+    assert [e.type for e in confirm_resizes([resize], [drift(-0.05, floor=True)])] == ["resize"]  # x0.74 beyond
+    assert [e.type for e in confirm_resizes([resize], [drift(0.0, floor=False)])] == ["resize"]  # cannot judge
