@@ -79,6 +79,37 @@ def test_align_recovers_gravity_scale_and_floor(seed):
     assert al.R[0][2][1] == pytest.approx(0, abs=1e-6) and al.R[0][2][0] > 0
 
 
+def _tilted(P: np.ndarray, deg: float, pivot_x: float = 4.0) -> np.ndarray:
+    """``P`` rotated by ``deg`` about the y axis through (pivot_x, 0, 0): the floor rises with x."""
+    a = np.radians(deg)
+    Ry = np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0], [np.sin(a), 0, np.cos(a)]])
+    q = P - [pivot_x, 0, 0]
+    return q @ Ry.T + [pivot_x, 0, 0]
+
+
+def test_the_dense_floor_refits_a_tilted_sparse_floor_and_leaves_a_good_one():
+    """Session 13, set F clip 22: the sparse floor was 8.9 deg off and the dense points put the real
+    floor along another plane; the world is re-framed on the dense floor (its points end at z ~ 0,
+    the cameras at the prior height). A dense floor within REFIT_ANGLE of the sparse one changes
+    nothing."""
+    rng = np.random.default_rng(3)
+    P, Cs, Rs, _ = _scene(rng)
+    al = L.align(_as_sfm(P, Cs, Rs, 1.0, np.eye(3), np.zeros(3)), camera_height=1.6)
+    dense = _tilted(P, 6.0)  # the dense floor rises 0.1 m per metre in the sparse floor's frame
+    got = L.refit_floor(al, dense)
+    assert got is not None
+    al2, tf = got
+    floor = tf(dense[:600])
+    assert np.abs(floor[:, 2]).max() < 0.05
+    assert np.median(al2.C[:, 2]) == pytest.approx(1.6, abs=1e-6)
+    assert al2.stats["floor_refit_deg"] == pytest.approx(6.0, abs=0.3)
+    up_old = np.array([R @ [0, 0, 1.0] for R in al.R])
+    up_new = np.array([R @ [0, 0, 1.0] for R in al2.R])
+    tilt = np.degrees(np.arccos(np.clip((up_old * up_new).sum(1), -1, 1)))
+    assert np.allclose(tilt, 6.0, atol=0.3)
+    assert L.refit_floor(al, _tilted(P, 1.0)) is None
+
+
 def test_align_rejects_scene_without_floor():
     rng = np.random.default_rng(0)
     Cs = np.c_[np.linspace(0, 1, 5), np.zeros(5), np.full(5, 1.6)]

@@ -94,22 +94,9 @@ def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Align
     if np.any(heights <= 0):
         raise LayoutError("the fitted floor is not below every camera")
     h = float(np.median(heights))
-    s = camera_height / h
-    # frame: floor normal -> +z, first camera forward -> +x, origin below the first camera
-    Rn = rotation_between(n, np.array([0.0, 0.0, 1.0]))
-    fwd = Rn @ sfm.R[0][2]
-    yaw = np.arctan2(fwd[1], fwd[0]) if np.hypot(fwd[0], fwd[1]) > 1e-6 else 0.0
-    cz, sz = np.cos(-yaw), np.sin(-yaw)
-    Rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1.0]])
-    M = Rz @ Rn
-    p0 = C[0] - heights[0] * n
-
-    def tf(X):
-        return s * (X - p0) @ M.T
-
+    s, tf, Rw = _floor_frame(sfm.R, C, n, heights, camera_height)
     Pw = tf(sfm.points)
     Cw = tf(C)
-    Rw = np.einsum("nij,kj->nik", sfm.R, M)  # R M^T
     tw = -np.einsum("nij,nj->ni", Rw, Cw)
     floor_mask = np.zeros(len(sfm.points), bool)
     floor_mask[np.flatnonzero(keep)[inl]] = True
@@ -123,6 +110,82 @@ def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Align
         height_spread=spread,
         stats={"floor_inliers": int(inl.sum()), "reliable_points": len(P), "floor_threshold_m": thr * s},
     )
+
+
+def _floor_frame(R: np.ndarray, C: np.ndarray, n: np.ndarray, heights: np.ndarray, camera_height: float):
+    """(scale, point transform, cam_from_world rotations) of the metric Z-up frame of a floor with
+    unit normal ``n`` (cameras ``heights`` above it): floor normal -> +z, first camera forward ->
+    +x, origin on the floor below the first camera, median camera height -> ``camera_height``."""
+    s = camera_height / float(np.median(heights))
+    Rn = rotation_between(n, np.array([0.0, 0.0, 1.0]))
+    fwd = Rn @ R[0][2]
+    yaw = np.arctan2(fwd[1], fwd[0]) if np.hypot(fwd[0], fwd[1]) > 1e-6 else 0.0
+    cz, sz = np.cos(-yaw), np.sin(-yaw)
+    M = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1.0]]) @ Rn
+    p0 = C[0] - heights[0] * n
+
+    def tf(X):
+        return s * (X - p0) @ M.T
+
+    return s, tf, np.einsum("nij,kj->nik", R, M)  # R M^T
+
+
+REFIT_ANGLE = 3.0  # deg between the sparse and the dense floor before the frame is refitted (the floor target's 3 deg)
+REFIT_BAND = 1.0  # m: dense points this low (in the sparse floor's frame) are floor candidates
+REFIT_THRESHOLD = 0.04  # m: RANSAC inlier distance for the dense floor
+REFIT_BELOW = 1.0  # m: dense points up to this far below a candidate floor count against it (further: far-depth noise)
+
+
+def refit_floor(al: Aligned, dense_points: np.ndarray) -> tuple[Aligned, callable] | None:
+    """The floor again, from the dense points, when it disagrees with the sparse one.
+
+    The sparse floor (:func:`align`) rests on the SfM points, few and noisy on a floor of fine or
+    repeated texture seen over a short baseline: set F clip 39 (a wood floor, a 1.5 m dolly) got a
+    floor tilted 8.9 deg, so the real floor rose 0.85 m over 12 m in the world and its far part
+    became low obstacles. The dense points cover the floor much better. Among those lower than
+    ``REFIT_BAND``, a RANSAC plane within 15 deg of vertical with at least a fifth of them, every
+    camera above it and few dense points clearly below it (within ``REFIT_BELOW``: a table top has
+    the floor's points there; points metres below are far-depth noise); when its normal is more than
+    ``REFIT_ANGLE`` from the sparse floor's, the world is re-framed on it (same rules as
+    :func:`align`). Returns the new :class:`Aligned` and the transform for other points of the old
+    frame, or None when the sparse floor stands."""
+    low = dense_points[dense_points[:, 2] < REFIT_BAND]
+    if len(low) < 200:
+        return None
+    z = np.array([0.0, 0.0, 1.0])
+
+    def orient(n, d):
+        return (n, d) if n[2] >= 0 else (-n, -d)
+
+    def accept(n, d, inl):
+        n, d = orient(n, d)
+        if not np.all(al.C @ n + d > 0.3 * al.camera_height):
+            return False
+        h = dense_points @ n + d
+        below = np.mean((h < -3 * REFIT_THRESHOLD) & (h > -REFIT_BELOW))
+        return bool(below < 0.05 and inl.sum() >= 0.2 * len(low))
+
+    res = ransac_plane(low, REFIT_THRESHOLD, axis=z, max_angle_deg=15.0, iters=300, accept=accept)
+    if res is None:
+        return None
+    n, d = orient(*res[:2])
+    angle = float(np.degrees(np.arccos(np.clip(n[2], -1, 1))))
+    heights = al.C @ n + d
+    if angle < REFIT_ANGLE or np.any(heights <= 0):
+        return None
+    _, tf, Rw = _floor_frame(al.R, al.C, n, heights, al.camera_height)
+    Cw = tf(al.C)
+    Pw = tf(al.points)
+    thr = float(al.stats.get("floor_threshold_m", 0.05))
+    floor_mask = al.reliable & (np.abs(Pw[:, 2]) < thr)
+    stats = dict(al.stats, floor_refit_deg=round(angle, 2))
+    out = Aligned(
+        R=Rw, t=-np.einsum("nij,nj->ni", Rw, Cw), C=Cw, points=Pw, colors=al.colors, reliable=al.reliable,
+        floor_mask=floor_mask, scale=al.scale * float(np.linalg.norm(tf(np.eye(3)[0]) - tf(np.zeros(3)))),
+        floor_angle_deg=al.floor_angle_deg, floor_confidence=al.floor_confidence, camera_height=al.camera_height,
+        height_spread=float(np.std(heights) / np.median(heights)), stats=stats,
+    )
+    return out, tf
 
 
 @dataclass

@@ -9,6 +9,8 @@ bad input (one-line reason); nothing is ever written as an empty success.
 
 from __future__ import annotations
 
+import dataclasses
+
 import tempfile
 import time
 from collections.abc import Callable
@@ -226,20 +228,28 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         al = L.align(sfm, camera_height)
     except L.LayoutError as exc:
         raise _NoMultiView(str(exc)) from None
-    walls, wall_mask = L.find_walls(al)
-    sparse_obst = L.find_obstacles(al, wall_mask, focal=float(sfm.K[0, 0]))
     timings["layout"] = time.perf_counter() - t
     _p(on_progress, 0.7, "dense stereo on the registered keyframes")
     t = time.perf_counter()
     fid = {f: i for i, f in enumerate(dv.frame_ids)}
     images = [dv.frames[fid[f]] for f in sfm.frames]
     dense = D.densify(images, al.R, al.t, sfm.K, al.points[al.reliable])
+    refit = L.refit_floor(al, dense.points)
+    if refit is not None:  # the dense points' floor disagrees with the sparse one: re-frame on it
+        al, tf = refit
+        dense = dataclasses.replace(dense, points=tf(dense.points))
+    timings["dense"] = time.perf_counter() - t
+    t = time.perf_counter()
+    walls, wall_mask = L.find_walls(al)
+    sparse_obst = L.find_obstacles(al, wall_mask, focal=float(sfm.K[0, 0]))
+    timings["layout"] += time.perf_counter() - t
+    t = time.perf_counter()
     obst, dstats, (vox_p, vox_c) = obstacle_stage(images, al.R, al.t, sfm.K, dense, al.C, walls, sparse_obst)
     stats["obstacle_support"] = {k: sum(1 for o in obst if o.support == k)
                                  for k in ("floor_contact", "floor_assumed", "free_below")}
     stats.update(dstats)
     stats.update({"dense_reference_views": dense.n_refs, "sparse_obstacles": len(sparse_obst)})
-    timings["dense"] = time.perf_counter() - t
+    timings["dense"] += time.perf_counter() - t
     stats.update({k: v for k, v in al.stats.items()})
     stats.update({"floor_angle_to_up_prior_deg": round(al.floor_angle_deg, 2),
                   "camera_height_spread": round(al.height_spread, 3), "scale_m_per_unit": round(al.scale, 5)})
