@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -130,21 +131,23 @@ def _floor_frame(R: np.ndarray, C: np.ndarray, n: np.ndarray, heights: np.ndarra
     return s, tf, np.einsum("nij,kj->nik", R, M)  # R M^T
 
 
-REFIT_ANGLE = 3.0  # deg between the sparse and the dense floor before the frame is refitted (the floor target's 3 deg)
+REFIT_ANGLE = 3.0  # deg between the sparse and the dense floor before re-framing (the floor target's 3 deg)
 REFIT_BAND = 1.0  # m: dense points this low (in the sparse floor's frame) are floor candidates
 REFIT_THRESHOLD = 0.04  # m: RANSAC inlier distance for the dense floor
-REFIT_BELOW = 1.0  # m: dense points up to this far below a candidate floor count against it (further: far-depth noise)
+REFIT_BELOW = 1.0  # m: dense points this far below a candidate floor count against it (further: far noise)
 
 
-def refit_floor(al: Aligned, dense_points: np.ndarray) -> tuple[Aligned, callable] | None:
+def refit_floor(
+    al: Aligned, dense_points: np.ndarray
+) -> tuple[Aligned, Callable[[np.ndarray], np.ndarray]] | None:
     """The floor again, from the dense points, when it disagrees with the sparse one.
 
     The sparse floor (:func:`align`) rests on the SfM points, few and noisy on a floor of fine or
     repeated texture seen over a short baseline: set F clip 39 (a wood floor, a 1.5 m dolly) got a
     floor tilted 8.9 deg, so the real floor rose 0.85 m over 12 m in the world and its far part
     became low obstacles. The dense points cover the floor much better. Among those lower than
-    ``REFIT_BAND``, a RANSAC plane within 15 deg of vertical with at least a fifth of them, every
-    camera above it and few dense points clearly below it (within ``REFIT_BELOW``: a table top has
+    ``REFIT_BAND``, a RANSAC plane whose normal is within 15 deg of vertical, with at least a fifth
+    of them, every camera above it and few dense points clearly below it (within ``REFIT_BELOW``: a table top has
     the floor's points there; points metres below are far-depth noise); when its normal is more than
     ``REFIT_ANGLE`` from the sparse floor's, the world is re-framed on it (same rules as
     :func:`align`). Returns the new :class:`Aligned` and the transform for other points of the old
@@ -173,15 +176,15 @@ def refit_floor(al: Aligned, dense_points: np.ndarray) -> tuple[Aligned, callabl
     heights = al.C @ n + d
     if angle < REFIT_ANGLE or np.any(heights <= 0):
         return None
-    _, tf, Rw = _floor_frame(al.R, al.C, n, heights, al.camera_height)
+    s, tf, Rw = _floor_frame(al.R, al.C, n, heights, al.camera_height)
     Cw = tf(al.C)
     Pw = tf(al.points)
     thr = float(al.stats.get("floor_threshold_m", 0.05))
     floor_mask = al.reliable & (np.abs(Pw[:, 2]) < thr)
-    stats = dict(al.stats, floor_refit_deg=round(angle, 2))
+    stats = {**al.stats, "floor_refit_deg": round(angle, 2)}
     out = Aligned(
         R=Rw, t=-np.einsum("nij,nj->ni", Rw, Cw), C=Cw, points=Pw, colors=al.colors, reliable=al.reliable,
-        floor_mask=floor_mask, scale=al.scale * float(np.linalg.norm(tf(np.eye(3)[0]) - tf(np.zeros(3)))),
+        floor_mask=floor_mask, scale=al.scale * s,
         floor_angle_deg=al.floor_angle_deg, floor_confidence=al.floor_confidence, camera_height=al.camera_height,
         height_spread=float(np.std(heights) / np.median(heights)), stats=stats,
     )

@@ -10,7 +10,6 @@ bad input (one-line reason); nothing is ever written as an empty success.
 from __future__ import annotations
 
 import dataclasses
-
 import tempfile
 import time
 from collections.abc import Callable
