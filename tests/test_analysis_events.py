@@ -668,25 +668,3 @@ def test_a_track_that_ends_moving_across_the_border_left_the_view():
     left_blob = _blob(p, (2, 60, 10, 80))
     assert events_from_blobs([left_blob], scene, [entering]) == []
     assert [(e.type, e.pos) for e in events_from_blobs([left_blob], scene, [still])] == [("appear", p + 1)]
-
-
-def test_an_untracked_pop_is_named_only_after_a_track_that_ends_or_begins_there():
-    """Session 13, simulation set F clip 10: a tree vanished by objectness (45 -> 9) and the event
-    was named after a track overlapping it that went on for 44 frames; the simulation then read
-    "the track goes on: it did not vanish". A vanish takes the name of a track ending there, an
-    appear of one beginning there; with neither it stays a region."""
-    from worlddirector.analysis.pipeline import _link_event
-
-    def track(tid, first, last, box=(40.0, 20.0, 60.0, 50.0)):
-        return RawTrack(id=tid, dets=[Det(pos=k, box=np.array(box), area=600.0, lab=np.zeros(3), rgb=np.zeros(3),
-                                          moving=False) for k in range(first, last + 1)])
-
-    goes_on = track(3, 0, 60)
-    ends = track(5, 0, 19)
-    begins = track(6, 20, 60)
-    vanish = _ev("vanish", 20, (42, 22, 58, 48))
-    appear = _ev("appear", 20, (42, 22, 58, 48))
-    assert _link_event(vanish, [goes_on]) == "region@42,22"
-    assert _link_event(vanish, [goes_on, ends]) == "t5"
-    assert _link_event(appear, [goes_on]) == "region@42,22"
-    assert _link_event(appear, [goes_on, begins, ends]) == "t6"

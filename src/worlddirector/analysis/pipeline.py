@@ -98,20 +98,11 @@ def _to_tracks(raw: list[RawTrack], dec: DecodedVideo, factor: float) -> list[Tr
 
 
 def _link_event(e: RawEvent, raw: list[RawTrack]) -> str:
-    """The track an event found without one is named after: the one overlapping its box (IoU >
-    0.05) within 3 frames; for a vanish only a track that ends there, for an appear one that begins
-    there (session 13: a tree that vanished by objectness, 45 -> 9, was named after a track that
-    went on through it, and the simulation then read "the track goes on: it did not vanish").
-    Else ``region@x,y``."""
     if e.track is not None:
         return f"t{e.track}"
     best, best_iou = None, 0.05
     box = np.array(e.box)
     for t in raw:
-        if e.type == "vanish" and not (e.pos - 3 <= t.dets[-1].pos < e.pos):
-            continue
-        if e.type == "appear" and not (e.pos <= t.dets[0].pos <= e.pos + 3):
-            continue
         for d in t.dets:
             if abs(d.pos - e.pos) <= 3:
                 iou = _iou(d.box, box)
