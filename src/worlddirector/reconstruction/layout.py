@@ -185,7 +185,8 @@ def refit_floor(
     out = Aligned(
         R=Rw, t=-np.einsum("nij,nj->ni", Rw, Cw), C=Cw, points=Pw, colors=al.colors, reliable=al.reliable,
         floor_mask=floor_mask, scale=al.scale * s,
-        floor_angle_deg=al.floor_angle_deg, floor_confidence=al.floor_confidence, camera_height=al.camera_height,
+        floor_angle_deg=float(np.degrees(np.arccos(np.clip(unit(np.mean(-Rw[:, 1, :], axis=0))[2], -1, 1)))),
+        floor_confidence=al.floor_confidence, camera_height=al.camera_height,
         height_spread=float(np.std(heights) / np.median(heights)), stats=stats,
     )
     return out, tf
