@@ -14,7 +14,7 @@
   else was found, of matching colour and similar size (:func:`rise_fall_jumps`).
   A blob whose track ends (begins) moving across the picture's border is that object leaving
   (entering) the view, though its last (first) box stops short of the border: no event
-  (:func:`_border_crossing`).
+  (:func:`_crosses_border`).
 * the event's own pattern (:mod:`.refind`, template matching on the analysis frames) finds
   teleports the objectness tests miss (:func:`refound_jumps`: what left or arrived at a transient
   blob is found again across the pair, shifted, where it was not before, after standing still)
@@ -149,20 +149,27 @@ def _through_border(box: np.ndarray, step: np.ndarray, h: int, w: int) -> bool:
     )
 
 
-def _border_crossing(starts: list, ends: list, h: int, w: int) -> bool:
-    """A blob's best track candidate (:func:`_track_candidates`, picked as
-    :func:`events_from_blobs` picks it) ends moving across
-    the picture's border (or begins so): the object left (entered) the view, though its last
-    (first) box stops short of the border; the change is explained. Session 13, dev seed 581: a
-    passing car's wheel, tracked up to 5 px (flow res) from the right border and moving 6.5 px a
-    frame, 'vanished' in every clip of the seed."""
+def _best_candidate(starts: list, ends: list) -> tuple[str, RawTrack] | None:
+    """The track that explains a blob, from its :func:`_track_candidates`: the best-overlapping one
+    that begins there (``"appear"``) or ends there (``"vanish"``); a tie goes to the beginning one.
+    None without candidates."""
     if not (starts or ends):
-        return False
+        return None
     if (starts[0][0] if starts else -1.0) >= (ends[0][0] if ends else -1.0):
-        d0, d1 = starts[0][1].dets[:2]
-        return _through_border(d0.box, (_centre(d0.box) - _centre(d1.box)) / max(1, d1.pos - d0.pos), h, w)
-    d0, d1 = ends[0][1].dets[-2:]
-    return _through_border(d1.box, (_centre(d1.box) - _centre(d0.box)) / max(1, d1.pos - d0.pos), h, w)
+        return "appear", starts[0][1]
+    return "vanish", ends[0][1]
+
+
+def _crosses_border(kind: str, t: RawTrack, h: int, w: int) -> bool:
+    """The track ``t`` that explains a blob (:func:`_best_candidate`) ends moving across the
+    picture's border (or, for an appear, begins so): the object left (entered) the view, though
+    its last (first) box stops short of the border; the change is explained. Session 13, dev seed
+    581: a passing car's wheel, tracked up to 5 px (flow res) from the right border and moving
+    6.5 px a frame, 'vanished' in every clip of the seed."""
+    if kind == "vanish":
+        return _through_border(t.last.box, t.velocity(), h, w)
+    d0, d1 = t.dets[:2]
+    return _through_border(d0.box, (_centre(d0.box) - _centre(d1.box)) / max(1, d1.pos - d0.pos), h, w)
 
 
 BOTH_MIN = 12.0  # % novel pixels that still mark an object (the mask also covers where it is not)
@@ -529,22 +536,18 @@ def events_from_blobs(
         by_pair = {p: bs for p, bs in by_pair.items() if bs}
     isolated = _isolated_pairs(by_pair, lab_small.shape[1] * lab_small.shape[2], n)
     out: list[RawEvent] = []
+    fh, fw = lab_small.shape[1:3]
     for p, bs in sorted(by_pair.items()):
         judged = []  # (blob, kind, track, colour, magnitude, RawEvent fields: evidence and what was measured)
-        cands = {id(b): _track_candidates(b, tracks) for b in bs}
+        best = {id(b): _best_candidate(*_track_candidates(b, tracks)) for b in bs}
         # a track crossing the border explains its blob: no event, no fallback, no jump partner
-        bs = [b for b in bs if not _border_crossing(*cands[id(b)], *lab_small.shape[1:3])]
+        bs = [b for b in bs if best[id(b)] is None or not _crosses_border(*best[id(b)], fh, fw)]
         for b in bs:
-            starts, ends = cands[id(b)]
-            if starts or ends:
-                s_iou = starts[0][0] if starts else -1.0
-                e_iou = ends[0][0] if ends else -1.0
-                kind = "appear" if s_iou >= e_iou else "vanish"
-                t = starts[0][1] if kind == "appear" else ends[0][1]
+            if best[id(b)] is not None:
+                kind, t = best[id(b)]
                 verb, lab = ("begins", t.dets[0].lab) if kind == "appear" else ("ends", t.last.lab)
-                judged.append(
-                    (b, kind, t, lab, b.mean_error, {"evidence": f"track t{t.id} {verb} where the picture changed unexplained"})
-                )
+                evidence = f"track t{t.id} {verb} where the picture changed unexplained"
+                judged.append((b, kind, t, lab, b.mean_error, {"evidence": evidence}))
                 continue
             kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
             jump = o1 - o0

@@ -64,13 +64,19 @@ def clean_points(sfm: SfMResult) -> np.ndarray:
     return ok & (dist < 6 * med)
 
 
+def camera_up(R: np.ndarray) -> np.ndarray:
+    """The cameras' up prior: the mean of ``-R_i[1]`` (row 1 of cam_from_world is the camera's y
+    axis, pointing down in the picture, in world coordinates), normalised."""
+    return unit(np.mean(-np.asarray(R)[:, 1, :], axis=0))
+
+
 def align(sfm: SfMResult, camera_height: float = DEFAULT_CAMERA_HEIGHT) -> Aligned:
     keep = clean_points(sfm)
     P = sfm.points[keep]
     C = sfm.centers
     if len(P) < 30:
         raise LayoutError(f"only {len(P)} reliable 3D points, too few to find a floor")
-    up = unit(np.mean([-R[1] for R in sfm.R], axis=0))  # row 1 of R is the camera's y axis in world
+    up = camera_up(sfm.R)
     scene = float(np.median(np.linalg.norm(P - C.mean(0), axis=1)))
     thr = 0.012 * scene
 
@@ -185,7 +191,7 @@ def refit_floor(
     out = Aligned(
         R=Rw, t=-np.einsum("nij,nj->ni", Rw, Cw), C=Cw, points=Pw, colors=al.colors, reliable=al.reliable,
         floor_mask=floor_mask, scale=al.scale * s,
-        floor_angle_deg=float(np.degrees(np.arccos(np.clip(unit(np.mean(-Rw[:, 1, :], axis=0))[2], -1, 1)))),
+        floor_angle_deg=float(np.degrees(np.arccos(np.clip(camera_up(Rw)[2], -1, 1)))),
         floor_confidence=al.floor_confidence, camera_height=al.camera_height,
         height_spread=float(np.std(heights) / np.median(heights)), stats=stats,
     )
