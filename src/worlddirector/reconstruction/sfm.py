@@ -101,7 +101,7 @@ def run_sfm_tracks(
     track_ids: list[np.ndarray],
     *,
     intrinsics: tuple[float, float, float, float] | None = None,
-    threads: int = 2,
+    threads: int = 1,  # one thread: multi-threaded bundle adjustment sums in a varying order (not repeatable)
     overlap: int = 5,
     seed: int = 0,
     init_min_tri_angle: float = 8.0,
@@ -122,6 +122,7 @@ def run_sfm_tracks(
     verify.ransac.max_error = 2.0
     verify.ransac.max_num_trials = 400  # tracked matches are mostly inliers: a few hundred trials suffice
     verify.ransac.confidence = 0.99
+    verify.ransac.random_seed = seed  # COLMAP's default (-1) seeds each verification from the clock
     verify.detect_watermark = False  # tracks never include static overlays by construction
     with _quiet():
         pycolmap.set_random_seed(seed)
