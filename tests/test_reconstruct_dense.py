@@ -87,6 +87,26 @@ def test_merged_dense_cluster_gives_way_to_separate_sparse_boxes():
     assert centres == [(2.0, -3.0), (5.0, -0.6), (5.0, 0.6), (8.0, 3.0)]
 
 
+def test_a_sparse_box_holding_two_dense_boxes_is_their_union_not_a_third_object():
+    """Simulation set F clip 33: the sparse points of two chairs 1.6 m apart made one 1.9 x 1.7 m
+    box centred between them, outside both chairs' dense boxes; added, it overlapped both by
+    0.36-0.64 m, two false interpenetrations on a clean clip."""
+    def fit(c, s, yaw=0.0):
+        return ObstacleFit(c, s, yaw, 0.9, 50, (100, 60, 30), np.zeros(0, int))
+
+    chairs = [fit((3.9, 0.9, 0.42), (0.55, 0.56, 0.84), -1.0), fit((3.7, 2.5, 0.44), (0.6, 0.5, 0.88), -0.4)]
+    union = fit((3.8, 1.7, 0.44), (1.9, 1.8, 0.87), -1.4)
+    beside = fit((5.2, 1.7, 0.44), (1.0, 1.0, 0.9))  # overlaps one chair's box a little: its own object
+    out = combine(chairs, [union, beside])
+    centres = sorted(tuple(round(v, 1) for v in o.center[:2]) for o in out)
+    assert centres == [(3.7, 2.5), (3.9, 0.9), (5.2, 1.7)]
+    # a fence's sparse box over the dense boxes of its posts (session 14, bench p08/s91) is the fence
+    posts = [fit((8.9, 3.6, 0.58), (0.33, 0.24, 1.16)), fit((8.7, 4.5, 0.58), (0.22, 0.18, 1.17)),
+             fit((8.4, 5.5, 0.71), (0.26, 0.26, 0.95))]
+    fence = fit((8.6, 5.0, 0.54), (1.09, 3.11, 1.09))
+    assert len(combine(posts, [fence])) == 4
+
+
 # ---- plane sweep on a ray-cast clip: weakly textured boxes, sideways camera ---------------------
 
 def _look_at(C, target):

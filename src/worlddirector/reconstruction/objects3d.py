@@ -433,11 +433,32 @@ def _nested(a: ObstacleFit, b: ObstacleFit) -> bool:
     return hi > lo and _inside(small, big, 0.1)
 
 
+def _covers(a: ObstacleFit, b: ObstacleFit, share: float = 0.5) -> bool:
+    """At least ``share`` of box ``b``'s footprint (7x7 samples) lies inside box ``a``'s, their height
+    ranges overlapping. Unlike ``_nested`` it does not need ``b``'s centre inside."""
+    lo = max(a.center[2] - a.size[2] / 2, b.center[2] - b.size[2] / 2)
+    hi = min(a.center[2] + a.size[2] / 2, b.center[2] + b.size[2] / 2)
+    if hi <= lo:
+        return False
+    u = np.linspace(-0.5, 0.5, 7)
+    gx, gy = np.meshgrid(u * b.size[0], u * b.size[1])
+    cb, sb = np.cos(b.yaw), np.sin(b.yaw)
+    dx = b.center[0] + cb * gx - sb * gy - a.center[0]
+    dy = b.center[1] + sb * gx + cb * gy - a.center[1]
+    ca, sa = np.cos(a.yaw), np.sin(a.yaw)
+    inside = (np.abs(ca * dx + sa * dy) <= a.size[0] / 2) & (np.abs(-sa * dx + ca * dy) <= a.size[1] / 2)
+    return float(inside.mean()) >= share
+
+
 def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:
     c, sn = np.cos(box.yaw), np.sin(box.yaw)
     dx, dy = o.center[0] - box.center[0], o.center[1] - box.center[1]
     lx, ly = c * dx + sn * dy, -sn * dx + c * dy
     return abs(lx) <= box.size[0] / 2 + margin and abs(ly) <= box.size[1] / 2 + margin
+
+
+SPARSE_UNION_MIN = 2  # whole dense boxes a sparse box may hold most of before it is their union, not an object
+WHOLE_OBJECT = 0.4  # m, a dense box's narrower side from which it is a whole object, not a face or a post
 
 
 def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float = 0.3,
@@ -447,7 +468,14 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
 
     A dense box larger than one object (``FRAGMENT_EXTENT``) holding two or more sparse box centres
     at least ``split_distance`` apart is two same-coloured neighbours merged into one cluster: the
-    sparse boxes replace it."""
+    sparse boxes replace it.
+
+    Conversely a sparse box holding most of the footprint (``_covers``) of ``SPARSE_UNION_MIN`` or
+    more dense boxes that are whole objects (both sides at least ``WHOLE_OBJECT``) is those objects'
+    points clustered together (two chairs 1.6 m apart, set F clip 33), not an object the dense pass
+    missed: it is left out even when its centre lies between them, outside every dense footprint
+    (added, it overlapped both: two false interpenetrations). Smaller dense boxes are parts of one
+    object as often (a fence's posts under the sparse box of the whole fence), so they do not count."""
     keep_dense: list[ObstacleFit] = []
     replaced: set[int] = set()
     for d in dense:
@@ -462,7 +490,9 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
             keep_dense.append(d)
     out = list(keep_dense)
     for i, s in enumerate(sparse):
-        if i in replaced or not any(_inside(s, d, margin) for d in keep_dense):
+        new = not any(_inside(s, d, margin) for d in keep_dense)
+        held = sum(min(d.size[0], d.size[1]) >= WHOLE_OBJECT and _covers(s, d) for d in keep_dense)
+        if i in replaced or (new and held < SPARSE_UNION_MIN):
             out.append(s)
     out.sort(key=lambda o: -o.n_points)
     return out
