@@ -181,6 +181,14 @@ def intersect_floor(C: np.ndarray, ray: np.ndarray) -> np.ndarray | None:
     return C + s * ray
 
 
+def plan_coords(center, yaw: float, x, y):
+    """``(x, y)`` (scalars or arrays) in the plan frame of an upright box centred at ``center``
+    (its first two coordinates) and turned by ``yaw`` about z."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    dx, dy = x - center[0], y - center[1]
+    return c * dx + s * dy, -s * dx + c * dy
+
+
 def ray_box_span(A: np.ndarray, P: np.ndarray, center: np.ndarray, half: np.ndarray, yaw: float
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Slab test of the segments ``A -> P`` (``A`` one point or one per row) against an upright box

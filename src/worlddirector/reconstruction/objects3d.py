@@ -36,6 +36,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from worlddirector.reconstruction.geometry import plan_coords
 from worlddirector.reconstruction.layout import ObstacleFit, WallFit, fit_box
 
 VOXEL = 0.1  # m
@@ -443,17 +444,13 @@ def _covers(a: ObstacleFit, b: ObstacleFit, share: float = 0.5) -> bool:
     u = np.linspace(-0.5, 0.5, 7)
     gx, gy = np.meshgrid(u * b.size[0], u * b.size[1])
     cb, sb = np.cos(b.yaw), np.sin(b.yaw)
-    dx = b.center[0] + cb * gx - sb * gy - a.center[0]
-    dy = b.center[1] + sb * gx + cb * gy - a.center[1]
-    ca, sa = np.cos(a.yaw), np.sin(a.yaw)
-    inside = (np.abs(ca * dx + sa * dy) <= a.size[0] / 2) & (np.abs(-sa * dx + ca * dy) <= a.size[1] / 2)
+    lx, ly = plan_coords(a.center, a.yaw, b.center[0] + cb * gx - sb * gy, b.center[1] + sb * gx + cb * gy)
+    inside = (np.abs(lx) <= a.size[0] / 2) & (np.abs(ly) <= a.size[1] / 2)
     return float(inside.mean()) >= share
 
 
 def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:
-    c, sn = np.cos(box.yaw), np.sin(box.yaw)
-    dx, dy = o.center[0] - box.center[0], o.center[1] - box.center[1]
-    lx, ly = c * dx + sn * dy, -sn * dx + c * dy
+    lx, ly = plan_coords(box.center, box.yaw, o.center[0], o.center[1])
     return abs(lx) <= box.size[0] / 2 + margin and abs(ly) <= box.size[1] / 2 + margin
 
 
@@ -507,9 +504,7 @@ REFINE_MIN_POINTS = 30
 def _in_footprint(P: np.ndarray, o: ObstacleFit, grow: float, above: float) -> np.ndarray:
     """Points inside box ``o``'s footprint grown by ``grow`` on every side, from 0.1 m below its
     bottom to ``above`` over its top."""
-    c, sn = np.cos(o.yaw), np.sin(o.yaw)
-    dx, dy = P[:, 0] - o.center[0], P[:, 1] - o.center[1]
-    lx, ly = c * dx + sn * dy, -sn * dx + c * dy
+    lx, ly = plan_coords(o.center, o.yaw, P[:, 0], P[:, 1])
     bottom, top = o.center[2] - o.size[2] / 2, o.center[2] + o.size[2] / 2
     return ((np.abs(lx) <= o.size[0] / 2 + grow) & (np.abs(ly) <= o.size[1] / 2 + grow)
             & (P[:, 2] >= bottom - 0.1) & (P[:, 2] <= top + above))

@@ -38,6 +38,7 @@ from worlddirector.reconstruction import objects3d as O3
 from worlddirector.reconstruction import segments2d as S2
 from worlddirector.reconstruction import single_view as SV
 from worlddirector.reconstruction import support as SUP
+from worlddirector.reconstruction import visibility as VIS
 from worlddirector.reconstruction.export import write_glb, write_ply
 from worlddirector.reconstruction.geometry import interpolate_poses
 from worlddirector.reconstruction.klt import track
@@ -326,6 +327,9 @@ def obstacle_stage(images, R, t, K, dense: D.DensePoints, cams: np.ndarray, wall
     # colour components are often single faces: grow each box over the consistent points around it
     obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, cams, walls, regions=regions)
     dstats.update(rstats)
+    # clusters of mismatched wall points float in front of the wall: the other views look through them
+    obst, dstats["seen_through_dropped"] = VIS.drop_seen_through(obst, dense.points, dense.ref, R, t, K,
+                                                                 images[0].shape[:2] if images else (0, 0))
     # raised boxes: extended to the floor unless the cameras see through the gap under them
     obst = SUP.resolve_support(obst, dense.points, cams[dense.ref] if len(dense.ref) else np.zeros((0, 3)), dense.ref)
     return obst, dstats, vox
