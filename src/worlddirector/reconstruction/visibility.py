@@ -1,10 +1,11 @@
 """Boxes the cameras see through: nothing is there.
 
-Plane-sweep stereo mismatches on a plain wall (plaster, a repeated tile) can agree between two
-reference views often enough to pass the voxel agreement test, and the points form a cluster
-floating in front of the wall, far from any object. Boxed, such a cluster is an obstacle in the
-world; hanging in the air, it is a false ``floating`` finding for the simulation (eight of them on
-simulation sets F, G and H, 1.6-6.5 m from any real object, none a real object).
+Plane-sweep stereo mismatches on a plain wall (plaster, a repeated tile) or a fine ground texture
+(grass, asphalt) can agree between two reference views often enough to pass the voxel agreement
+test, and the points form a cluster floating in front of the wall or above the ground, far from
+any object. Boxed, such a cluster is an obstacle in the
+world; hanging in the air, it is a false ``floating`` finding for the simulation (eight on
+simulation sets F, G and H, all but two 1.6-6.5 m from any real object).
 
 A real object hides what lies behind it. Every reference view's depth map (the dense points it
 triangulated, nearest per 4x4 px cell) says, at the pixels where a box's points project, either
