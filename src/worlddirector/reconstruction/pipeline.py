@@ -327,7 +327,7 @@ def obstacle_stage(images, R, t, K, dense: D.DensePoints, cams: np.ndarray, wall
     # colour components are often single faces: grow each box over the consistent points around it
     obst, rstats = O3.refine_boxes(obst, dense.points, dense.colors, dense.ref, cams, walls, regions=regions)
     dstats.update(rstats)
-    # clusters of mismatched wall points float in front of the wall: the other views look through them
+    # clusters of mismatched wall or ground texture float in the air: the other views look through them
     obst, dstats["seen_through_dropped"] = VIS.drop_seen_through(obst, dense.points, dense.ref, R, t, K,
                                                                  images[0].shape[:2] if images else (0, 0))
     # raised boxes: extended to the floor unless the cameras see through the gap under them
