@@ -168,8 +168,7 @@ def _crosses_border(kind: str, t: RawTrack, h: int, w: int) -> bool:
     6.5 px a frame, 'vanished' in every clip of the seed."""
     if kind == "vanish":
         return _through_border(t.last.box, t.velocity(), h, w)
-    d0, d1 = t.dets[:2]
-    return _through_border(d0.box, (_centre(d0.box) - _centre(d1.box)) / max(1, d1.pos - d0.pos), h, w)
+    return _through_border(t.dets[0].box, -t.start_velocity(), h, w)
 
 
 BOTH_MIN = 12.0  # % novel pixels that still mark an object (the mask also covers where it is not)

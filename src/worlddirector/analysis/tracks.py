@@ -63,11 +63,16 @@ class RawTrack:
         return self.dets[-1]
 
     def velocity(self) -> np.ndarray:
-        if len(self.dets) < 2:
-            return np.zeros(2)
-        a, b = self.dets[-2], self.dets[-1]
-        gap = max(1, b.pos - a.pos)
-        return (_centre(b.box) - _centre(a.box)) / gap
+        """Box-centre motion per frame over the last step (zero for a single detection)."""
+        return self._step(-2) if len(self.dets) >= 2 else np.zeros(2)
+
+    def start_velocity(self) -> np.ndarray:
+        """Box-centre motion per frame over the first step (zero for a single detection)."""
+        return self._step(0) if len(self.dets) >= 2 else np.zeros(2)
+
+    def _step(self, i: int) -> np.ndarray:
+        a, b = self.dets[i], self.dets[i + 1]
+        return (_centre(b.box) - _centre(a.box)) / max(1, b.pos - a.pos)
 
 
 def _centre(box: np.ndarray) -> np.ndarray:
