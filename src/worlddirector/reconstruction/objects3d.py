@@ -454,6 +454,11 @@ def _inside(o: ObstacleFit, box: ObstacleFit, margin: float) -> bool:
     return abs(lx) <= box.size[0] / 2 + margin and abs(ly) <= box.size[1] / 2 + margin
 
 
+def _wholes_held(s: ObstacleFit, dense: list[ObstacleFit]) -> int:
+    """How many whole-object dense boxes (both plan sides >= ``WHOLE_OBJECT``) box ``s`` mostly holds."""
+    return sum(min(d.size[0], d.size[1]) >= WHOLE_OBJECT and _covers(s, d) for d in dense)
+
+
 SPARSE_UNION_MIN = 2  # whole dense boxes a sparse box may hold most of before it is their union, not an object
 WHOLE_OBJECT = 0.4  # m, a dense box's narrower side from which it is a whole object, not a face or a post
 
@@ -487,9 +492,8 @@ def combine(dense: list[ObstacleFit], sparse: list[ObstacleFit], margin: float =
             keep_dense.append(d)
     out = list(keep_dense)
     for i, s in enumerate(sparse):
-        new = not any(_inside(s, d, margin) for d in keep_dense)
-        held = sum(min(d.size[0], d.size[1]) >= WHOLE_OBJECT and _covers(s, d) for d in keep_dense)
-        if i in replaced or (new and held < SPARSE_UNION_MIN):
+        if i in replaced or (not any(_inside(s, d, margin) for d in keep_dense)
+                             and _wholes_held(s, keep_dense) < SPARSE_UNION_MIN):
             out.append(s)
     out.sort(key=lambda o: -o.n_points)
     return out
