@@ -423,6 +423,7 @@ def test_a_walker_that_jumps_into_its_old_place_is_found_again_by_its_pattern(tm
     tele = [e for e in events if e.type in POPS_AND_JUMPS]
     assert [(e.type, e.frame) for e in tele] == [("teleport", 42)]
     assert "found again" in tele[0].evidence
+    assert tele[0].basis == "refound_pattern"  # the simulation believes such a jump without a track
     clean, _ = _generated_events(tmp_path, 27, "none")
     assert [e for e in clean if e.type in POPS_AND_JUMPS] == []
 
@@ -549,6 +550,7 @@ def test_a_pop_whose_object_is_found_again_nearby_after_standing_still_is_a_shor
     van = RawEvent("vanish", 4, old, 10.0, "test")
     out = link_refound_pops([van], LabFrames(_jump_frames(to=72)), H, 2.0, [])
     assert [e.type for e in out] == ["teleport"] and "jumped nearby" in out[0].evidence
+    assert out[0].basis == "refound_pattern"
     assert out[0].origin == old and np.allclose(out[0].box, (36.0, 40.0, 48.0, 52.0), atol=1.5)
     app = RawEvent("appear", 4, (36.0, 40.0, 48.0, 52.0), 10.0, "test")
     out = link_refound_pops([app], LabFrames(_jump_frames(to=72)), H, 2.0, [])

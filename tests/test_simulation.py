@@ -634,6 +634,60 @@ def test_an_untracked_jump_needs_an_object_clearly_there_before_it_that_left(tmp
     assert "region@60,45 frame 34: a jump needs a tracked object" in dropped
 
 
+def test_a_jump_the_analysis_found_in_the_pattern_itself_needs_no_track(tmp_path):
+    """Session 15: a teleport whose picture patch the analysis found again, shifted, across the pair
+    after it stood still on the other side (``basis`` ``refound_pattern``) is reported without a
+    track seen before it or measured objectness. On simulation sets K-M (offsets 11000-13000) 6 of
+    9 such events were at the true jump (the other 3 in car-past-pillars clips that had a jump
+    elsewhere), and the 3 the track rules dropped were at true jumps of three otherwise missed
+    teleport clips. The same events without that basis are still dropped."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    tracks = [Track(id="t7", points=[tp(f, (300, 150, 360, 260)) for f in range(20, 48)])]
+
+    def events(basis):
+        return [
+            TrackEvent(type="teleport", track_id="region@70,56", frame=12, magnitude=1.0, evidence="x",
+                       box=(280, 224, 340, 268), basis=basis),
+            TrackEvent(type="teleport", track_id="t7", frame=20, magnitude=1.0, evidence="x",
+                       box=(300, 150, 360, 260), basis=basis),
+        ]
+
+    rep = run(tmp_path / "a", make_world(), _clip_analysis(tracks, events("refound_pattern")), agents=1, seconds=1.0)
+    assert [(v.object_id, v.frames) for v in of_type(rep, "teleport")] == [("region@70,56", [12]), ("t7", [20])]
+    rep = run(tmp_path / "b", make_world(), _clip_analysis(tracks, events(None)), agents=1, seconds=1.0)
+    assert of_type(rep, "teleport") == []
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "region@70,56 frame 12: a jump needs a tracked object" in dropped
+    assert "t7 frame 20: track seen only 0 frame(s) before the jump" in dropped
+
+
+def test_a_last_resort_jump_on_a_track_must_show_the_object_leaving(tmp_path):
+    """Session 15: the analysis' last-resort rule (a lone unexplained change) names the track nearest
+    the change; as a jump it is only believed when its measured objectness shows an object that
+    left its place (at least SEEN_BEFORE_JUMP before, at most LEFT_SHARE of that after), tracked or
+    not. Sets L and N (offsets 12000, 14000) each had one false teleport so: objectness 32 -> 29 (an
+    object still there) and 17 -> 31 (something arriving: the clip's pop-in)."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    tracks = [Track(id=f"t{k}", points=[tp(f, (60 + 150 * k, 150, 160 + 150 * k, 260)) for f in range(48)]) for k in range(3)]
+
+    def ev(tid, frame, before, after):
+        box = next(t for t in tracks if t.id == tid).points[0].box
+        return TrackEvent(type="teleport", track_id=tid, frame=frame, magnitude=1.0, evidence="x", box=box,
+                          objectness_before=before, objectness_after=after, objectness_change=after - before,
+                          basis="lone_change")
+
+    events = [ev("t0", 12, 50.0, 30.0), ev("t1", 20, 32.0, 29.0), ev("t2", 28, 17.0, 31.0)]
+    rep = run(tmp_path, make_world(), _clip_analysis(tracks, events), agents=1, seconds=1.0)
+    assert [v.object_id for v in of_type(rep, "teleport")] == ["t0"]
+    dropped = "\n".join(rep.stats["continuity_not_reported"])
+    assert "t1 frame 20: lone-change jump of objectness 32 -> 29" in dropped
+    assert "t2 frame 28: lone-change jump of objectness 17 -> 31" in dropped
+
+
 def test_continuity_reads_the_events_fields_not_their_wording(tmp_path):
     """The same events as above with their measurements in the typed fields and the evidence
     reworded to "x": the same findings (the evidence text is for people). Only events without a

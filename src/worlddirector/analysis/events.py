@@ -68,7 +68,7 @@ class RawEvent:
     # what was measured, as quoted in ``evidence`` (written to TrackEvent's typed fields):
     objectness: tuple[float, float] | None = None  # the changed region's objectness before, after the pair
     objectness_change: float | None = None  # after - before, when only the change is recorded
-    basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`)
+    basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`); "refound_pattern": _jumped_pattern
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -822,7 +822,7 @@ def refound_jumps(blobs: list[Blob], lab_small: np.ndarray, frames: LabFrames | 
             out.append(RawEvent("teleport", p + 1, tuple(map(float, b.box)), q.offset / k,
                                 f"the pattern {'that left' if leaving else 'that arrived'} is found again "
                                 f"{q.shift:.2f} patch sizes away (correlation {q.best:.2f}, {q.same:.2f} at its "
-                                f"old place) and stood still on the other side: jumped"))
+                                f"old place) and stood still on the other side: jumped", basis="refound_pattern"))
             break
     return out
 
@@ -992,7 +992,7 @@ def _refound_nearby(e: RawEvent, frames: LabFrames | np.ndarray, homographies: n
         f"judged {e.type}, but the pattern that {'left' if leaving else 'arrived'} is found "
         f"{'again' if leaving else 'before'} {q.shift:.2f} patch sizes away (correlation {q.best:.2f}, "
         f"{q.same:.2f} at its old place, {q.before:.2f} there {'before' if leaving else 'after'}) and "
-        "stood still on the other side: jumped nearby", track, tuple(map(float, origin)))
+        "stood still on the other side: jumped nearby", track, tuple(map(float, origin)), basis="refound_pattern")
 
 
 def _dedupe_teleports(evs: list[RawEvent], tol: int = 2) -> list[RawEvent]:

@@ -91,10 +91,12 @@ class TrackEvent(_M):
         description="objectness after minus before (whole %); the only objectness a lone change of several regions "
         "records (its own region's change)",
     )
-    basis: Literal["lone_change"] | None = Field(
+    basis: Literal["lone_change", "refound_pattern"] | None = Field(
         default=None,
         description="lone_change: the analysis' last-resort rule (a lone, large unexplained change with neither a "
-        "track nor colour evidence); None: any other rule",
+        "track nor colour evidence); refound_pattern: a teleport whose picture patch was found again, shifted, "
+        "across the pair after standing still on its other side (the pattern test of events.refound_jumps); "
+        "None: any other rule",
     )
 
 

@@ -15,7 +15,11 @@ reported on strong evidence (:func:`_strength`):
 * ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
   between two anonymous regions is not an object that moved); with no track, the analysis'
   objectness must show an object clearly there before the jump (at least ``SEEN_BEFORE_JUMP``)
-  and no more there after it (it left its place; a rise is something arriving in front);
+  and at most ``LEFT_SHARE`` of that after it (it left its place; a rise is something arriving in
+  front), and so must a jump found by the analysis' last-resort rule (``basis`` ``lone_change``),
+  tracked or not. A jump the analysis saw in the picture's pattern itself (``basis``
+  ``refound_pattern``: the patch found again, shifted, across the pair after it stood still on
+  the other side) needs neither a track nor objectness;
 * an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
   object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
   last-resort "lone unexplained change" (``basis`` ``lone_change``) counts only when it records such
@@ -68,6 +72,8 @@ MIN_BOX_HEIGHT = 24 / 360  # of the picture height: a 20 px box at 360 p is one 
 EMPTY_SIDE = 0.2  # objectness on the empty side of an untracked pop, at most this share of the full side
 MIN_LONE_OBJECTNESS = 20.0  # objectness change a lone unexplained change needs to name an object
 SEEN_BEFORE_JUMP = 30.0  # objectness before an untracked jump: an object clearly there (session 13: true 35-50, false 19, 25)
+LEFT_SHARE = 0.8  # objectness after a measured jump, at most this share of before: the object left (true 0.5-0.74;
+# false, session 15: 32 -> 29 and 17 -> 31, a lone change at an appearing object nearest a track)
 COVER_SHARE = 0.5  # of a pop's box lying inside the box of another track seen on both sides of the event
 
 
@@ -144,6 +150,7 @@ class _Measured:
     objectness: tuple[float, float] | None  # of the changed region, before -> after
     lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
     inferred: bool = False  # objectness read from a recorded change alone (0 -> D or D -> 0), not measured per side
+    refound: bool = False  # a jump the analysis saw in the picture itself: its patch found again, shifted, across the pair
 
 
 def _sides_of_change(d: float) -> tuple[float, float]:
@@ -164,7 +171,7 @@ def _measured(ev: TrackEvent) -> _Measured:
         ob, inferred = _sides_of_change(ev.objectness_change), True
     else:
         ob = None
-    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred)
+    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred, ev.basis == "refound_pattern")
 
 
 _LEGACY_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
@@ -217,11 +224,7 @@ def _untracked_strength(vtype: str, measured: _Measured) -> str | None:
     if vtype == "teleport":
         if ob is None or measured.inferred:
             return "a jump needs a tracked object, not a colour match between anonymous regions"
-        before, after = ob
-        if before < SEEN_BEFORE_JUMP or after > before:
-            return (f"untracked jump of objectness {before:.0f} -> {after:.0f}: no object clearly there before it "
-                    "that left its place")
-        return None
+        return _left_its_place("untracked", ob)
     lone = measured.lone
     if ob is None:
         return "untracked lone change: the analysis cannot tell what appeared or vanished" if lone else None
@@ -234,12 +237,28 @@ def _untracked_strength(vtype: str, measured: _Measured) -> str | None:
     return None
 
 
+def _left_its_place(what: str, ob: tuple[float, float]) -> str | None:
+    """Why a jump's measured objectness does not show an object that left its place (None: it does):
+    clearly there before (at least ``SEEN_BEFORE_JUMP``) and at most ``LEFT_SHARE`` of that after."""
+    before, after = ob
+    if before < SEEN_BEFORE_JUMP or after > LEFT_SHARE * before:
+        return f"{what} jump of objectness {before:.0f} -> {after:.0f}: no object clearly there before it that left its place"
+    return None
+
+
 def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: int, fps: float) -> str | None:
     """Why this event is not strong enough to report (None: it is)."""
+    if vtype == "teleport" and measured.refound:
+        return None  # the picture itself jumped there: no track or objectness needed to believe it
     if track is None:
         return _untracked_strength(vtype, measured)
     before = sum(1 for p in track.points if p.frame < ev.frame)
     if vtype == "teleport":
+        if measured.lone and measured.objectness is not None and not measured.inferred:
+            # the last-resort rule's track is only the one nearest the change: its objectness must show the jump
+            why = _left_its_place("lone-change", measured.objectness)
+            if why is not None:
+                return why
         return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before the jump"
     if vtype == "pop_out":
         after = sum(1 for p in track.points if p.frame > ev.frame)
