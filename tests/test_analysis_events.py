@@ -137,6 +137,33 @@ def test_an_object_on_both_sides_of_a_change_jumped_a_pop_leaves_one_side_empty(
     assert [(e.type, e.pos) for e in events_from_blobs([blob], pop)] == [("vanish", p + 1)]
 
 
+def test_a_track_end_whose_region_empties_and_stays_empty_is_a_confirmed_vanish():
+    """Session 15: a track that ends where the picture changed unexplained is a vanish; when the
+    changed region's objectness also falls by the objectness test's jump and stays low (and was high
+    the frame before), two measurements agree and the event says so (``basis``
+    ``track_and_objectness``, with the objectness before -> after). On simulation sets K-N every
+    such pop (15) was a true one; the simulation then lets it through its fragment and picture-edge
+    rules. A track that ends where the object is still there (the tracker lost it) stays a plain
+    vanish."""
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.tracks import Det, RawTrack
+
+    p = 5
+    box = np.array([60.0, 30.0, 90.0, 70.0])
+    track = RawTrack(id=3, dets=[Det(pos=k, box=box, area=1200.0, lab=np.array(RED, float), rgb=np.zeros(3), moving=False)
+                                 for k in range(p + 1)])
+    gone = _scene()
+    gone[: p + 1, 30:70, 60:90] = RED  # the tracked object, gone from frame p + 1 on
+    (ev,) = events_from_blobs([_blob(p, (60, 30, 90, 70))], gone, [track])
+    assert (ev.type, ev.pos, ev.track) == ("vanish", p + 1, 3)
+    assert ev.basis == "track_and_objectness" and ev.objectness[0] > 80 and ev.objectness[1] < 5
+    assert "objectness" in ev.evidence and "says so too" in ev.evidence
+    stays = _scene()
+    stays[:, 30:70, 60:90] = RED  # still there after the track ended: the tracker lost it
+    (ev,) = events_from_blobs([_blob(p, (60, 30, 90, 70))], stays, [track])
+    assert (ev.type, ev.basis, ev.objectness) == ("vanish", None, None)
+
+
 def test_a_pops_second_region_does_not_make_it_a_teleport():
     from worlddirector.analysis.events import _strong_fallback
 

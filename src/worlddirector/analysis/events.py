@@ -68,7 +68,8 @@ class RawEvent:
     # what was measured, as quoted in ``evidence`` (written to TrackEvent's typed fields):
     objectness: tuple[float, float] | None = None  # the changed region's objectness before, after the pair
     objectness_change: float | None = None  # after - before, when only the change is recorded
-    basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`); "refound_pattern": _jumped_pattern
+    basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`); "refound_pattern":
+    # _jumped_pattern; "track_and_objectness": a track's start (end) and _pop_direction agree
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -545,8 +546,13 @@ def events_from_blobs(
             if best[id(b)] is not None:
                 kind, t = best[id(b)]
                 verb, lab = ("begins", t.dets[0].lab) if kind == "appear" else ("ends", t.last.lab)
-                evidence = f"track t{t.id} {verb} where the picture changed unexplained"
-                judged.append((b, kind, t, lab, b.mean_error, {"evidence": evidence}))
+                fields = {"evidence": f"track t{t.id} {verb} where the picture changed unexplained"}
+                seen, o0, _, o1, _ = _pop_direction(b, lab_small, p)
+                if seen == kind:
+                    # the region's objectness says the same, on its own: two measurements agree
+                    fields = {"evidence": f"{fields['evidence']}, and its objectness {o0:.0f} -> {o1:.0f} says so too",
+                              "objectness": (o0, o1), "basis": "track_and_objectness"}
+                judged.append((b, kind, t, lab, b.mean_error, fields))
                 continue
             kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
             jump = o1 - o0

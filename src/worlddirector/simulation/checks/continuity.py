@@ -105,11 +105,14 @@ def _through_edge(box, w: float, h: float) -> bool:
     return y0 <= my and y1 < 0.5 * h
 
 
-def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float) -> str | None:
-    """Why an appear/vanish is the clip's start/end or the view's edge rather than a pop (None: neither)."""
+def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float, confirmed: bool = False) -> str | None:
+    """Why an appear/vanish is the clip's start/end or the view's edge rather than a pop (None: neither).
+    A ``confirmed`` pop (its objectness rose / fell in place and stayed so) did not slide through the
+    edge: the analysis' flow explains an object moving out of view, and its fixed region would not
+    have stayed empty."""
     if (vtype == "pop_in" and frame <= CLIP_EDGE_FRAMES) or (vtype == "pop_out" and frame >= last - CLIP_EDGE_FRAMES):
         return "at the first/last frames of the clip"
-    if box is not None and _through_edge(box, w, h):
+    if box is not None and not confirmed and _through_edge(box, w, h):
         return "at the edge of the picture: entering or leaving the view"
     return None
 
@@ -151,6 +154,7 @@ class _Measured:
     lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
     inferred: bool = False  # objectness read from a recorded change alone (0 -> D or D -> 0), not measured per side
     refound: bool = False  # a jump the analysis saw in the picture itself: its patch found again, shifted, across the pair
+    confirmed: bool = False  # a pop its track and the region's objectness (rise / fall that stays) both show
 
 
 def _sides_of_change(d: float) -> tuple[float, float]:
@@ -171,7 +175,8 @@ def _measured(ev: TrackEvent) -> _Measured:
         ob, inferred = _sides_of_change(ev.objectness_change), True
     else:
         ob = None
-    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred, ev.basis == "refound_pattern")
+    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred, ev.basis == "refound_pattern",
+                     ev.basis == "track_and_objectness")
 
 
 _LEGACY_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
@@ -265,13 +270,17 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
         if after:
             return f"track goes on for {after} frame(s) after it vanished"
         lived = (ev.frame - track.points[0].frame) / fps
-        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s before it vanished (a fragment)"
+        if measured.confirmed or lived >= PERSIST_SECONDS:
+            return None
+        return f"track seen only {lived:.2f} s before it vanished (a fragment)"
     if vtype == "pop_in":
         early = sum(1 for p in track.points if p.frame < ev.frame - step)
         if early:
             return f"track was already seen {early} frame(s) before it appeared"
         lived = (track.points[-1].frame - ev.frame) / fps
-        return None if lived >= PERSIST_SECONDS else f"track seen only {lived:.2f} s after it appeared (a fragment)"
+        if measured.confirmed or lived >= PERSIST_SECONDS:
+            return None
+        return f"track seen only {lived:.2f} s after it appeared (a fragment)"
     return None
 
 
@@ -320,7 +329,7 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         # a change region's box can reach the picture's edge while the object's does not
         ev_box = pt.box if pt is not None else measured.box
         if vtype in ("pop_in", "pop_out"):
-            edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h)
+            edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h, measured.confirmed)
             if edge is not None:
                 if dropped is not None:
                     dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {edge}")
