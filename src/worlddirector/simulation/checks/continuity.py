@@ -235,11 +235,17 @@ def _untracked_strength(vtype: str, measured: _Measured) -> str | None:
         return "untracked lone change: the analysis cannot tell what appeared or vanished" if lone else None
     before, after = ob
     full, empty = (after, before) if vtype == "pop_in" else (before, after)
-    if lone and full - empty < MIN_LONE_OBJECTNESS:
+    if lone and not _names_an_object(vtype, ob):
         return f"untracked lone change of objectness {before:.0f} -> {after:.0f}: no object to speak of"
     if full <= 0 or empty > EMPTY_SIDE * full:
         return f"objectness {before:.0f} -> {after:.0f}: the region is partly there on both sides, not popping"
     return None
+
+
+def _names_an_object(vtype: str, ob: tuple[float, float]) -> bool:
+    """A pop's objectness rises (pop_in) or falls (pop_out) by at least ``MIN_LONE_OBJECTNESS``."""
+    before, after = ob
+    return (after - before if vtype == "pop_in" else before - after) >= MIN_LONE_OBJECTNESS
 
 
 def _left_its_place(what: str, ob: tuple[float, float]) -> str | None:
@@ -257,6 +263,9 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
         return None  # the picture itself jumped there: no track or objectness needed to believe it
     if track is None:
         return _untracked_strength(vtype, measured)
+    if vtype != "teleport" and measured.lone and measured.objectness is not None and not _names_an_object(vtype, measured.objectness):
+        # the last-resort rule's track is only the one nearest the change: its objectness must name the object
+        return f"lone change of objectness {measured.objectness[0]:.0f} -> {measured.objectness[1]:.0f}: no object to speak of"
     before = sum(1 for p in track.points if p.frame < ev.frame)
     if vtype == "teleport":
         if measured.lone and measured.objectness is not None and not measured.inferred:
