@@ -11,7 +11,10 @@ reported on strong evidence (:func:`_strength`):
 * ``pop_out``: the event's track is seen for ``PERSIST_SECONDS`` before it and never after
   (a track that goes on after its "vanish" did not vanish; one that lived less than a second is a
   fragment the tracker lost, not an object that was there); ``pop_in``: seen for
-  ``PERSIST_SECONDS`` from it on and never before;
+  ``PERSIST_SECONDS`` from it on and never before. A pop whose region's objectness also rose
+  (fell) and stayed so (``basis`` ``track_and_objectness``: two measurements agree) needs neither
+  the second nor to be clear of the picture's edge; a last-resort pop on a track must name an
+  object (objectness change of at least ``MIN_LONE_OBJECTNESS``), as an untracked one must;
 * ``teleport``: a real track seen ``CONFIRM_FRAMES`` frames before the jump (a colour match
   between two anonymous regions is not an object that moved); with no track, the analysis'
   objectness must show an object clearly there before the jump (at least ``SEEN_BEFORE_JUMP``)
@@ -263,16 +266,15 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
         return None  # the picture itself jumped there: no track or objectness needed to believe it
     if track is None:
         return _untracked_strength(vtype, measured)
-    if vtype != "teleport" and measured.lone and measured.objectness is not None and not _names_an_object(vtype, measured.objectness):
-        # the last-resort rule's track is only the one nearest the change: its objectness must name the object
-        return f"lone change of objectness {measured.objectness[0]:.0f} -> {measured.objectness[1]:.0f}: no object to speak of"
+    ob = measured.objectness
+    if measured.lone and ob is not None:
+        # the last-resort rule's track is only the one nearest the change: its objectness must show what happened
+        if vtype == "teleport" and not measured.inferred and (why := _left_its_place("lone-change", ob)) is not None:
+            return why
+        if vtype != "teleport" and not _names_an_object(vtype, ob):
+            return f"lone change of objectness {ob[0]:.0f} -> {ob[1]:.0f}: no object to speak of"
     before = sum(1 for p in track.points if p.frame < ev.frame)
     if vtype == "teleport":
-        if measured.lone and measured.objectness is not None and not measured.inferred:
-            # the last-resort rule's track is only the one nearest the change: its objectness must show the jump
-            why = _left_its_place("lone-change", measured.objectness)
-            if why is not None:
-                return why
         return None if before >= CONFIRM_FRAMES else f"track seen only {before} frame(s) before the jump"
     if vtype == "pop_out":
         after = sum(1 for p in track.points if p.frame > ev.frame)
