@@ -360,8 +360,10 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
                 why = f"object covers {size[0]:.2%} of the picture (< {MIN_AREA:.1%})"
             if why is None and size is not None and size[1] < MIN_BOX_HEIGHT:
                 why = f"box only {size[1] * h:.0f} px tall (< {MIN_BOX_HEIGHT * h:.0f} px): an edge, not an object"
-            if why is None and vtype != "teleport" and ev_box is not None:
-                cover = _covered_by(ev.track_id, ev_box, ev.frame, tracks, step)
+            # a confirmed pop's objectness was measured on the changed region: that is what must be hidden
+            cover_box = measured.box if measured.confirmed and measured.box is not None else ev_box
+            if why is None and vtype != "teleport" and cover_box is not None:
+                cover = _covered_by(ev.track_id, cover_box, ev.frame, tracks, step)
                 if cover is not None:
                     why = (f"its box lies inside track {cover}'s, seen before and after: hidden behind, or a part "
                            "of, that object")
