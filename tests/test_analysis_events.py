@@ -164,6 +164,25 @@ def test_a_track_end_whose_region_empties_and_stays_empty_is_a_confirmed_vanish(
     assert (ev.type, ev.basis, ev.objectness) == ("vanish", None, None)
 
 
+def test_a_track_that_ends_where_a_new_object_covers_it_did_not_vanish():
+    """Session 15 (simulation sets L and N, clips 01 and 09): a crate popping in covered a patch of
+    background the tracker had followed; the patch's track ended there and the change was judged a
+    vanish, while the region's objectness rose. A track whose end (start) the objectness contradicts
+    (by at least CONTRADICTED) does not explain the change: it is judged on its own, here an appear."""
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.tracks import Det, RawTrack
+
+    p = 5
+    box = np.array([60.0, 30.0, 90.0, 70.0])
+    patch = RawTrack(id=4, dets=[Det(pos=k, box=box, area=1200.0, lab=np.array([110.0, 128, 128]), rgb=np.zeros(3),
+                                     moving=False) for k in range(p + 1)])
+    covered = _scene()
+    covered[p + 1 :, 30:70, 60:90] = RED  # a new object over the tracked patch from frame p + 1 on
+    (ev,) = events_from_blobs([_blob(p, (60, 30, 90, 70))], covered, [patch])
+    assert (ev.type, ev.pos, ev.track) == ("appear", p + 1, None)
+    assert ev.objectness[0] < 5 and ev.objectness[1] > 80
+
+
 def test_a_pops_second_region_does_not_make_it_a_teleport():
     from worlddirector.analysis.events import _strong_fallback
 

@@ -475,6 +475,18 @@ def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     return kind, a.o0, a.c0, a.o1, a.c1
 
 
+CONTRADICTED = 10.0
+"""Objectness change against a track's start (end) that contradicts it: a track ending where the
+region's objectness rises by this much, or beginning where it falls (session 15, simulation sets
+K-N: 7 such track pops, none right: two pop-ins judged vanishes, five car parts)."""
+
+
+def _contradicted(kind: str, seen, o0: float, c0, o1: float, c1) -> bool:
+    """The region's objectness (:func:`_pop_direction`) moved against the track's ``kind`` by at
+    least ``CONTRADICTED``."""
+    return (o1 - o0 if kind == "vanish" else o0 - o1) >= CONTRADICTED
+
+
 SIDE_OBJECTNESS_JUMP = 40.0  # one-sided evidence is weaker: the object must stand out clearly
 
 
@@ -542,12 +554,16 @@ def events_from_blobs(
         best = {id(b): _best_candidate(*_track_candidates(b, tracks)) for b in bs}
         # a track crossing the border explains its blob: no event, no fallback, no jump partner
         bs = [b for b in bs if best[id(b)] is None or not _crosses_border(*best[id(b)], fh, fw)]
+        direction = {id(b): _pop_direction(b, lab_small, p) for b in bs if best[id(b)] is not None}
+        # a track whose start (end) the region's objectness contradicts does not explain its blob (a
+        # background region the tracker followed ends where a new object covers it): judged untracked
+        best.update({i: None for i, d in direction.items() if _contradicted(best[i][0], *d)})
         for b in bs:
             if best[id(b)] is not None:
                 kind, t = best[id(b)]
                 verb, lab = ("begins", t.dets[0].lab) if kind == "appear" else ("ends", t.last.lab)
                 fields = {"evidence": f"track t{t.id} {verb} where the picture changed unexplained"}
-                seen, o0, _, o1, _ = _pop_direction(b, lab_small, p)
+                seen, o0, _, o1, _ = direction[id(b)]
                 if seen == kind:
                     # the region's objectness says the same, on its own: two measurements agree
                     fields = {"evidence": f"{fields['evidence']}, and its objectness {o0:.0f} -> {o1:.0f} says so too",
