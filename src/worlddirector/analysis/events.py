@@ -481,9 +481,9 @@ region's objectness rises by this much, or beginning where it falls (session 15,
 K-N: 7 such track pops, none right: two pop-ins judged vanishes, five car parts)."""
 
 
-def _contradicted(kind: str, seen, o0: float, c0, o1: float, c1) -> bool:
-    """The region's objectness (:func:`_pop_direction`) moved against the track's ``kind`` by at
-    least ``CONTRADICTED``."""
+def _contradicted(kind: str, o0: float, o1: float) -> bool:
+    """The region's objectness before / after the pair (:func:`_pop_direction`) moved against the
+    track's ``kind`` by at least ``CONTRADICTED``."""
     return (o1 - o0 if kind == "vanish" else o0 - o1) >= CONTRADICTED
 
 
@@ -557,7 +557,7 @@ def events_from_blobs(
         direction = {id(b): _pop_direction(b, lab_small, p) for b in bs if best[id(b)] is not None}
         # a track whose start (end) the region's objectness contradicts does not explain its blob (a
         # background region the tracker followed ends where a new object covers it): judged untracked
-        best.update({i: None for i, d in direction.items() if _contradicted(best[i][0], *d)})
+        best.update({i: None for i, d in direction.items() if _contradicted(best[i][0], d[1], d[3])})
         for b in bs:
             if best[id(b)] is not None:
                 kind, t = best[id(b)]
@@ -570,7 +570,7 @@ def events_from_blobs(
                               "objectness": (o0, o1), "basis": "track_and_objectness"}
                 judged.append((b, kind, t, lab, b.mean_error, fields))
                 continue
-            kind, o0, c0, o1, c1 = _pop_direction(b, lab_small, p)
+            kind, o0, c0, o1, c1 = direction.get(id(b)) or _pop_direction(b, lab_small, p)
             jump = o1 - o0
             there_both = _there_both(o0, c0, o1, c1)
             if kind is None:
