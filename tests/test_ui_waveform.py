@@ -5,7 +5,7 @@
   false`` for a clip generated without sound, 4xx for bad requests;
 * in Debian's Chromium (the ``tests/test_ui_browser.py`` set-up): a run with a sounding clip draws
   the waveform canvas (pixel variance) with the av_sync line beside it; a silent clip draws nothing
-  and says so. Screenshot: ``docs/screenshots/director-waveform.png``.
+  and says so. Screenshot: ``docs/screenshots/director-waveform.png`` (with ``WD_UPDATE_SCREENSHOTS=1``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -144,7 +145,8 @@ def test_waveform_drawn_in_the_browser(runs, tmp_path):
             assert std > 5, std  # a drawn envelope with ticks, not an empty strip
             info = page.text_content("#waveform-sync")
             assert "A/V sync" in info and "visual events" in info, info
-            shots = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+            shots = (Path(__file__).resolve().parents[1] / "docs" / "screenshots" if os.environ.get("WD_UPDATE_SCREENSHOTS")
+                     else Path(tempfile.gettempdir()) / "wd-screenshots")  # refreshed for the docs only when asked
             shots.mkdir(parents=True, exist_ok=True)
             page.locator(".video-card").screenshot(path=str(shots / "director-waveform.png"))
             # clicking the waveform seeks the video there
