@@ -46,13 +46,6 @@ class Cameras:
         P = self.nearest(frame)
         return None if P is None else camera_centre(P)
 
-    def plan_distance(self, point) -> float:
-        """Plan-view distance (m) from ``point`` to the nearest registered camera centre (inf if none)."""
-        if not self.ok or not self.poses:
-            return float("inf")
-        centres = np.array([camera_centre(P) for P in self.poses])
-        return float(np.min(np.linalg.norm(centres[:, :2] - np.asarray(point, float)[:2], axis=1)))
-
     def pixel_to_height(self, frame: int, u: float, v: float, z: float = 0.0) -> np.ndarray | None:
         """Where the pixel's viewing ray meets the horizontal plane at height ``z`` (None if it never does)."""
         P = self.nearest(frame)
