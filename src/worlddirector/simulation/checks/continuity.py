@@ -152,10 +152,23 @@ class _Measured:
 
     box: tuple[float, float, float, float] | None  # at the event, original pixels
     objectness: tuple[float, float] | None  # of the changed region, before -> after
-    lone: bool  # found by the analysis' last-resort rule (a lone unexplained change)
+    basis: str | None  # how the analysis established the event (TrackEvent.basis)
     inferred: bool = False  # objectness read from a recorded change alone (0 -> D or D -> 0), not measured per side
-    refound: bool = False  # a jump the analysis saw in the picture itself: its patch found again, shifted, across the pair
-    confirmed: bool = False  # a pop its track and the region's objectness (rise / fall that stays) both show
+
+    @property
+    def lone(self) -> bool:
+        """Found by the analysis' last-resort rule (a lone unexplained change)."""
+        return self.basis == "lone_change"
+
+    @property
+    def refound(self) -> bool:
+        """A jump the analysis saw in the picture itself: its patch found again, shifted, across the pair."""
+        return self.basis == "refound_pattern"
+
+    @property
+    def confirmed(self) -> bool:
+        """A pop its track and the region's objectness (a rise / fall that stays) both show."""
+        return self.basis == "track_and_objectness"
 
 
 def _sides_of_change(d: float) -> tuple[float, float]:
@@ -176,8 +189,7 @@ def _measured(ev: TrackEvent) -> _Measured:
         ob, inferred = _sides_of_change(ev.objectness_change), True
     else:
         ob = None
-    return _Measured(tuple(ev.box), ob, ev.basis == "lone_change", inferred, ev.basis == "refound_pattern",
-                     ev.basis == "track_and_objectness")
+    return _Measured(tuple(ev.box), ob, ev.basis, inferred)
 
 
 _LEGACY_BOX = re.compile(r"box \[([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\]")
@@ -201,7 +213,7 @@ def _legacy_measured_from_evidence(evidence: str) -> _Measured:
     else:
         m = _LEGACY_OBJECTNESS_DELTA.search(text)
         ob = _sides_of_change(float(m.group(1))) if m else None
-    return _Measured(box, ob, _LEGACY_LONE in text, inferred)
+    return _Measured(box, ob, "lone_change" if _LEGACY_LONE in text else None, inferred)
 
 
 def _event_size(track: Track | None, box, w: float, h: float) -> tuple[float, float] | None:
