@@ -49,7 +49,7 @@ def depth_maps(points: np.ndarray, ref: np.ndarray, R: np.ndarray, t: np.ndarray
     for v in range(len(R)):
         X = points[ref == v] @ np.asarray(R[v]).T + np.asarray(t[v])
         cells, z = _cells(X, K)
-        ok = (cells[:, 0] >= 0) & (cells[:, 0] < w) & (cells[:, 1] >= 0) & (cells[:, 1] < h)
+        ok = _on_grid(cells, (h, w))
         D = np.full((h, w), np.inf)
         np.minimum.at(D, (cells[ok, 1], cells[ok, 0]), z[ok])
         maps.append(D)
@@ -61,6 +61,11 @@ def _cells(X: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     X = X[X[:, 2] > 0.1]
     uv = X[:, :2] @ np.asarray(K)[:2, :2].T / X[:, 2:3] + np.asarray(K)[:2, 2]
     return np.floor(uv / CELL).astype(int), X[:, 2]
+
+
+def _on_grid(cells: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which (column, row) cells lie on a grid of ``shape`` = (rows, columns)."""
+    return (cells[:, 0] >= 0) & (cells[:, 0] < shape[1]) & (cells[:, 1] >= 0) & (cells[:, 1] < shape[0])
 
 
 def _inside(points: np.ndarray, box: ObstacleFit, shrink: float) -> np.ndarray:
@@ -78,7 +83,7 @@ def see_through(box: ObstacleFit, points: np.ndarray, maps: list[np.ndarray], R:
     through = seen = 0
     for v, D in enumerate(maps):
         cells, z = _cells(P @ np.asarray(R[v]).T + np.asarray(t[v]), K)
-        ok = (cells[:, 0] >= 0) & (cells[:, 0] < D.shape[1]) & (cells[:, 1] >= 0) & (cells[:, 1] < D.shape[0])
+        ok = _on_grid(cells, D.shape)
         d, z = D[cells[ok, 1], cells[ok, 0]], z[ok]
         tol = np.maximum(NEAR_TOL, NEAR_FRACTION * z)
         finite = np.isfinite(d)
