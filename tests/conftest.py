@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
@@ -62,3 +63,14 @@ def redis_url():
     if not _reachable("127.0.0.1", 6379):
         _missing("Redis on 127.0.0.1:6379")
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where browser tests save their screenshots: the README's ``docs/screenshots/`` only when asked
+    (``WD_UPDATE_SCREENSHOTS=1``), else a temporary directory, so a test run leaves the checkout clean."""
+    if os.environ.get("WD_UPDATE_SCREENSHOTS"):
+        shots = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        return shots
+    return tmp_path_factory.mktemp("screenshots")

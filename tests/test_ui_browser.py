@@ -21,7 +21,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -32,8 +31,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
-# the README's screenshots are refreshed only when asked (WD_UPDATE_SCREENSHOTS=1): a test run leaves the checkout clean
-SHOTS = REPO / "docs" / "screenshots" if os.environ.get("WD_UPDATE_SCREENSHOTS") else Path(tempfile.gettempdir()) / "wd-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
@@ -137,13 +134,12 @@ def _pixel_std(png: bytes) -> float:
     return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float).std())
 
 
-def _save(page, name: str, **kw) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def _save(page, shots: Path, name: str, **kw) -> None:
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(200)
     from PIL import Image
 
-    Image.open(io.BytesIO(page.screenshot(**kw))).convert("RGB").save(SHOTS / name, optimize=True)
+    Image.open(io.BytesIO(page.screenshot(**kw))).convert("RGB").save(shots / name, optimize=True)
 
 
 PROMPT = "a red ball rolls past a blue crate and a green cone in a bright room"
@@ -171,7 +167,7 @@ def _seed_with_defects(tmp_path: Path) -> int:
     return -best[1]
 
 
-def test_director_flow(server, browser, tmp_path):
+def test_director_flow(server, browser, tmp_path, screenshot_dir):
     seed = _seed_with_defects(tmp_path)
     ctx = browser.new_context(viewport={"width": 1366, "height": 900})
     page = ctx.new_page()
@@ -238,7 +234,7 @@ def test_director_flow(server, browser, tmp_path):
     assert page.locator("#scorecard .metric").count() >= 5
     assert page.locator("#revision .diff").count() == 1
 
-    _save(page, "director.png", full_page=True)
+    _save(page, screenshot_dir, "director.png", full_page=True)
 
     # click the first visible marker: the video jumps to that violation's first frame
     # (prefer one that names video frames; agent findings carry simulated time, clamped to the clip)
@@ -260,7 +256,7 @@ def test_director_flow(server, browser, tmp_path):
     # phone width renders the same page in one column
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
-    _save(page, "director-phone.png")
+    _save(page, screenshot_dir, "director-phone.png")
     page.set_viewport_size({"width": 1366, "height": 900})
 
     # Regenerate starts iteration 2 from the revised prompt
@@ -284,7 +280,7 @@ def test_director_flow(server, browser, tmp_path):
     ctx.close()
 
 
-def test_world_flow(server, browser):
+def test_world_flow(server, browser, screenshot_dir):
     ctx = browser.new_context(viewport={"width": 1366, "height": 820})
     page = ctx.new_page()
     net = NetLog(page, server)
@@ -327,7 +323,7 @@ def test_world_flow(server, browser):
                            "&& document.querySelector('#world-video').currentTime > 0.2", timeout=240_000)
     assert len(claims) == n_claims + 1 and claims[-1] == {"path": "0", "apiKey": KEY}
     page.wait_for_selector("#tree button[data-path='0'][data-status=ready]")
-    _save(page, "world-storyboard.png")
+    _save(page, screenshot_dir, "world-storyboard.png")
 
     # reload: the branch is ready, so it plays at once without any claim
     n_claims = len(claims)
@@ -346,7 +342,7 @@ def test_world_flow(server, browser):
     page.wait_for_selector("#choices .choice.ready")
     assert page.eval_on_selector_all("#choices .choice.ready", "els => els.map(e => e.dataset.path)") == ["0"]
     assert page.locator("#choices .choice").count() == 3
-    _save(page, "world.png")
+    _save(page, screenshot_dir, "world.png")
     # the key is never put in a URL
     assert all(KEY not in r.url for r in net.requests)
     net.assert_local()

@@ -16,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -104,7 +103,7 @@ def _pixel_std(png: bytes) -> float:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_waveform_drawn_in_the_browser(runs, tmp_path):
+def test_waveform_drawn_in_the_browser(runs, tmp_path, screenshot_dir):
     if not Path(CHROMIUM).exists():
         msg = f"{CHROMIUM} is missing (install Debian's chromium: scripts/setup.sh --dev)"
         if os.environ.get("WD_REQUIRE_SERVICES") == "1":
@@ -145,10 +144,7 @@ def test_waveform_drawn_in_the_browser(runs, tmp_path):
             assert std > 5, std  # a drawn envelope with ticks, not an empty strip
             info = page.text_content("#waveform-sync")
             assert "A/V sync" in info and "visual events" in info, info
-            shots = (Path(__file__).resolve().parents[1] / "docs" / "screenshots" if os.environ.get("WD_UPDATE_SCREENSHOTS")
-                     else Path(tempfile.gettempdir()) / "wd-screenshots")  # refreshed for the docs only when asked
-            shots.mkdir(parents=True, exist_ok=True)
-            page.locator(".video-card").screenshot(path=str(shots / "director-waveform.png"))
+            page.locator(".video-card").screenshot(path=str(screenshot_dir / "director-waveform.png"))
             # clicking the waveform seeks the video there
             box = canvas.bounding_box()
             page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
