@@ -55,6 +55,39 @@ def test_appear_and_vanish_at_one_moment_are_a_teleport_even_without_tracks():
     assert [e.type for e in out] == ["teleport"]
 
 
+def test_a_vanish_and_an_appear_each_seen_by_objectness_are_a_jump_seen_at_both_ends():
+    """Session 16: merged into one teleport, a vanish and an appear of one moment kept nothing of what
+    each had shown, and the simulation's check dropped the jump as "a colour match between anonymous
+    regions" where it would have reported each pop (set Q clip 15: a ball 50 -> 0 at its old place,
+    0 -> 72 at its new one). When each half's own objectness fell / rose by the objectness test's jump
+    (not the last-resort rule's), the teleport says so (``basis`` ``paired_pops``, objectness = at the
+    old place before, at the new place after); otherwise it stays an unqualified colour match."""
+    def pop(kind, box, objectness, basis=None):
+        return RawEvent(kind, 35, box, 10.0, "test", objectness=objectness, basis=basis)
+
+    seen = merge_events([pop("vanish", (20.0, 40.0, 30.0, 60.0), (50.0, 0.0)),
+                         pop("appear", (100.0, 40.0, 110.0, 60.0), (0.0, 72.0))])
+    assert [(e.type, e.basis, e.objectness) for e in seen] == [("teleport", "paired_pops", (50.0, 72.0))]
+    for vanish_ob, basis in (((50.0, 40.0), None), ((50.0, 0.0), "lone_change"), (None, None)):
+        weak = merge_events([pop("vanish", (20.0, 40.0, 30.0, 60.0), vanish_ob, basis),
+                             pop("appear", (100.0, 40.0, 110.0, 60.0), (0.0, 72.0))])
+        assert [(e.type, e.basis, e.objectness) for e in weak] == [("teleport", None, None)]
+
+
+def test_of_two_findings_of_one_jump_the_better_founded_is_kept():
+    """Session 16: two rules finding the same jump were deduplicated by keeping the first, so a jump
+    the pattern test had seen (``basis`` ``refound_pattern``, which the simulation believes without a
+    track) was written as the objectness rule's "jumped in place" and dropped (set Q clips 05, 11, 29:
+    three true teleports). The better-founded finding is kept, with the other's track if it has none."""
+    plain = RawEvent("teleport", 40, (89.0, 30.0, 100.0, 50.0), 20.0, "jumped in place", 7)
+    pattern = RawEvent("teleport", 40, (89.0, 30.0, 100.0, 50.0), 20.0, "pattern found again", basis="refound_pattern")
+    lone = RawEvent("teleport", 41, (89.0, 30.0, 100.0, 50.0), 20.0, "lone change", basis="lone_change")
+    out = merge_events([plain, lone, pattern])
+    assert [(e.evidence, e.basis, e.track) for e in out] == [("pattern found again", "refound_pattern", 7)]
+    out = merge_events([lone, plain])
+    assert [(e.evidence, e.basis) for e in out] == [("jumped in place", None)]
+
+
 def test_what_a_popped_object_hides_is_not_a_second_event():
     big = _ev("appear", 19, (30, 5, 90, 80), track=11)
     hidden = _ev("vanish", 19, (50, 20, 60, 40), track=0)

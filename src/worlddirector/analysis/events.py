@@ -69,7 +69,8 @@ class RawEvent:
     objectness: tuple[float, float] | None = None  # the changed region's objectness before, after the pair
     objectness_change: float | None = None  # after - before, when only the change is recorded
     basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`); "refound_pattern":
-    # _jumped_pattern; "track_and_objectness": a track's start (end) and _pop_direction agree
+    # _jumped_pattern; "track_and_objectness": a track's start (end) and _pop_direction agree;
+    # "paired_pops": a jump whose vanish and appear halves each showed by objectness (_paired_pops)
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -457,6 +458,24 @@ def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
     )
 
 
+def _paired_pops(vanish: dict, appear: dict) -> dict:
+    """The RawEvent fields of a jump made of a vanish and an appear of one moment (each half's fields:
+    ``objectness`` before/after, ``basis``): when each half's own objectness moved its way by
+    ``OBJECTNESS_JUMP`` (not the last-resort rule's), the object was seen leaving one place and
+    arriving at the other: ``basis`` ``paired_pops``, objectness = (at the old place before, at the new
+    place after). Otherwise none (a colour match of two changes)."""
+    halves = []
+    for kind, half in (("vanish", vanish), ("appear", appear)):
+        ob = half.get("objectness")
+        if ob is None or half.get("basis") == "lone_change":
+            return {}
+        if (ob[1] - ob[0] if kind == "appear" else ob[0] - ob[1]) < OBJECTNESS_JUMP:
+            return {}
+        halves.append(ob)
+    (o0, _), (_, o1) = halves
+    return {"objectness": (o0, o1), "basis": "paired_pops"}
+
+
 def _pop_direction(b: Blob, lab_small: np.ndarray, p: int):
     """(kind or None, o0, c0, o1, c1): objectness of the blob in the frames before/after pair
     ``p``, and "appear" / "vanish" when it rises / falls by ``OBJECTNESS_JUMP`` and stays so.
@@ -629,6 +648,7 @@ def events_from_blobs(
                             f"object jumped {dist:.0f} px (flow-res) between frames; colour matches",
                             tv.id if tv is not None else None,
                             tuple(map(float, src)),
+                            **_paired_pops(judged[i][5], judged[j][5]),
                         )
                     )
                     break
@@ -1329,11 +1349,18 @@ def _drop_occlusions(evs: list[RawEvent]) -> list[RawEvent]:
     return [e for k, e in enumerate(evs) if k not in drop]
 
 
+BASIS_RANK = {"refound_pattern": 2, "track_and_objectness": 2, "paired_pops": 2, "lone_change": 0}
+"""How well an event's ``basis`` founds it (an event without one: 1), for :func:`merge_events` to keep
+the better of two findings of one happening: the pattern found again across the pair, or a track and
+the objectness agreeing, over one test alone, over the last-resort lone change."""
+
+
 def merge_events(
     evs: list[RawEvent], tol: int = 2, frame_shape: tuple[int, int] | None = None
 ) -> list[RawEvent]:
-    """Drop duplicates (same type within ``tol`` frames, nearby boxes), and appear/vanish events
-    that are the two halves of a teleport found at the same moment.
+    """Drop duplicates (same type within ``tol`` frames, nearby boxes; the better-founded finding by
+    ``BASIS_RANK`` is kept), and appear/vanish events that are the two halves of a teleport found at
+    the same moment (a ``paired_pops`` teleport when each half showed by its objectness).
 
     A teleport that :func:`drop_unverifiable` will drop (both ends at the frame border, with
     ``frame_shape`` given) hides no appear/vanish (session 9, dev pop_in-021: an in-place jump
@@ -1354,6 +1381,7 @@ def merge_events(
         for v in vans:
             if abs(a.pos - v.pos) <= 1 and (a.track is None or v.track is None or a.track != v.track):
                 dist = float(np.linalg.norm(_centre(np.array(a.box)) - _centre(np.array(v.box))))
+                halves = {"objectness": v.objectness, "basis": v.basis}, {"objectness": a.objectness, "basis": a.basis}
                 evs.append(
                     RawEvent(
                         "teleport",
@@ -1364,6 +1392,7 @@ def merge_events(
                         "in the same frame",
                         v.track,
                         v.box,
+                        **_paired_pops(*halves),
                     )
                 )
                 break
@@ -1378,14 +1407,15 @@ def merge_events(
     evs = sorted(evs, key=lambda e: (e.pos, e.type))
     out: list[RawEvent] = []
     for e in evs:
-        dup = False
-        for o in out:
+        for k, o in enumerate(out):
             if o.type == e.type and abs(o.pos - e.pos) <= tol and (e.type == "teleport" or near(o, e)):
-                dup = True
-                if o.track is None:
-                    o.track = e.track
+                # the better-founded of the two speaks for the happening (first found on a tie)
+                keep, other = (e, o) if BASIS_RANK.get(e.basis, 1) > BASIS_RANK.get(o.basis, 1) else (o, e)
+                if keep.track is None:
+                    keep.track = other.track
+                out[k] = keep
                 break
-        if not dup:
+        else:
             out.append(e)
     return out
 
