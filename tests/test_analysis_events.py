@@ -749,3 +749,24 @@ def test_a_track_that_ends_moving_across_the_border_left_the_view():
     left_blob = _blob(p, (2, 60, 10, 80))
     assert events_from_blobs([left_blob], scene, [entering]) == []
     assert [(e.type, e.pos) for e in events_from_blobs([left_blob], scene, [still])] == [("appear", p + 1)]
+
+
+def test_one_step_of_box_jitter_at_the_border_is_not_entering_the_view():
+    """Session 16, simulation set R clip 09: a crate popped in at the bottom edge of a dolly shot; its
+    track's first box reached the border and the next one's bottom was 5 px higher (then it stood), so
+    the track's first step read as coming in from below and the pop was "explained". Whether a track
+    begins (ends) moving across the border is read from the median of its first (last) three steps;
+    a track that really comes in keeps moving."""
+    from worlddirector.analysis.events import events_from_blobs
+
+    p, lab = 10, np.array(RED, float)
+
+    def det(k, box):
+        return Det(pos=p + 1 + k, box=np.array(box, float), area=300.0, lab=lab, rgb=np.zeros(3), moving=False)
+
+    jitter = RawTrack(id=8, dets=[det(0, (70, 75, 95, 90))] + [det(k, (70, 75, 95, 85)) for k in range(1, 6)])
+    rising = RawTrack(id=9, dets=[det(k, (70, 75 - 3 * k, 95, 90 - 3 * k)) for k in range(6)])
+    blob = _blob(p, (68, 72, 97, 90))
+    scene = _scene(16)
+    assert [(e.type, e.pos) for e in events_from_blobs([blob], scene, [jitter])] == [("appear", p + 1)]
+    assert events_from_blobs([blob], scene, [rising]) == []
