@@ -22,11 +22,13 @@ reported on strong evidence (:func:`_strength`):
   the analysis' last-resort rule (``basis`` ``lone_change``) put on a track needs the object
   clearly there before it too. A jump the analysis saw in the picture's pattern itself (``basis``
   ``refound_pattern``: the patch found again, shifted, across the pair after it stood still on
-  the other side) needs neither a track nor objectness;
+  the other side) needs neither a track nor objectness; nor does one whose vanish and appear
+  halves each showed by their regions' objectness (``basis`` ``paired_pops``);
 * an event with no track (a ``region@x,y``) counts only when the analysis' objectness says an
   object is wholly there on one side and absent on the other (:func:`_untracked_strength`); its
   last-resort "lone unexplained change" (``basis`` ``lone_change``) counts only when it records such
-  an objectness change;
+  an objectness change. An untracked pop whose objectness was measured on both sides need not be
+  clear of the picture's edge (its region emptied or filled and stayed so, as a confirmed pop's);
 * at most ``MAX_SIMULTANEOUS`` objects pop at one moment (separate objects do not appear or
   vanish in the same frame by chance; many at once is a picture-wide change: an occluder moving,
   exposure, a cut the shot detector missed);
@@ -106,14 +108,14 @@ def _through_edge(box, w: float, h: float) -> bool:
     return y0 <= my and y1 < 0.5 * h
 
 
-def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float, confirmed: bool = False) -> str | None:
+def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float, in_place: bool = False) -> str | None:
     """Why an appear/vanish is the clip's start/end or the view's edge rather than a pop (None: neither).
-    A ``confirmed`` pop (its objectness rose / fell in place and stayed so) did not slide through the
-    edge: the analysis' flow explains an object moving out of view, and its fixed region would not
-    have stayed empty."""
+    A pop ``in_place`` (its region's objectness rose / fell and stayed so: confirmed by its track, or
+    untracked and measured on both sides) did not slide through the edge: the analysis' flow explains
+    an object moving out of view, and its fixed region would not have stayed empty."""
     if (vtype == "pop_in" and frame <= CLIP_EDGE_FRAMES) or (vtype == "pop_out" and frame >= last - CLIP_EDGE_FRAMES):
         return "at the first/last frames of the clip"
-    if box is not None and not confirmed and _through_edge(box, w, h):
+    if box is not None and not in_place and _through_edge(box, w, h):
         return "at the edge of the picture: entering or leaving the view"
     return None
 
@@ -164,6 +166,17 @@ class _Measured:
     def refound(self) -> bool:
         """A jump the analysis saw in the picture itself: its patch found again, shifted, across the pair."""
         return self.basis == "refound_pattern"
+
+    @property
+    def measured_both_sides(self) -> bool:
+        """The changed region's objectness was measured before and after (not inferred from a recorded
+        change alone, not the last-resort rule's)."""
+        return self.objectness is not None and not self.inferred and not self.lone
+
+    @property
+    def paired(self) -> bool:
+        """A jump whose vanish and appear halves each showed by the regions' objectness."""
+        return self.basis == "paired_pops"
 
     @property
     def confirmed(self) -> bool:
@@ -274,8 +287,10 @@ def _left_its_place(what: str, ob: tuple[float, float], tracked: bool = False) -
 
 def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: int, fps: float) -> str | None:
     """Why this event is not strong enough to report (None: it is)."""
-    if vtype == "teleport" and measured.refound:
-        return None  # the picture itself jumped there: no track or objectness needed to believe it
+    if vtype == "teleport" and (measured.refound or measured.paired):
+        # the picture itself jumped there, or the object was seen leaving one place and arriving at the
+        # other: no track needed to believe it
+        return None
     if track is None:
         return _untracked_strength(vtype, measured)
     ob = measured.objectness
@@ -352,7 +367,10 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         # a change region's box can reach the picture's edge while the object's does not
         ev_box = pt.box if pt is not None else measured.box
         if vtype in ("pop_in", "pop_out"):
-            edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h, measured.confirmed)
+            # the changed region's own objectness emptied (filled) and stayed so: with a track that agrees,
+            # or with no track at all (its box is then that region)
+            in_place = measured.confirmed or (track is None and measured.measured_both_sides)
+            edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h, in_place)
             if edge is not None:
                 if dropped is not None:
                     dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {edge}")
