@@ -94,17 +94,42 @@ def usable(frame: np.ndarray) -> bool:
     return float(frame.std()) > 3.0
 
 
+FLASH_RATIO = 1.25  # a frame this much brighter or darker than its neighbours' median is a flash
+FLASH_WINDOW = 3  # neighbours on each side
+
+
+def flash_frames(dv: DecodedVideo) -> set[int]:
+    """Indices of frames whose mean brightness differs from the median of their ``FLASH_WINDOW``
+    neighbours on each side by more than ``FLASH_RATIO`` (either way): single-frame exposure flashes
+    (a generator's flicker, a camera's auto-exposure glitch). Their corners do not track (optical
+    flow assumes constant brightness: a flash frame read as 50-310 px of motion where the camera
+    moved 1.7 px a frame) and half their features are crushed or saturated, so they are neither
+    measured for motion nor chosen as keyframes. A lasting change (a cut, lights switched on) moves
+    the median with it after a few frames."""
+    lum = np.array([float(f[::8, ::8].mean()) + 1.0 for f in dv.frames])
+    out = set()
+    for i in range(len(lum)):
+        nb = np.concatenate([lum[max(0, i - FLASH_WINDOW):i], lum[i + 1:i + 1 + FLASH_WINDOW]])
+        if len(nb) and abs(np.log(lum[i] / float(np.median(nb)))) > np.log(FLASH_RATIO):
+            out.add(i)
+    return out
+
+
 def measure_motion(dv: DecodedVideo, step: int = 2) -> list[float]:
     """Median corner displacement (processing pixels) since the previous measured frame.
 
     Measured every ``step``-th frame (skipped frames get 0, the measured one the whole
-    displacement), corners re-detected each time so the measure never runs out of tracks.
+    displacement), corners re-detected each time so the measure never runs out of tracks. Flash
+    frames (:func:`flash_frames`) are skipped the same way.
     """
     w, h = dv.proc_size
     s = min(1.0, TRACK_WIDTH / w)
     prev = None
     motion = [0.0] * len(dv.frames)
+    flashes = flash_frames(dv)
     for i in list(range(0, len(dv.frames), step)) + ([len(dv.frames) - 1] if (len(dv.frames) - 1) % step else []):
+        if i in flashes:
+            continue  # measured from the frame before it to the next one after
         g = cv2.cvtColor(dv.frames[i], cv2.COLOR_RGB2GRAY)
         if s < 1:
             g = cv2.resize(g, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
@@ -123,10 +148,11 @@ def measure_motion(dv: DecodedVideo, step: int = 2) -> list[float]:
 def select_keyframes(dv: DecodedVideo, target: int = 24, min_step_px: float = 4.0) -> list[int]:
     """Indices into ``dv.frames`` spaced evenly in accumulated motion, about ``target`` of them.
 
-    Frames that are blank are skipped. The first and last usable frames are always included.
+    Frames that are blank or flashes (:func:`flash_frames`) are skipped. The first and last usable frames are always included.
     """
     motion = dv.motion or measure_motion(dv)
-    good = [i for i, f in enumerate(dv.frames) if usable(f)]
+    flashes = flash_frames(dv)
+    good = [i for i, f in enumerate(dv.frames) if usable(f) and i not in flashes]
     if not good:
         return []
     cum = np.cumsum(motion)
