@@ -471,6 +471,12 @@ def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
     )
 
 
+def _toward(kind: str, o0: float, o1: float) -> float:
+    """The objectness change from ``o0`` to ``o1`` in the direction of ``kind``: a rise for an
+    appear, a fall for a vanish (negative: against it)."""
+    return o1 - o0 if kind == "appear" else o0 - o1
+
+
 def _paired_pops(vanish: dict, appear: dict) -> dict:
     """The RawEvent fields of a jump made of a vanish and an appear of one moment (each half's fields:
     ``objectness`` before/after, ``basis``): when each half's own objectness moved its way by
@@ -482,7 +488,7 @@ def _paired_pops(vanish: dict, appear: dict) -> dict:
         ob = half.get("objectness")
         if ob is None or half.get("basis") == "lone_change":
             return {}
-        if (ob[1] - ob[0] if kind == "appear" else ob[0] - ob[1]) < OBJECTNESS_JUMP:
+        if _toward(kind, *ob) < OBJECTNESS_JUMP:
             return {}
         halves.append(ob)
     (o0, _), (_, o1) = halves
@@ -516,7 +522,7 @@ K-N: 7 such track pops, none right: two pop-ins judged vanishes, five car parts)
 def _contradicted(kind: str, o0: float, o1: float) -> bool:
     """The region's objectness before / after the pair (:func:`_pop_direction`) moved against the
     track's ``kind`` by at least ``CONTRADICTED``."""
-    return (o1 - o0 if kind == "vanish" else o0 - o1) >= CONTRADICTED
+    return -_toward(kind, o0, o1) >= CONTRADICTED
 
 
 SIDE_OBJECTNESS_JUMP = 40.0  # one-sided evidence is weaker: the object must stand out clearly
