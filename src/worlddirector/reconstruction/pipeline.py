@@ -53,6 +53,7 @@ MIN_REGISTERED = 6
 MIN_REGISTERED_FRACTION = 0.5
 
 
+MAPPER_NAMES = {"global": "global", "incremental": "incremental", "ground_seeded": "ground-seeded incremental"}
 MAX_HEIGHT_SPREAD = 0.12  # std/mean of camera heights above the floor beyond which a model is suspect
 
 
@@ -184,9 +185,14 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         # dollies. Incremental mapping is the second opinion, run when the global model is
         # incomplete or implausible (cameras at very different heights above the fitted floor:
         # generated and most real camera moves keep their height; global positioning sometimes
-        # bends orbits). The model with more registered frames, then steadier height, wins.
+        # bends orbits). The model with more registered frames, then steadier height, wins. When
+        # the winner has too few frames or no floor below its cameras, a third starts incremental mapping from the
+        # ground-plane solution of its first pair (``sfm.ground_pose``): over open ground both
+        # mappers can settle in the plane's mirror solution, the camera rising in front of a wall.
         best_key = None
-        for mapper in ("global", "incremental"):
+        for mapper in ("global", "incremental", "ground_seeded"):
+            if mapper == "ground_seeded" and best_key is not None and best_key[0] and np.isfinite(best_key[1]):
+                break  # a model with enough frames and a floor
             attempts += 1
             try:
                 got = run_sfm_tracks(tmp / "images", tmp, names, kps, tids, intrinsics=K_known, mapper=mapper,
@@ -202,7 +208,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
             if best_key is None or key > best_key:
                 sfm, best_key = got, key
                 stats["mapper"] = mapper
-            if len(sfm.frames) >= max(need, int(0.8 * len(idx))) and spread < MAX_HEIGHT_SPREAD:
+            if best_key[0] and len(sfm.frames) >= int(0.8 * len(idx)) and -best_key[1] < MAX_HEIGHT_SPREAD:
                 break
     timings["sfm"] = time.perf_counter() - t
     stats["sfm_attempts"] = attempts
@@ -285,7 +291,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         hi = np.maximum(hi, np.array(o.center[:2]) + np.array(o.size[:2]) / 2)
     world = World(
         method="multiview",
-        reason=(f"{n_reg} of {len(idx)} keyframes registered by {stats.get('mapper', '')} SfM, {len(sfm.points)} points, "
+        reason=(f"{n_reg} of {len(idx)} keyframes registered by {MAPPER_NAMES.get(stats.get('mapper', ''), '')} SfM, {len(sfm.points)} points, "
                 f"mean reprojection error {sfm.mean_reproj:.2f} px"),
         scale_source=f"camera height prior: median camera height above the fitted floor set to {camera_height:g} m",
         intrinsics=_intrinsics_dict(sfm.K, dv.proc_size, K_known is not None),

@@ -5,6 +5,12 @@ verifies each pair (RANSAC) and maps, globally (GLOMAP) or incrementally. When t
 the intrinsics (our procedural generator does) we fix them (PINHOLE, no focal refinement): short
 clips rarely constrain focal length well. Otherwise a SIMPLE_RADIAL camera starts from COLMAP's
 1.2 x max(w, h) focal guess and is refined by bundle adjustment.
+
+A scene that is mostly one plane (a forward dolly over open ground) has two two-view solutions
+that explain the matches equally well: the true one (the camera moves along the ground) and its
+mirror (the plane's normal and the translation swapped: the camera rises in front of a wall). Both
+COLMAP mappers can settle in the mirror; ``mapper="ground_seeded"`` starts incremental mapping
+from the initial pair's homography solution whose plane lies below the camera (``ground_pose``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from worlddirector.logging import get_logger
@@ -108,7 +115,8 @@ def run_sfm_tracks(
     mapper: str = "incremental",
 ) -> SfMResult | None:
     """COLMAP mapping on our own feature tracks: keypoints and matches go straight into the
-    database, COLMAP verifies every pair geometrically (RANSAC) and maps incrementally."""
+    database, COLMAP verifies every pair geometrically (RANSAC) and maps with ``mapper``:
+    ``global``, ``incremental`` or ``ground_seeded`` (incremental from a ground-plane start)."""
     import pycolmap
 
     from worlddirector.reconstruction.klt import pair_matches
@@ -156,6 +164,9 @@ def run_sfm_tracks(
                 gopts.mapper.bundle_adjustment.refine_focal_length = False
                 gopts.mapper.bundle_adjustment.refine_extra_params = False
             models = pycolmap.global_mapping(db_path, image_dir, work_dir / f"sparse-g{seed}", options=gopts)
+        elif mapper == "ground_seeded":
+            models = _ground_seeded_mapping(db_path, image_dir, work_dir / f"sparse-s{seed}",
+                                            _mapper_options(intrinsics, threads, seed, init_min_tri_angle))
         else:
             models = pycolmap.incremental_mapping(db_path, image_dir, work_dir / f"sparse-t{seed}",
                                                   options=_mapper_options(intrinsics, threads, seed, init_min_tri_angle))
@@ -163,6 +174,91 @@ def run_sfm_tracks(
         return None
     rec = max(models.values(), key=lambda r: r.num_reg_images())
     return _to_result(rec, len(image_names), len(models))
+
+
+GROUND_MIN_COS = 0.8  # the seed plane's normal within ~37 degrees of the camera's down axis
+GROUND_MIN_FRONT = 0.5  # most matched rays must meet the plane in front of the camera
+
+
+@dataclass
+class GroundPose:
+    R: np.ndarray  # cam2_from_cam1 rotation
+    t: np.ndarray  # cam2_from_cam1 translation, unit length
+    angle_deg: float  # median triangulation angle of the matches on that plane
+
+
+def ground_pose(H: np.ndarray, K: np.ndarray, x1: np.ndarray) -> GroundPose | None:
+    """The relative pose of the homography solution whose plane lies below the first camera, or
+    None when no solution's plane does.
+
+    ``H`` maps pixels of image 1 to image 2 (``x2 ~ H x1``), ``x1`` are image 1's matched pixels.
+    A plane homography decomposes into up to four (R, t/d, n) solutions; the rays of most points
+    must meet the plane in front of the camera (``n . K^-1 x1 > 0``), which leaves two: the true one
+    and its mirror. The prior picks the one whose plane normal (camera frame: x right, y down) is
+    closest to the camera's down axis: a camera above the ground, looking roughly level.
+    """
+    _, Rs, ts, ns = cv2.decomposeHomographyMat(np.asarray(H, dtype=float), np.asarray(K, dtype=float))
+    rays = np.c_[x1, np.ones(len(x1))] @ np.linalg.inv(K).T
+    best = None
+    for R, t, n in zip(Rs, ts, ns, strict=True):
+        n, t = n.ravel() / np.linalg.norm(n), t.ravel()
+        if np.mean(rays @ n > 0) < GROUND_MIN_FRONT or n[1] < GROUND_MIN_COS:
+            continue
+        if best is None or n[1] > best[2][1]:
+            best = (R, t, n)
+    if best is None or not np.linalg.norm(best[1]) > 0:
+        return None
+    R, t, n = best
+    depth = rays @ n
+    X = rays[depth > 0] / depth[depth > 0, None]  # the matches on the plane n.X = 1 (t is t/d)
+    C2 = -R.T @ t
+    cos = np.sum(X * (X - C2), axis=1) / (np.linalg.norm(X, axis=1) * np.linalg.norm(X - C2, axis=1))
+    return GroundPose(R, t / np.linalg.norm(t), float(np.degrees(np.median(np.arccos(np.clip(cos, -1, 1))))))
+
+
+def _ground_seed(db, cache, min_inliers: int) -> tuple[int, int, GroundPose] | None:
+    """The verified pair whose ground-plane solution triangulates its matches at the widest
+    median angle."""
+    import pycolmap
+
+    best = None
+    for pair_id, geometry in zip(*db.read_two_view_geometries(), strict=True):
+        if geometry.H is None or len(geometry.inlier_matches) < min_inliers:
+            continue
+        i1, i2 = pycolmap.pair_id_to_image_pair(pair_id)
+        K = np.asarray(cache.camera(cache.image(i1).camera_id).calibration_matrix())
+        pose = ground_pose(geometry.H, K, db.read_keypoints(i1)[geometry.inlier_matches[:, 0], :2])
+        if pose is not None and (best is None or pose.angle_deg > best[2].angle_deg):
+            best = (i1, i2, pose)
+    return best
+
+
+def _ground_seeded_mapping(db_path: Path, image_dir: Path, out_dir: Path, opts) -> dict:
+    """Incremental mapping that starts from the pair ``_ground_seed`` picks, posed by its ground
+    solution: the pair is registered and triangulated here, then COLMAP's pipeline continues from
+    that model."""
+    import pycolmap
+
+    mopts = opts.get_mapper()
+    with pycolmap.Database.open(db_path) as db:
+        cache = pycolmap.DatabaseCache.create(db, pycolmap.DatabaseCacheOptions())
+        seed = _ground_seed(db, cache, mopts.init_min_num_inliers)
+        if seed is None:
+            return {}
+        i1, i2, pose = seed
+        mapper = pycolmap.IncrementalMapper(cache)
+        mapper.begin_reconstruction(pycolmap.Reconstruction())
+        mapper.register_initial_image_pair(mopts, i1, i2, pycolmap.Rigid3d(pycolmap.Rotation3d(pose.R), pose.t))
+        tri = opts.get_triangulation()
+        mapper.triangulate_image(tri, i1)
+        mapper.triangulate_image(tri, i2)
+        mapper.adjust_global_bundle(mopts, opts.get_global_bundle_adjustment())
+        mapper.filter_points(mopts)
+        seed_dir = out_dir.parent / f"{out_dir.name}-init"
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        mapper.reconstruction.write(seed_dir)
+        mapper.end_reconstruction(False)
+    return pycolmap.incremental_mapping(db_path, image_dir, out_dir, options=opts, input_path=seed_dir)
 
 
 def _to_result(rec, n_input: int, n_models: int) -> SfMResult:
