@@ -737,6 +737,39 @@ def test_an_untracked_pop_whose_region_emptied_and_stayed_empty_at_the_edge_is_r
         assert "pop_out region@0,31 frame 40: at the edge of the picture" in "\n".join(rep.stats["continuity_not_reported"])
 
 
+def test_a_pop_named_after_a_neighbouring_track_is_judged_on_its_own_region(tmp_path):
+    """Session 17: the analysis names a pop with no track of its own after the track its box overlaps
+    most. Set W clip 21: a crate appeared beside a dark pillar tracked since frame 0 (its region's
+    objectness 3 -> 52) and the pillar's track box swallowed it; the check dropped the pop as "track
+    already seen 150 frames before it appeared", then as "inside track t1's box". Now such a pop,
+    whose own region shows a whole object arriving, is judged as an anonymous region, the neighbour's
+    cover on the side without the object (before a pop-in). A pop whose region was partly there
+    before keeps the track's judgement, as does one the neighbour covered before it."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(40, 37, 36), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    # the pillar: from frame 0; from frame 30 its box also holds the crate's region
+    pillar = Track(id="t1", points=[tp(f, (104, 0, 152, 148) if f < 30 else (104, 0, 176, 180)) for f in range(48)])
+    crate = (100, 132, 192, 188)
+
+    def pop(before, after, box=crate):
+        return TrackEvent(type="appear", track_id="t1", frame=30, magnitude=1.0, evidence="x", box=box,
+                          objectness_before=before, objectness_after=after, objectness_change=after - before)
+
+    rep = run(tmp_path / "a", make_world(), _clip_analysis([pillar], [pop(3.0, 52.0)]), agents=1, seconds=1.0)
+    assert [(v.object_id, v.frames) for v in of_type(rep, "pop_in")] == [("region@100,132", [30])]
+    assert "region@100,132 appears out of nothing" in of_type(rep, "pop_in")[0].evidence
+    # partly there before: the region is not a whole object arriving; the named track decides
+    rep = run(tmp_path / "b", make_world(), _clip_analysis([pillar], [pop(20.0, 52.0)]), agents=1, seconds=1.0)
+    assert of_type(rep, "pop_in") == []
+    assert "pop_in t1 frame 30: track was already seen" in "\n".join(rep.stats["continuity_not_reported"])
+    # a region the pillar covered before the pop-in: out from behind it
+    rep = run(tmp_path / "c", make_world(), _clip_analysis([pillar], [pop(3.0, 52.0, box=(110, 100, 150, 150))]),
+              agents=1, seconds=1.0)
+    assert of_type(rep, "pop_in") == []
+    assert "inside track t1's" in "\n".join(rep.stats["continuity_not_reported"])
+
+
 def test_a_last_resort_jump_or_pop_on_a_track_must_show_the_object_leaving(tmp_path):
     """Session 15: the analysis' last-resort rule (a lone unexplained change) names the track nearest
     the change; as a jump it is only believed when its measured objectness shows an object clearly

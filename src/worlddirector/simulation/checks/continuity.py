@@ -322,10 +322,34 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
     return None
 
 
-def _covered_by(track_id: str | None, box, frame: int, tracks: dict[str, Track], step: int) -> str | None:
+def _named_neighbour(vtype: str, frame: int, track: Track | None, measured: _Measured, step: int) -> bool:
+    """The analysis names a pop without a track of its own after the track its box overlaps most
+    (``analysis.pipeline._link_event``). When that track was there before a pop-in (goes on after a
+    pop-out) while the changed region's own objectness shows a whole object arriving (leaving) --
+    measured on both sides, passing the bar for an anonymous region -- the track is a neighbour the
+    region touched, not the popping object (set W clip 21: a crate appearing beside a dark pillar
+    tracked since frame 0, objectness 3 -> 52, dropped as "track already seen")."""
+    if track is None or vtype not in ("pop_in", "pop_out") or not measured.measured_both_sides or measured.confirmed:
+        return False
+    if vtype == "pop_in":
+        there = any(p.frame < frame - step for p in track.points)
+    else:
+        there = any(p.frame > frame for p in track.points)
+    return there and _untracked_strength(vtype, measured) is None
+
+
+def _region_name(box) -> str:
+    """The analysis' name for an event of no track (``region@x0,y0``)."""
+    return f"region@{int(box[0])},{int(box[1])}" if box is not None else "region"
+
+
+def _covered_by(track_id: str | None, box, frame: int, tracks: dict[str, Track], step: int,
+                empty_side: str | None = None) -> str | None:
     """Another track, seen on both sides of ``frame``, whose box there covers at least ``COVER_SHARE``
     of ``box``: the popping thing was going behind (or coming out from behind) that object, or was a
-    part of it the tracker followed apart; the picture did not lose or gain an object."""
+    part of it the tracker followed apart; the picture did not lose or gain an object. ``empty_side``
+    ("before" / "after"): judge the other track's box on the side of the pop without the object
+    (a track that swallowed the new object's region after a pop-in covers it only then)."""
     x0, y0, x1, y1 = box
     area = max(0.0, x1 - x0) * max(0.0, y1 - y0)
     if area <= 0:
@@ -336,7 +360,12 @@ def _covered_by(track_id: str | None, box, frame: int, tracks: dict[str, Track],
         frames = [p.frame for p in t.points]
         if min(frames) > frame - step or max(frames) < frame + step:
             continue
-        q = _point_near(t, frame).box
+        if empty_side == "before":
+            q = max((p for p in t.points if p.frame < frame), key=lambda p: p.frame).box
+        elif empty_side == "after":
+            q = min((p for p in t.points if p.frame >= frame), key=lambda p: p.frame).box
+        else:
+            q = _point_near(t, frame).box
         inter = max(0.0, min(x1, q[2]) - max(x0, q[0])) * max(0.0, min(y1, q[3]) - max(y0, q[1]))
         if inter >= COVER_SHARE * area:
             return t.id
@@ -361,8 +390,12 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         if any(abs(ev.frame - c) <= 1 for c in cuts):
             continue  # everything changes at a cut
         track = tracks.get(ev.track_id)
-        pt = _point_near(track, ev.frame)
         measured = _measured(ev)
+        object_id, empty_side = ev.track_id, None
+        if _named_neighbour(vtype, ev.frame, track, measured, step):
+            track, object_id = None, _region_name(measured.box)
+            empty_side = "before" if vtype == "pop_in" else "after"
+        pt = _point_near(track, ev.frame)
         # the track's own box nearest the event, else (no track) the region box the analysis measured;
         # a change region's box can reach the picture's edge while the object's does not
         ev_box = pt.box if pt is not None else measured.box
@@ -393,7 +426,7 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
             # a confirmed pop's objectness was measured on the changed region: that is what must be hidden
             cover_box = measured.box if measured.confirmed and measured.box is not None else ev_box
             if why is None and vtype != "teleport" and cover_box is not None:
-                cover = _covered_by(ev.track_id, cover_box, ev.frame, tracks, step)
+                cover = _covered_by(object_id, cover_box, ev.frame, tracks, step, empty_side)
                 if cover is not None:
                     why = (f"its box lies inside track {cover}'s, seen before and after: hidden behind, or a part "
                            "of, that object")
@@ -401,11 +434,11 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
                 if dropped is not None:
                     dropped.append(f"{vtype} {ev.track_id} frame {ev.frame}: {why}")
                 continue
-        key = (vtype, ev.track_id)
+        key = (vtype, object_id)
         if key in seen and ev.frame - seen[key] <= DEDUPE_FRAMES:
             continue  # the same happening reported twice
         seen[key] = ev.frame
-        pos, how = _place(world, cams, ev.track_id, ev_box, ev.frame, fps)
+        pos, how = _place(world, cams, object_id, ev_box, ev.frame, fps)
         label = f" ({track.label})" if track and track.label else ""
         what = {
             "pop_in": "appears out of nothing in the middle of the picture",
@@ -416,8 +449,9 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         detail = f"; analysis: {ev.evidence}" if ev.evidence else ""
         out.append(violation(
             vtype, 0.5 + 0.5 * min(1.0, max(0.0, ev.magnitude)), pos, ev.frame / fps,
-            f"track {ev.track_id}{label} {what} at frame {ev.frame} (t={ev.frame / fps:.2f} s){detail}; {how}",
-            frames=[ev.frame], object_id=ev.track_id,
+            f"{'track ' if object_id == ev.track_id else ''}{object_id}{label} {what} at frame {ev.frame} "
+            f"(t={ev.frame / fps:.2f} s){detail}; {how}",
+            frames=[ev.frame], object_id=object_id,
         ))
     out += _flicker(analysis, world, cams, fps)
     return out
