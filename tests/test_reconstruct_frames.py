@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from worlddirector.reconstruction.frames import DecodedVideo, flash_frames, measure_motion, select_keyframes
+from worlddirector.reconstruction.klt import track
 
 
 def _panning_clip(n: int = 40, step: int = 2, flashes: dict[int, float] | None = None) -> DecodedVideo:
@@ -36,3 +37,22 @@ def test_flash_frames_are_neither_measured_for_motion_nor_chosen_as_keyframes():
     keys = select_keyframes(flashy, target=12)
     assert not {16, 28} & set(keys)
     assert len(keys) >= 10 and np.ptp(np.diff(keys)) <= 4  # still spread evenly over the clip
+
+
+def test_feature_tracks_go_on_across_a_flash_frame():
+    """Session 17: the tracks that become COLMAP's matches were followed through every other frame,
+    flash frames included; brightness constancy fails there, so every track ended at a flash and the
+    keyframes on its two sides shared no match: SfM registered one side only (sets W and X: three
+    flicker clips single-view with 5-8 of 13-21 keyframes registered). Tracked across the flash
+    (from the frame before to the frame after) they go on."""
+    flashy = _panning_clip(flashes={16: 1.7})
+    keys = [0, 8, 14, 20, 26, 34]
+
+    def shared(skip):
+        _, ids = track(flashy.frames, keys, skip=skip)
+        return len(np.intersect1d(ids[2], ids[3])), len(ids[2])
+
+    across, before = shared(flash_frames(flashy))
+    assert across >= 0.7 * before  # the keyframes either side of the flash share most tracks
+    broken, _ = shared(set())
+    assert broken < 0.2 * before  # followed through the flash, they end there

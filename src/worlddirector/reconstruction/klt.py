@@ -29,9 +29,12 @@ def track(
     fb_max: float = 0.7,
     step: int = 2,
     seed_every: int = 3,
+    skip: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Track corners from the first to the last keyframe, every ``step``-th frame (and every
-    keyframe), seeding new corners every ``seed_every`` processed frames.
+    keyframe), seeding new corners every ``seed_every`` processed frames. Frames in ``skip`` (flash
+    frames: brightness constancy fails there, and every track would end at the flash) are tracked
+    across, from the frame before to the frame after.
 
     Returns, per keyframe, the keypoints ``(n, 2)`` float32 and their track ids ``(n,)``.
     """
@@ -43,7 +46,7 @@ def track(
     ids = np.zeros(0, np.int64)
     next_id = 0
     prev = None
-    todo = sorted(set(range(keyframes[0], keyframes[-1] + 1, step)) | set(keyframes))
+    todo = sorted((set(range(keyframes[0], keyframes[-1] + 1, step)) - set(skip)) | set(keyframes))
     for n_done, f in enumerate(todo):
         g = _gray(frames[f])
         if prev is not None and len(pts):
