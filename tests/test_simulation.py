@@ -636,7 +636,7 @@ def test_an_untracked_jump_needs_an_object_clearly_there_before_it_that_left(tmp
     assert "region@60,45 frame 34: a jump needs a tracked object" in dropped
 
 
-@pytest.mark.parametrize("seen_by", ["refound_pattern", "paired_pops"])
+@pytest.mark.parametrize("seen_by", ["refound_pattern", "paired_pops", "flow_jump"])
 def test_a_jump_the_analysis_saw_in_the_picture_itself_needs_no_track(tmp_path, seen_by):
     """Session 15: a teleport whose picture patch the analysis found again, shifted, across the pair
     after it stood still on the other side (``basis`` ``refound_pattern``) is reported without a
@@ -644,7 +644,9 @@ def test_a_jump_the_analysis_saw_in_the_picture_itself_needs_no_track(tmp_path, 
     9 such events were at the true jump (the other 3 in car-past-pillars clips that had a jump
     elsewhere), and the 3 the track rules dropped were at true jumps of three otherwise missed
     teleport clips. Session 16: so is one whose vanish and appear halves each showed by the
-    regions' objectness (``paired_pops``). The same events without a basis are still dropped."""
+    regions' objectness (``paired_pops``). Session 17: so is an object standing out at the region on
+    both sides of a one-off long flow jump (``flow_jump``). The same events without a basis are still
+    dropped."""
     def tp(f, box):
         return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
 
@@ -665,6 +667,22 @@ def test_a_jump_the_analysis_saw_in_the_picture_itself_needs_no_track(tmp_path, 
     dropped = "\n".join(rep.stats["continuity_not_reported"])
     assert "region@70,56 frame 12: a jump needs a tracked object" in dropped
     assert "t7 frame 20: track seen only 0 frame(s) before the jump" in dropped
+
+
+def test_a_flow_jump_in_place_needs_no_object_clearly_there_before_it(tmp_path):
+    """Session 17: an untracked jump in place founded on the flow (``basis`` ``flow_jump``) is reported
+    though its region's objectness before it is under SEEN_BEFORE_JUMP: sets W and X clip 15 and 11
+    (28 -> 17, 23 -> 25) and offset 25000's clip 11 (33 -> 44, a rise) were true jumps dropped so;
+    over 137 clips every such event was true. Without the basis the objectness rule still decides."""
+    def ev(basis):
+        return [TrackEvent(type="teleport", track_id="region@82,31", frame=20, magnitude=1.0, evidence="x",
+                           box=(328, 124, 420, 240), objectness_before=23.0, objectness_after=25.0, basis=basis)]
+
+    rep = run(tmp_path / "a", make_world(), _clip_analysis([], ev("flow_jump")), agents=1, seconds=1.0)
+    assert [(v.object_id, v.frames) for v in of_type(rep, "teleport")] == [("region@82,31", [20])]
+    rep = run(tmp_path / "b", make_world(), _clip_analysis([], ev(None)), agents=1, seconds=1.0)
+    assert of_type(rep, "teleport") == []
+    assert "no object clearly there before it" in "\n".join(rep.stats["continuity_not_reported"])
 
 
 def test_a_pop_its_track_and_its_objectness_both_show_passes_the_fragment_edge_and_cover_rules(tmp_path):

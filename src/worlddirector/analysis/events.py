@@ -72,7 +72,8 @@ class RawEvent:
     objectness_change: float | None = None  # after - before, when only the change is recorded
     basis: str | None = None  # "lone_change": the last-resort rule (:func:`_strong_fallback`); "refound_pattern":
     # _jumped_pattern; "track_and_objectness": a track's start (end) and _pop_direction agree;
-    # "paired_pops": a jump whose vanish and appear halves each showed by objectness (_paired_pops)
+    # "paired_pops": a jump whose vanish and appear halves each showed by objectness (_paired_pops);
+    # "flow_jump": an object there on both sides where the flow made a one-off long jump (events_from_blobs)
 
 
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
@@ -350,10 +351,12 @@ def _strong_fallback(bs: list[Blob], lab_small: np.ndarray, p: int) -> list:
     ]
 
 
-def _in_place_jump(b: Blob, p: int, evidence: str, objectness: tuple[float, float] | None = None) -> RawEvent:
+def _in_place_jump(b: Blob, p: int, evidence: str, objectness: tuple[float, float] | None = None,
+                   basis: str | None = None) -> RawEvent:
     """A teleport at the blob itself (the object is there before and after the pair ``p``)."""
     return RawEvent("teleport", p + 1, tuple(map(float, b.box)),
-                    float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence, objectness=objectness)
+                    float(np.hypot(b.box[2] - b.box[0], b.box[3] - b.box[1])) / 2, evidence, objectness=objectness,
+                    basis=basis)
 
 
 VIEW_JUMP_PX = 1.0  # residual flow (px at flow res) of a one-off jump with no transient blob
@@ -623,7 +626,7 @@ def events_from_blobs(
                     # motion changes neither objectness nor the flow this abruptly)
                     out.append(_in_place_jump(
                         b, p, f"object present before and after an unexplained change with a one-off flow "
-                              f"jump (objectness {o0:.0f} -> {o1:.0f})", (o0, o1)))
+                              f"jump (objectness {o0:.0f} -> {o1:.0f})", (o0, o1), basis="flow_jump"))
                 continue
             if there_both:
                 # the object is there before AND after, same colour, but the picture changed where
@@ -1368,10 +1371,11 @@ def _drop_occlusions(evs: list[RawEvent]) -> list[RawEvent]:
     return [e for k, e in enumerate(evs) if k not in drop]
 
 
-BASIS_RANK = {"refound_pattern": 2, "track_and_objectness": 2, "paired_pops": 2, "lone_change": 0}
+BASIS_RANK = {"refound_pattern": 2, "track_and_objectness": 2, "paired_pops": 2, "flow_jump": 2, "lone_change": 0}
 """How well an event's ``basis`` founds it (an event without one: 1), for :func:`merge_events` to keep
-the better of two findings of one happening: the pattern found again across the pair, or a track and
-the objectness agreeing, over one test alone, over the last-resort lone change."""
+the better of two findings of one happening: the pattern found again across the pair, a track and
+the objectness agreeing, both halves of a jump seen, or an object there on both sides of a one-off
+flow jump, over one test alone, over the last-resort lone change."""
 
 
 def merge_events(

@@ -91,7 +91,7 @@ class TrackEvent(_M):
         description="objectness after minus before (whole %); the only objectness a lone change of several regions "
         "records (its own region's change)",
     )
-    basis: Literal["lone_change", "refound_pattern", "track_and_objectness", "paired_pops"] | None = Field(
+    basis: Literal["lone_change", "refound_pattern", "track_and_objectness", "paired_pops", "flow_jump"] | None = Field(
         default=None,
         description="lone_change: the analysis' last-resort rule (a lone, large unexplained change with neither a "
         "track nor colour evidence); refound_pattern: a teleport whose picture patch was found again, shifted, "
@@ -99,8 +99,9 @@ class TrackEvent(_M):
         "track_and_objectness: an appear / vanish where a track begins / ends AND the changed region's objectness "
         "rises / falls by the objectness test's jump and stays so (objectness_before/after hold it); paired_pops: a "
         "teleport made of a vanish and an appear of one moment whose regions' objectness each fell / rose by that "
-        "jump (objectness_before: at the old place before it, objectness_after: at the new place after it); None: "
-        "any other rule",
+        "jump (objectness_before: at the old place before it, objectness_after: at the new place after it); "
+        "flow_jump: a teleport in place, an object standing out at the changed region on both sides, about as "
+        "clearly and in the same colour, where the flow made a one-off long jump; None: any other rule",
     )
 
 
