@@ -94,3 +94,21 @@ def test_orbit_moves_top_and_bottom_the_opposite_way_tracking_does_not():
     # sideways travel it reports ~0.14 deg/frame of turning that the camera never does)
     assert o["geometry"]["abs_translation_dir"][0] > 0.8 and t["geometry"]["abs_translation_dir"][0] > 0.8
     assert o["label"] == "orbit" and t["label"] == "pan"
+
+
+def test_a_two_view_solve_opencv_refuses_leaves_the_window_unknown(monkeypatch):
+    """Session 17: OpenCV's five-point solver asserted on a degenerate RANSAC sample (``solvePoly``) in
+    one window of a generated car clip and the whole analysis stopped with a traceback. The window's
+    geometry is then unknown; the label comes from the other cues."""
+    from worlddirector.analysis import camera
+
+    ground, wall = _texture(1), _texture(2)
+    motion = compute_motion(np.stack([_render(c, ground, wall) for c in _cams("orbit")]))
+
+    def refuse(*args, **kwargs):
+        raise cv2.error("OpenCV(5.1.0) mathfuncs.cpp:1601: (-215:Assertion failed) in function 'solvePoly'")
+
+    monkeypatch.setattr(camera.cv2, "findEssentialMat", refuse)
+    assert camera._window_pose(motion, np.arange(0, 8)) is None
+    m = classify_camera(motion, [(0, N)])
+    assert m["label"] in ("orbit", "pan", "dolly", "static", "handheld")
