@@ -216,6 +216,36 @@ def test_a_track_that_ends_where_a_new_object_covers_it_did_not_vanish():
     assert ev.objectness[0] < 5 and ev.objectness[1] > 80
 
 
+def test_a_track_that_ends_as_a_same_coloured_one_begins_elsewhere_jumped_only_if_its_place_emptied():
+    """An object appearing (a track beginning) while a track of the same colour ends elsewhere in the
+    same moment is that object, jumped -- when its old place emptied. Session 17 (simulation sets W
+    and X, clips 01 and 09): a crate popping in beside a same-coloured object whose track broke (the
+    object still there), and one popping in over a tracked background patch, were written as jumps.
+    The one true jump of the rule over 137 clips: the old place's objectness 69 -> 2."""
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.tracks import Det, RawTrack
+
+    p = 5
+    old, new = np.array([20.0, 20.0, 40.0, 50.0]), np.array([100.0, 30.0, 125.0, 60.0])
+    red = np.array(RED, float)
+    ended = RawTrack(id=5, dets=[Det(pos=k, box=old, area=600.0, lab=red, rgb=np.zeros(3), moving=False)
+                                 for k in range(p + 1)])
+    began = RawTrack(id=6, dets=[Det(pos=k, box=new, area=750.0, lab=red, rgb=np.zeros(3), moving=False)
+                                 for k in range(p + 1, 12)])
+    blob = _blob(p, (100, 30, 125, 60))
+    jump = _scene()
+    jump[: p + 1, 20:50, 20:40] = RED  # the object at its old place ...
+    jump[p + 1 :, 30:60, 100:125] = RED  # ... and at the new one from frame p + 1
+    (ev,) = events_from_blobs([blob], jump, [ended, began])
+    assert (ev.type, ev.pos, ev.track) == ("teleport", p + 1, 5)
+    assert "track t5 ended and t6 (same colour) began" in ev.evidence
+    beside = _scene()
+    beside[:, 20:50, 20:40] = RED  # the first object stays where it was (its track broke)
+    beside[p + 1 :, 30:60, 100:125] = RED  # a second one appears
+    (ev,) = events_from_blobs([blob], beside, [ended, began])
+    assert (ev.type, ev.pos, ev.track) == ("appear", p + 1, 6)
+
+
 def test_a_pops_second_region_does_not_make_it_a_teleport():
     from worlddirector.analysis.events import _strong_fallback
 

@@ -474,6 +474,22 @@ def _around_pair(b: Blob, lab_small: np.ndarray, p: int) -> _AroundPair:
     )
 
 
+def _old_place_emptied(box, lab_small: np.ndarray, p: int) -> bool:
+    """Did the object leave ``box`` (a track's last box) across pair ``p``: its objectness there fell
+    by the objectness test's jump (``OBJECTNESS_JUMP``)? A track that ended because something new
+    covered its place (a background patch tracked where a crate pops in: 4 -> 11), or because a new
+    object appeared beside it (its own object still there: 49 -> 36), did not jump away (session 17:
+    sets W and X clips 01 and 09, pop-ins written as jumps; the one true jump of the rule on 137
+    clips: 69 -> 2)."""
+    h, w = lab_small.shape[1:3]
+    mask = np.zeros((h, w), bool)
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    mask[max(0, y0):y1, max(0, x0):x1] = True
+    if not mask.any() or p + 1 >= len(lab_small):
+        return False
+    return _toward("vanish", _objectness(lab_small[p], mask)[0], _objectness(lab_small[p + 1], mask)[0]) >= OBJECTNESS_JUMP
+
+
 def _toward(kind: str, o0: float, o1: float) -> float:
     """The objectness change from ``o0`` to ``o1`` in the direction of ``kind``: a rise for an
     appear, a fall for a vanish (negative: against it)."""
@@ -720,7 +736,8 @@ def events_from_blobs(
                     )
                 )
         # an object that appears while a track of the same colour and size ends elsewhere in the
-        # same moment is that object, jumped (its old place may show no separate blob)
+        # same moment, its old place emptied, is that object, jumped (its old place may show no
+        # separate blob)
         for i, (b, kind, t, col, mag, ev) in enumerate(judged):
             if i in used or kind != "appear" or t is None:
                 continue
@@ -732,7 +749,7 @@ def events_from_blobs(
                     and 0.33 < t.dets[0].area / max(1.0, a.last.area) < 3.0
                 ):
                     dist = float(np.linalg.norm(_centre(a.last.box) - _centre(t.dets[0].box)))
-                    if dist > max(3.0, 0.5 * np.sqrt(a.last.area)):
+                    if dist > max(3.0, 0.5 * np.sqrt(a.last.area)) and _old_place_emptied(a.last.box, lab_small, p):
                         used.add(i)
                         out.append(
                             RawEvent(
