@@ -483,7 +483,7 @@ def _old_place_emptied(box, lab_small: np.ndarray, p: int) -> bool:
     clips: 69 -> 2)."""
     h, w = lab_small.shape[1:3]
     mask = np.zeros((h, w), bool)
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (int(np.rint(v)) for v in box)
     mask[max(0, y0):y1, max(0, x0):x1] = True
     if not mask.any() or p + 1 >= len(lab_small):
         return False

@@ -186,9 +186,10 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         # incomplete or implausible (cameras at very different heights above the fitted floor:
         # generated and most real camera moves keep their height; global positioning sometimes
         # bends orbits). The model with more registered frames, then steadier height, wins. When
-        # the winner has too few frames or no floor below its cameras, a third starts incremental mapping from the
-        # ground-plane solution of its first pair (``sfm.ground_pose``): over open ground both
-        # mappers can settle in the plane's mirror solution, the camera rising in front of a wall.
+        # the winner has too few frames or no floor below its cameras, a third starts incremental
+        # mapping from a pair posed by its ground-plane solution (``sfm.ground_pose``): over open
+        # ground both mappers can settle in the plane's mirror solution (the camera rising in front
+        # of a wall).
         best_key = None
         for mapper in ("global", "incremental", "ground_seeded"):
             if mapper == "ground_seeded" and best_key is not None and best_key[0] and np.isfinite(best_key[1]):
@@ -291,8 +292,8 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         hi = np.maximum(hi, np.array(o.center[:2]) + np.array(o.size[:2]) / 2)
     world = World(
         method="multiview",
-        reason=(f"{n_reg} of {len(idx)} keyframes registered by {MAPPER_NAMES.get(stats.get('mapper', ''), '')} SfM, {len(sfm.points)} points, "
-                f"mean reprojection error {sfm.mean_reproj:.2f} px"),
+        reason=(f"{n_reg} of {len(idx)} keyframes registered by {MAPPER_NAMES.get(stats.get('mapper', ''), '')} SfM, "
+                f"{len(sfm.points)} points, mean reprojection error {sfm.mean_reproj:.2f} px"),
         scale_source=f"camera height prior: median camera height above the fitted floor set to {camera_height:g} m",
         intrinsics=_intrinsics_dict(sfm.K, dv.proc_size, K_known is not None),
         cameras=[_cam(f, R, tt) for f, R, tt in zip(sfm.frames, al.R, al.t, strict=True)],

@@ -10,7 +10,8 @@ A scene that is mostly one plane (a forward dolly over open ground) has two two-
 that explain the matches equally well: the true one (the camera moves along the ground) and its
 mirror (the plane's normal and the translation swapped: the camera rises in front of a wall). Both
 COLMAP mappers can settle in the mirror; ``mapper="ground_seeded"`` starts incremental mapping
-from the initial pair's homography solution whose plane lies below the camera (``ground_pose``).
+from a pair posed by its homography solution whose plane lies below the camera (``ground_pose``),
+the pair whose ground solution meets its matches at the widest angle (``_ground_seed``).
 """
 
 from __future__ import annotations
