@@ -788,6 +788,30 @@ def test_a_pop_named_after_a_neighbouring_track_is_judged_on_its_own_region(tmp_
     assert "inside track t1's" in "\n".join(rep.stats["continuity_not_reported"])
 
 
+def test_a_short_track_does_not_weaken_a_pop_its_region_shows(tmp_path):
+    """Session 17 (set X clip 09): a crate popped in, its region's objectness 6 -> 33, and the event was
+    named after a track that began there and lived 0.83 s; the check dropped it as a fragment (< 1 s),
+    though with no track at all the region alone would have been reported. A pop whose region, measured
+    on both sides, passes the bar for an anonymous region is reported whatever its track's length; one
+    partly there before (20 -> 33) still needs a lasting track."""
+    def tp(f, box):
+        return TrackPoint(frame=f, box=box, color=(150, 110, 60), area=(box[2] - box[0]) * (box[3] - box[1]))
+
+    crate = (296, 144, 456, 360 - 60)
+    short = Track(id="t39", points=[tp(f, crate) for f in range(20, 40)])  # 0.83 s at 24 fps
+
+    def pop(before, after):
+        return TrackEvent(type="appear", track_id="t39", frame=20, magnitude=1.0, evidence="x", box=crate,
+                          objectness_before=before, objectness_after=after, objectness_change=after - before)
+
+    rep = run(tmp_path / "a", make_world(), _clip_analysis([short], [pop(6.0, 33.0)]), agents=1, seconds=1.0)
+    assert [(v.object_id, v.frames) for v in of_type(rep, "pop_in")] == [("t39", [20])]
+    rep = run(tmp_path / "b", make_world(), _clip_analysis([short], [pop(20.0, 33.0)]), agents=1, seconds=1.0)
+    assert of_type(rep, "pop_in") == []
+    assert "pop_in t39 frame 20: track seen only 0.79 s after it appeared (a fragment)" in "\n".join(
+        rep.stats["continuity_not_reported"])
+
+
 def test_a_last_resort_jump_or_pop_on_a_track_must_show_the_object_leaving(tmp_path):
     """Session 15: the analysis' last-resort rule (a lone unexplained change) names the track nearest
     the change; as a jump it is only believed when its measured objectness shows an object clearly

@@ -316,7 +316,7 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
         if after:
             return f"track goes on for {after} frame(s) after it vanished"
         lived = (ev.frame - track.points[0].frame) / fps
-        if measured.confirmed or lived >= PERSIST_SECONDS:
+        if measured.confirmed or lived >= PERSIST_SECONDS or _region_pops(vtype, measured):
             return None
         return f"track seen only {lived:.2f} s before it vanished (a fragment)"
     if vtype == "pop_in":
@@ -324,10 +324,16 @@ def _strength(vtype: str, ev, measured: _Measured, track: Track | None, step: in
         if early:
             return f"track was already seen {early} frame(s) before it appeared"
         lived = (track.points[-1].frame - ev.frame) / fps
-        if measured.confirmed or lived >= PERSIST_SECONDS:
+        if measured.confirmed or lived >= PERSIST_SECONDS or _region_pops(vtype, measured):
             return None
         return f"track seen only {lived:.2f} s after it appeared (a fragment)"
     return None
+
+
+def _region_pops(vtype: str, measured: _Measured) -> bool:
+    """The changed region's own objectness, measured on both sides (not a last-resort change), shows a
+    whole object arriving (leaving): it passes the bar for an anonymous region."""
+    return measured.measured_both_sides and _untracked_strength(vtype, measured) is None
 
 
 def _named_neighbour(vtype: str, frame: int, track: Track | None, measured: _Measured, step: int) -> bool:
@@ -337,13 +343,13 @@ def _named_neighbour(vtype: str, frame: int, track: Track | None, measured: _Mea
     measured on both sides, passing the bar for an anonymous region -- the track is a neighbour the
     region touched, not the popping object (set W clip 21: a crate appearing beside a dark pillar
     tracked since frame 0, objectness 3 -> 52, dropped as "track already seen")."""
-    if track is None or vtype not in ("pop_in", "pop_out") or not measured.measured_both_sides or measured.confirmed:
+    if track is None or vtype not in ("pop_in", "pop_out") or measured.confirmed:
         return False
     if vtype == "pop_in":
         there = any(p.frame < frame - step for p in track.points)
     else:
         there = any(p.frame > frame for p in track.points)
-    return there and _untracked_strength(vtype, measured) is None
+    return there and _region_pops(vtype, measured)
 
 
 def _region_name(box) -> str:
