@@ -76,6 +76,14 @@ class RawEvent:
     # "flow_jump": an object there on both sides where the flow made a one-off long jump (events_from_blobs)
 
 
+def _box_mask(box, h: int, w: int) -> np.ndarray:
+    """A ``h`` x ``w`` mask of ``box`` (x0, y0, x1, y1; rounded to whole pixels, clipped at the top-left)."""
+    x0, y0, x1, y1 = (int(np.rint(v)) for v in box)
+    mask = np.zeros((h, w), bool)
+    mask[max(0, y0):y1, max(0, x0):x1] = True
+    return mask
+
+
 def _dilated(mask: np.ndarray, k: int = 5) -> np.ndarray:
     """``mask`` grown by a ``k`` x ``k`` square (bool)."""
     return cv2.dilate(mask.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
@@ -431,8 +439,7 @@ def _jumped_along_view(b: Blob, kind: str, lab_small: np.ndarray, motion, p: int
     h, w = lab_small.shape[1:3]
     if x0 <= 1 or y0 <= 1 or x1 >= w - 1 or y1 >= h - 1:
         return None  # cut by the border: a teleport there would be dropped (drop_unverifiable)
-    box = np.zeros((h, w), bool)
-    box[y0:y1, x0:x1] = True
+    box = _box_mask(b.box, h, w)
     o_with, c_with = _objectness(lab_small[with_obj], box)
     o_without, c_without = _objectness(lab_small[without], box)
     if o_without < STILL_THERE or float(np.linalg.norm(c_with - c_without)) >= JUMP_FLOW_LAB:
@@ -481,10 +488,7 @@ def _old_place_emptied(box, lab_small: np.ndarray, p: int) -> bool:
     object appeared beside it (its own object still there: 49 -> 36), did not jump away (session 17:
     sets W and X clips 01 and 09, pop-ins written as jumps; the one true jump of the rule on 137
     clips: 69 -> 2)."""
-    h, w = lab_small.shape[1:3]
-    mask = np.zeros((h, w), bool)
-    x0, y0, x1, y1 = (int(np.rint(v)) for v in box)
-    mask[max(0, y0):y1, max(0, x0):x1] = True
+    mask = _box_mask(box, *lab_small.shape[1:3])
     if not mask.any() or p + 1 >= len(lab_small):
         return False
     return _toward("vanish", _objectness(lab_small[p], mask)[0], _objectness(lab_small[p + 1], mask)[0]) >= OBJECTNESS_JUMP

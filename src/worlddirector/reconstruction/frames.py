@@ -9,6 +9,7 @@ pyramidal Lucas-Kanade through the whole clip (cheap, at <=320 px) and place key
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,11 @@ class DecodedVideo:
     height: int
     n_frames: int  # frames decoded from the file
     motion: list[float] = field(default_factory=list)  # per kept frame: median motion since previous (px at PROCESS res)
+
+    @cached_property
+    def flashes(self) -> frozenset[int]:
+        """:func:`flash_frames` of these frames, found once (motion, keyframes and tracks skip them)."""
+        return frozenset(flash_frames(self))
 
     @property
     def proc_size(self) -> tuple[int, int]:
@@ -126,7 +132,7 @@ def measure_motion(dv: DecodedVideo, step: int = 2) -> list[float]:
     s = min(1.0, TRACK_WIDTH / w)
     prev = None
     motion = [0.0] * len(dv.frames)
-    flashes = flash_frames(dv)
+    flashes = dv.flashes
     for i in list(range(0, len(dv.frames), step)) + ([len(dv.frames) - 1] if (len(dv.frames) - 1) % step else []):
         if i in flashes:
             continue  # measured from the frame before it to the next one after
@@ -151,8 +157,7 @@ def select_keyframes(dv: DecodedVideo, target: int = 24, min_step_px: float = 4.
     Frames that are blank or flashes (:func:`flash_frames`) are skipped. The first and last usable frames are always included.
     """
     motion = dv.motion or measure_motion(dv)
-    flashes = flash_frames(dv)
-    good = [i for i, f in enumerate(dv.frames) if usable(f) and i not in flashes]
+    good = [i for i, f in enumerate(dv.frames) if usable(f) and i not in dv.flashes]
     if not good:
         return []
     cum = np.cumsum(motion)

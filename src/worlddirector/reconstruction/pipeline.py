@@ -178,7 +178,7 @@ def _multiview(dv, idx, K_known, analysis, camera_height, stats, timings, on_pro
         tmp = Path(tmp)
         names = F.write_images(dv, idx, tmp / "images")
         tk = time.perf_counter()
-        kps, tids = track(dv.frames, idx, skip=F.flash_frames(dv))
+        kps, tids = track(dv.frames, idx, skip=dv.flashes)
         timings["tracks"] = time.perf_counter() - tk
         stats["tracked_points_per_keyframe"] = int(np.median([len(k) for k in kps]))
         # Global mapping (GLOMAP) on our tracks first: incremental mapping drifts badly on forward

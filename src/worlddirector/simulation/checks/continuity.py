@@ -353,7 +353,8 @@ def _named_neighbour(vtype: str, frame: int, track: Track | None, measured: _Mea
 
 
 def _region_name(box) -> str:
-    """The analysis' name for an event of no track (``region@x0,y0``)."""
+    """A name for an event judged without a track, in the analysis' form (``region@x0,y0``; here the
+    corner of its box in video pixels, where the analysis names by its flow-resolution box)."""
     return f"region@{int(box[0])},{int(box[1])}" if box is not None else "region"
 
 
