@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from worlddirector.world.db import Database
-from worlddirector.world.models import SceneRecord, WorldRecord
+from worlddirector.world.models import SceneEventRecord, SceneRecord, WorldRecord
 from worlddirector.world.states import SceneStatus as S
 from worlddirector.world.states import allowed, transition
 
@@ -50,7 +50,11 @@ def _race(url: str, n: int = 40) -> tuple[int, str, str]:
     assert not errors, errors[:3]
     with db.read() as c:
         row = c.execute(select(SceneRecord.__table__).where(SceneRecord.__table__.c.id == sid)).mappings().one()
+        events = c.execute(select(SceneEventRecord.__table__)).mappings().all()
     db.dispose()
+    # the change log holds the winner's write only, with the state it wrote
+    assert [(e["scene_id"], e["status"], e["version"], e["world_id"], e["path"]) for e in events] == [
+        (sid, "queued", 1, "w", "")]
     return len(winners), (winners[0] if winners else ""), row
 
 

@@ -12,6 +12,7 @@ from test_world_support import world_env
 
 from worlddirector.config import load_settings
 from worlddirector.server.app import create_app
+from worlddirector.world.watchdog import sweep
 
 
 def _cli(tmp_path, env, *args, timeout=600):
@@ -43,25 +44,57 @@ def test_prerender_and_show(tmp_path):
         assert r.stderr.strip().startswith("error:") and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def _events(resp, until_ready: bool = True) -> list[dict]:
+    """The ``scene`` events of an SSE response, each with its ``id`` (up to the root's end)."""
+    out, cur = [], {}
+    for line in resp.iter_lines():
+        if line.startswith("id: "):
+            cur["id"] = int(line[4:])
+        elif line.startswith("data: "):
+            out.append({**json.loads(line[6:]), **cur})
+            cur = {}
+            if until_ready and out[-1]["path"] == "" and out[-1]["status"] in ("ready", "failed"):
+                break
+    return out
+
+
 def test_server_sent_events_follow_a_branch(tmp_path, monkeypatch):
     monkeypatch.setenv("WD_SCENE_SECONDS", "1")
     monkeypatch.setenv("WD_SCENE_FPS", "8")
     s = load_settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path}/w.db", video_size="160x90")
     with TestClient(create_app(s)) as c:
         assert c.post("/worlds/default/scenes", json={"path": ""}).json()["started"]
-        seen = []
         t0 = time.monotonic()
-        with c.stream("GET", "/worlds/default/events", params={"maxSeconds": 120}) as resp:
+        # lastEventId=0 replays the change log from its start: a branch faster than the stream's
+        # poll still shows every step
+        with c.stream("GET", "/worlds/default/events", params={"maxSeconds": 120, "lastEventId": 0}) as resp:
             assert resp.headers["content-type"].startswith("text/event-stream")
-            for line in resp.iter_lines():
-                if line.startswith("data: "):
-                    ev = json.loads(line[6:])
-                    seen.append(ev)
-                    if ev["path"] == "" and ev["status"] in ("ready", "failed"):
-                        break
-                assert time.monotonic() - t0 < 120
+            seen = _events(resp)
+        assert time.monotonic() - t0 < 120
         root = [e for e in seen if e["path"] == ""]
         assert root[-1]["status"] == "ready"
-        assert {"generating"} <= {e["status"] for e in root}
+        assert [e["status"] for e in root][:3] == ["pending", "queued", "generating"]
         assert any(0 < e["progress"] < 1 for e in root)
-        assert [e["version"] for e in root] == sorted(e["version"] for e in root)
+        # every write to the branch is one event, in order: versions 0, 1, 2, ... with none missing
+        assert [e["version"] for e in root] == list(range(len(root)))
+        ids = [e["id"] for e in seen]
+        assert ids == sorted(set(ids))
+
+        # a client that reconnects (EventSource sends Last-Event-ID) gets exactly what came after,
+        # here also the children the planner wrote (pending branches, logged with the root's end)
+        mid = root[2]["id"]
+        with c.stream("GET", "/worlds/default/events", params={"maxSeconds": 0},
+                      headers={"Last-Event-ID": str(mid)}) as resp:
+            rest = _events(resp, until_ready=False)
+        assert [e["id"] for e in rest][: len(ids) - 3] == ids[3:]
+        assert {e["path"] for e in rest if e["status"] == "pending"} == {"0", "1", "2"}
+        # without a cursor the stream starts at "now": nothing old is replayed
+        time.sleep(1.1)
+        with c.stream("GET", "/worlds/default/events", params={"maxSeconds": 0}) as resp:
+            assert _events(resp, until_ready=False) == []
+        # the watchdog drops events older than WD_EVENT_RETENTION_SECONDS (an hour by default)
+        svc = c.app.state.world_service
+        sweep(svc, now=time.time() + 1800)
+        assert len(svc.events_after("default", 0)) == len(rest) + 3
+        sweep(svc, now=time.time() + 3700)
+        assert svc.events_after("default", 0) == []

@@ -149,38 +149,55 @@ def world_tree(world_id: str, request: Request):
     return _service(request).tree(world_id)
 
 
+_REREAD_IDS = 64  # how far below the newest sent id each poll looks again for late commits
+
+
 @router.get("/worlds/{world_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "scene status and progress"}})
 async def world_events(
     world_id: str,
     request: Request,
     max_seconds: float = Query(3600.0, alias="maxSeconds", ge=0, le=86400, description="close the stream after"),
+    last_event_id: int | None = Query(None, alias="lastEventId", ge=0,
+                                      description="replay the change log after this event id (0: all it keeps)"),
 ):
-    """Server-sent events: one ``scene`` event per change of any branch (status, progress).
+    """Server-sent events: one ``scene`` event per write to any branch (status, progress), in order.
 
-    Changes are read from the database, so a claim served by another replica shows up too.
+    Events come from the database's change log (``scene_events``), so a claim served by another
+    replica shows up too, and none is lost between polls. Each carries an ``id:``; a reconnecting
+    ``EventSource`` sends it back as ``Last-Event-ID`` and resumes after it (``lastEventId`` does the
+    same from a URL). Without either, the stream starts with the last second's changes.
     """
     svc = _service(request)
     await run_in_threadpool(svc.get_world, world_id)  # 404 before the stream starts
     start = time.time()
+    header = request.headers.get("last-event-id", "").strip()
+    after = int(header) if header.isdigit() else last_event_id
 
     async def stream():
-        since = start - 1.0
-        seen: dict[str, int] = {}
+        floor, top = after, after  # never re-send at or below floor; top: the newest id sent
+        sent: set[int] = set()
         last_beat = time.monotonic()
         yield "retry: 2000\n\n"
         while True:
-            rows = await run_in_threadpool(svc.changes_since, world_id, since)
+            # ids are assigned at insert but become visible at commit, so a lower id can show up
+            # after a higher one: each poll re-reads a short window below the newest id sent
+            lo = None if top is None else max(floor, top - _REREAD_IDS)
+            rows = await run_in_threadpool(svc.events_after, world_id, lo, start - 1.0)
             for r in rows:
-                since = max(since, r["updated_at"] - 1.0)
-                if seen.get(r["path"]) == r["version"]:
+                if r["id"] in sent:
                     continue
-                seen[r["path"]] = r["version"]
+                sent.add(r["id"])
+                if floor is None:
+                    floor = r["id"] - 1
+                top = r["id"] if top is None else max(top, r["id"])
                 data = {
                     "path": r["path"], "status": r["status"], "progress": r["progress"],
                     "message": r["progress_message"], "version": r["version"], "failureCode": r["failure_code"],
                 }
-                yield f"event: scene\ndata: {json.dumps(data)}\n\n"
+                yield f"id: {r['id']}\nevent: scene\ndata: {json.dumps(data)}\n\n"
+            if top is not None:
+                sent = {i for i in sent if i > top - _REREAD_IDS}
             if time.monotonic() - last_beat > 15:
                 last_beat = time.monotonic()
                 yield ": keep-alive\n\n"

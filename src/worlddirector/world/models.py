@@ -3,7 +3,9 @@
 The database is the source of truth. Times are float UNIX seconds so SQLite and PostgreSQL compare
 them the same way. ``scenes`` is unique on ``(world_id, path)``; the claim itself is a conditional
 UPDATE on ``status`` (see :mod:`worlddirector.world.states`), so no two processes can both own a
-branch. ``provider_jobs`` is an append-only ledger with one row per job submitted to a provider:
+branch. ``scene_events`` is the change log the event stream reads: one row per write to a scene
+(status, progress), in commit order per scene, so a follower misses no step however fast a branch
+moves. ``provider_jobs`` is an append-only ledger with one row per job submitted to a provider:
 it is how tests and the bench count paid jobs, and how a restart finds a job to resume.
 """
 
@@ -99,3 +101,25 @@ class JobRecord(Base):
     created_at: Mapped[float] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class SceneEventRecord(Base):
+    """One row per write to a scene: what a follower of the world's event stream is told.
+
+    Rows are written in the same transaction as the scene change (:func:`worlddirector.world.states.record`)
+    and pruned by the watchdog after ``WD_EVENT_RETENTION_SECONDS``.
+    """
+
+    __tablename__ = "scene_events"
+    __table_args__ = (Index("ix_scene_events_world_id", "world_id", "id"), Index("ix_scene_events_created", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    world_id: Mapped[str] = mapped_column(String(64), ForeignKey("worlds.id", ondelete="CASCADE"))
+    scene_id: Mapped[int] = mapped_column(Integer, ForeignKey("scenes.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)

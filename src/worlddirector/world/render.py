@@ -25,7 +25,7 @@ from worlddirector.logging import _KEYLIKE, get_logger
 from worlddirector.world.models import JobRecord, SceneRecord, WorldRecord
 from worlddirector.world.paths import child_path
 from worlddirector.world.planner import AncestorInfo, plan_scene
-from worlddirector.world.states import ACTIVE, SceneStatus, touch, transition
+from worlddirector.world.states import ACTIVE, SceneStatus, record, touch, transition
 
 log = get_logger(__name__)
 S = SceneStatus
@@ -286,10 +286,13 @@ def _insert_children(c, world_id: str, parent_id: int, path: str, choices: list[
     else:
         from sqlalchemy.dialects.sqlite import insert as dins
     for i, ch in enumerate(choices):
-        c.execute(
-            dins(scenes_t).values(**_new_scene(world_id, child_path(path, i), parent_id, i, ch.get("label"), now))
+        kid = child_path(path, i)
+        made = c.execute(
+            dins(scenes_t).values(**_new_scene(world_id, kid, parent_id, i, ch.get("label"), now))
             .on_conflict_do_nothing(index_elements=["world_id", "path"])
-        )
+        ).rowcount
+        if made == 1:
+            record(c, scenes_t.c.world_id == world_id, scenes_t.c.path == kid, now=now)
 
 
 def build_request(world: dict, row: dict, prompt: str, api_key: SecretStr | None, parent_dir: Path | None,

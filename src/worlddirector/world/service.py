@@ -25,7 +25,7 @@ from worlddirector.storage import Storage, get_storage
 from worlddirector.world import defaults
 from worlddirector.world.contributors import RateLimited, SlidingWindow, contributor_hash
 from worlddirector.world.db import Database
-from worlddirector.world.models import JobRecord, SceneRecord, WorldRecord
+from worlddirector.world.models import JobRecord, SceneEventRecord, SceneRecord, WorldRecord
 from worlddirector.world.paths import child_path, format_path, parent_path, parse_path
 from worlddirector.world.schemas import (
     ChoiceView,
@@ -40,13 +40,14 @@ from worlddirector.world.schemas import (
     WorldView,
 )
 from worlddirector.world.settings import WorldSettings
-from worlddirector.world.states import ACTIVE, SceneStatus, transition
+from worlddirector.world.states import ACTIVE, SceneStatus, record, transition
 
 log = get_logger(__name__)
 S = SceneStatus
 worlds_t = WorldRecord.__table__
 scenes_t = SceneRecord.__table__
 jobs_t = JobRecord.__table__
+scene_events_t = SceneEventRecord.__table__
 
 
 class NotReadyError(WDError):
@@ -177,6 +178,7 @@ class WorldService:
             with self.db.write() as c:
                 c.execute(insert(worlds_t).values(**row))
                 c.execute(insert(scenes_t).values(**_new_scene(wid, "", None, None, None, now)))
+                record(c, scenes_t.c.world_id == wid, scenes_t.c.path == "", now=now)
         except IntegrityError:
             raise ConflictError(f"world {wid!r} already exists") from None
         log.info("world created", world=wid, provider=provider, llm=llm)
@@ -510,18 +512,19 @@ class WorldService:
             raise NotFoundError(f"world {world_id!r} has no opening scene")
         return nodes[""]
 
-    def changes_since(self, world_id: str, since: float) -> list[dict[str, Any]]:
-        """Scenes updated after ``since`` (for server-sent events; works across processes)."""
+    def events_after(self, world_id: str, after_id: int | None, since: float | None = None,
+                     limit: int = 500) -> list[dict[str, Any]]:
+        """The world's change log (for server-sent events; works across processes), oldest first.
+
+        Rows with ``id > after_id``, or, when ``after_id`` is None, rows written after ``since``.
+        """
         self._world_row(world_id)
+        ev = scene_events_t.c
+        q = select(ev.id, ev.path, ev.status, ev.progress, ev.progress_message, ev.version, ev.failure_code,
+                   ev.created_at).where(ev.world_id == world_id)
+        q = q.where(ev.id > after_id) if after_id is not None else q.where(ev.created_at > (since or 0.0))
         with self.db.read() as c:
-            rows = c.execute(
-                select(
-                    scenes_t.c.path, scenes_t.c.status, scenes_t.c.progress, scenes_t.c.progress_message,
-                    scenes_t.c.version, scenes_t.c.updated_at, scenes_t.c.failure_code,
-                ).where(scenes_t.c.world_id == world_id, scenes_t.c.updated_at > since)
-                .order_by(scenes_t.c.updated_at)
-            ).mappings().all()
-        return [dict(r) for r in rows]
+            return [dict(r) for r in c.execute(q.order_by(ev.id).limit(limit)).mappings()]
 
     def jobs_for(self, world_id: str, path: str) -> list[dict]:
         """The provider-job ledger rows of one branch (tests and the bench count these)."""

@@ -27,4 +27,5 @@ class WorldSettings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024, ge=256)
     provider_poll_seconds: float = Field(1.0, gt=0)
     scene_cache_seconds: float = Field(0.5, ge=0, le=10, description="per-process cache of scene reads (0: off)")
+    event_retention_seconds: float = Field(3600.0, gt=0, description="how long the scene change log keeps events")
     watchdog: bool = Field(True, description="run the lease/timeout watchdog in this process")

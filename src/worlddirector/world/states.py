@@ -15,6 +15,11 @@ That is what makes a claim hold across workers and replicas, with no in-process 
 
 ``queued``/``generating`` may also move to themselves with a new token when the watchdog takes
 over an orphaned job (its owner died; the lease expired) to resume it.
+
+Every write that succeeds also appends the scene's new state to ``scene_events`` in the same
+transaction (:func:`record`): the event stream replays that log, so a follower sees each step
+(``queued``, ``generating``, progress, ``ready``) in order, even when a branch moves faster than
+the stream polls.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ import time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, Float, insert, literal, select, update
 
-from worlddirector.world.models import SceneRecord
+from worlddirector.world.models import SceneEventRecord, SceneRecord
 
 
 class SceneStatus(StrEnum):
@@ -47,6 +52,8 @@ TRANSITIONS: dict[SceneStatus, frozenset[SceneStatus]] = {
 ACTIVE = frozenset({S.QUEUED, S.GENERATING})
 
 scenes = SceneRecord.__table__
+scene_events = SceneEventRecord.__table__
+_LOGGED = ("world_id", "path", "status", "progress", "progress_message", "failure_code", "version")
 
 
 def allowed(src: SceneStatus, dst: SceneStatus) -> bool:
@@ -79,7 +86,7 @@ def transition(
     for cond in extra_where or ():
         stmt = stmt.where(cond)
     stmt = stmt.values(status=str(to), updated_at=now, version=scenes.c.version + 1, **values)
-    return conn.execute(stmt).rowcount == 1
+    return conn.execute(stmt).rowcount == 1 and record(conn, scenes.c.id == scene_id, now=now)
 
 
 def touch(conn: Connection, scene_id: int, token: str, *, now: float | None = None, **values: Any) -> bool:
@@ -94,4 +101,13 @@ def touch(conn: Connection, scene_id: int, token: str, *, now: float | None = No
         )
         .values(updated_at=now, version=scenes.c.version + 1, **values)
     )
-    return conn.execute(stmt).rowcount == 1
+    return conn.execute(stmt).rowcount == 1 and record(conn, scenes.c.id == scene_id, now=now)
+
+
+def record(conn: Connection, *where: Any, now: float | None = None) -> bool:
+    """Append the current state of the scenes matching ``where`` to the change log (same transaction)."""
+    now = time.time() if now is None else now
+    cols = [scenes.c.id.label("scene_id"), *(scenes.c[k] for k in _LOGGED)]
+    src = select(*cols, literal(now, Float).label("created_at")).where(*where)
+    conn.execute(insert(scene_events).from_select(["scene_id", *_LOGGED, "created_at"], src))
+    return True

@@ -19,10 +19,10 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from worlddirector.logging import get_logger
-from worlddirector.world.models import JobRecord, SceneRecord, WorldRecord
+from worlddirector.world.models import JobRecord, SceneEventRecord, SceneRecord, WorldRecord
 from worlddirector.world.states import ACTIVE, SceneStatus, transition
 
 log = get_logger(__name__)
@@ -30,11 +30,17 @@ S = SceneStatus
 scenes_t = SceneRecord.__table__
 worlds_t = WorldRecord.__table__
 jobs_t = JobRecord.__table__
+events_t = SceneEventRecord.__table__
 
 
 def sweep(service, now: float | None = None) -> list[tuple[str, str, str]]:
-    """One scan. Returns ``(world_id, path, action)`` for every branch it changed."""
+    """One scan. Returns ``(world_id, path, action)`` for every branch it changed.
+
+    It also drops change-log events older than ``WD_EVENT_RETENTION_SECONDS``.
+    """
     now = time.time() if now is None else now
+    with service.db.write() as c:
+        c.execute(delete(events_t).where(events_t.c.created_at < now - service.ws.event_retention_seconds))
     timeout = service.settings.scene_timeout_seconds
     with service.db.read() as c:
         rows = c.execute(
