@@ -246,6 +246,39 @@ def test_a_track_that_ends_as_a_same_coloured_one_begins_elsewhere_jumped_only_i
     assert (ev.type, ev.pos, ev.track) == ("appear", p + 1, 6)
 
 
+def test_where_one_track_ends_as_another_begins_the_one_whose_own_box_changed_explains_the_change():
+    """A floor patch tracked until a crate pops in over it: its track ends as the crate's begins in
+    the same place. The change's blob also spans a neighbour there on both sides, so its own
+    objectness is no verdict and the ending track overlaps it more; the objectness on each track's
+    own box says which one changed (session 18, set Y clip 25: written as a vanish before)."""
+    from worlddirector.analysis.events import events_from_blobs
+    from worlddirector.analysis.tracks import Det, RawTrack
+
+    p = 5
+    grey = np.array([110.0, 128.0, 128.0])
+    patch, crate = np.array([50.0, 40.0, 70.0, 62.0]), np.array([50.0, 38.0, 68.0, 60.0])
+    ended = RawTrack(id=21, dets=[Det(pos=k, box=patch, area=440.0, lab=grey, rgb=np.zeros(3), moving=False)
+                                  for k in range(p + 1)])
+    began = RawTrack(id=37, dets=[Det(pos=k, box=crate, area=396.0, lab=np.array(RED, float), rgb=np.zeros(3),
+                                      moving=False) for k in range(p + 1, 12)])
+    lab = _scene()
+    lab[:, 30:75, 20:45] = (40, 150, 100)  # a neighbour standing there all along, inside the blob's box
+    lab[p + 1 :, 38:60, 50:68] = RED  # the crate pops in over the tracked patch
+    blob = _blob(p, (20, 30, 72, 75))
+    (ev,) = [e for e in events_from_blobs([blob], lab, [ended, began]) if e.type in ("appear", "vanish")]
+    assert (ev.type, ev.pos, ev.track) == ("appear", p + 1, 37)
+    # the other way round: the object that stood there vanishes and a floor patch is tracked from then on
+    gone = _scene()
+    gone[:, 30:75, 20:45] = (40, 150, 100)
+    gone[: p + 1, 38:60, 50:68] = RED
+    was = RawTrack(id=21, dets=[Det(pos=k, box=crate, area=396.0, lab=np.array(RED, float), rgb=np.zeros(3),
+                                    moving=False) for k in range(p + 1)])
+    floor = RawTrack(id=37, dets=[Det(pos=k, box=patch, area=440.0, lab=grey, rgb=np.zeros(3), moving=False)
+                                  for k in range(p + 1, 12)])
+    (ev,) = [e for e in events_from_blobs([blob], gone, [was, floor]) if e.type in ("appear", "vanish")]
+    assert (ev.type, ev.pos, ev.track) == ("vanish", p + 1, 21)
+
+
 def test_a_pops_second_region_does_not_make_it_a_teleport():
     from worlddirector.analysis.events import _strong_fallback
 

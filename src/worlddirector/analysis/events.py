@@ -173,6 +173,33 @@ def _best_candidate(starts: list, ends: list) -> tuple[str, RawTrack] | None:
     return "vanish", ends[0][1]
 
 
+def _box_change(kind: str, box, lab_small: np.ndarray, p: int) -> float:
+    """Objectness change across pair ``p`` on ``box`` (flow res) toward ``kind`` (:func:`_toward`)."""
+    mask = _box_mask(box, *lab_small.shape[1:3])
+    if not mask.any() or p + 1 >= len(lab_small):
+        return 0.0
+    return _toward(kind, _objectness(lab_small[p], mask)[0], _objectness(lab_small[p + 1], mask)[0])
+
+
+def _handover(starts: list, ends: list, lab_small: np.ndarray, p: int) -> tuple[str, RawTrack] | None:
+    """The track that explains a blob where one track ends and another begins (:func:`_track_candidates`
+    has both): the one whose own box (the beginning track's first, the ending track's last) shows
+    its change, objectness rising (falling) by ``OBJECTNESS_JUMP`` across the pair, while the other's
+    does not; otherwise :func:`_best_candidate`. The blob's box often spans both and a neighbour, so
+    its overlap does not say which one changed (session 18, set Y clip 25: a floor patch tracked
+    until a crate popped in over it, its track ending as the crate's began in the same place: 5 ->
+    4 on the ending track's box, 4 -> 43 on the new one's; the larger overlap had made it a vanish)."""
+    if starts and ends:
+        a, v = starts[0][1], ends[0][1]
+        rise = _box_change("appear", a.dets[0].box, lab_small, p)
+        fall = _box_change("vanish", v.last.box, lab_small, p)
+        if rise >= OBJECTNESS_JUMP > fall:
+            return "appear", a
+        if fall >= OBJECTNESS_JUMP > rise:
+            return "vanish", v
+    return _best_candidate(starts, ends)
+
+
 def _crosses_border(kind: str, t: RawTrack, h: int, w: int) -> bool:
     """The track ``t`` that explains a blob (:func:`_best_candidate`) ends moving across the
     picture's border (or, for an appear, begins so): the object left (entered) the view, though
@@ -488,10 +515,7 @@ def _old_place_emptied(box, lab_small: np.ndarray, p: int) -> bool:
     object appeared beside it (its own object still there: 49 -> 36), did not jump away (session 17:
     sets W and X clips 01 and 09, pop-ins written as jumps; the one true jump of the rule on 137
     clips: 69 -> 2)."""
-    mask = _box_mask(box, *lab_small.shape[1:3])
-    if not mask.any() or p + 1 >= len(lab_small):
-        return False
-    return _toward("vanish", _objectness(lab_small[p], mask)[0], _objectness(lab_small[p + 1], mask)[0]) >= OBJECTNESS_JUMP
+    return _box_change("vanish", box, lab_small, p) >= OBJECTNESS_JUMP
 
 
 def _toward(kind: str, o0: float, o1: float) -> float:
@@ -612,7 +636,7 @@ def events_from_blobs(
     fh, fw = lab_small.shape[1:3]
     for p, bs in sorted(by_pair.items()):
         judged = []  # (blob, kind, track, colour, magnitude, RawEvent fields: evidence and what was measured)
-        best = {id(b): _best_candidate(*_track_candidates(b, tracks)) for b in bs}
+        best = {id(b): _handover(*_track_candidates(b, tracks), lab_small, p) for b in bs}
         # a track crossing the border explains its blob: no event, no fallback, no jump partner
         bs = [b for b in bs if best[id(b)] is None or not _crosses_border(*best[id(b)], fh, fw)]
         direction = {id(b): _pop_direction(b, lab_small, p) for b in bs if best[id(b)] is not None}
