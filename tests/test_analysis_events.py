@@ -853,3 +853,26 @@ def test_one_step_of_box_jitter_at_the_border_is_not_entering_the_view():
     scene = _scene(16)
     assert [(e.type, e.pos) for e in events_from_blobs([blob], scene, [jitter])] == [("appear", p + 1)]
     assert events_from_blobs([blob], scene, [rising]) == []
+
+
+def test_a_pop_one_frame_before_a_flash_is_found():
+    """The pairs next to a flash are skipped (the whole picture changed), and they are no reference
+    for the pair beside them either: a crate popping in one frame before a flash left no blob, its
+    change compared with the flash's (session 18, set Y clip 30)."""
+    import cv2
+
+    from worlddirector.analysis.transients import error_maps, find_transients
+
+    n, pop, flash = 16, 7, 8  # the object is there from frame 7; frame 8 is a flash
+    yy, xx = np.mgrid[:90, :160]
+    base = (110 + 30 * np.sin(yy / 3.0) * np.cos(xx / 5.0)).astype(np.uint8)
+    rgb = np.repeat(np.stack([base] * 3, -1)[None], n, axis=0).copy()
+    rgb[pop:, 38:54, 40:56] = (200, 30, 30)
+    rgb[flash] = np.clip(rgb[flash].astype(int) + 70, 0, 255).astype(np.uint8)
+    gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in rgb])
+    err = error_maps(rgb, compute_motion(gray))
+    skip = {flash - 1, flash}  # what find_events skips around a flicker frame
+    at_pop = [b for b in find_transients(err, skip, one_sided=False) if b.pair == pop - 1]
+    assert at_pop, "no blob at the pop"
+    x0, y0, x1, y1 = at_pop[0].box
+    assert x0 <= 42 and x1 >= 52 and y0 <= 40 and y1 >= 52

@@ -15,7 +15,8 @@ ERR_MIN = 18 and RATIO = 1.8 were chosen on bench clips: lower found more pop-in
 false events on clean clips, down to these values).
 Transient pixels are grouped into connected blobs; blobs smaller than ``MIN_AREA`` of the frame are
 dropped. Pairs next to cuts or flicker frames are skipped (those are global changes with their own
-detectors).
+detectors), and are no reference for the pairs beside them either (the nearest pairs that are not
+skipped are).
 """
 
 from __future__ import annotations
@@ -64,6 +65,16 @@ def find_transients(err: np.ndarray, skip_pairs: set[int], one_sided: bool = Tru
     return blobs
 
 
+def _neighbours(i: int, m: int, skip_pairs: set[int], per_side: int = 2, reach: int = 4) -> tuple[list[int], list[int]]:
+    """The pairs pair ``i`` is compared with: the ``per_side`` nearest on each side within ``reach``
+    that are not skipped. A skipped pair (next to a flash or a cut) changed everywhere, so it would
+    hide any change beside it: a crate popping in one frame before a flash left no blob (session 18,
+    set Y clip 30). Without skipped pairs nearby these are ``i - 2 .. i + 2``."""
+    before = [j for j in range(i - 1, max(-1, i - 1 - reach), -1) if j not in skip_pairs][:per_side]
+    after = [j for j in range(i + 1, min(m, i + 1 + reach)) if j not in skip_pairs][:per_side]
+    return before, after
+
+
 def _two_sided(err: np.ndarray, dil: np.ndarray, skip_pairs: set[int]) -> list[Blob]:
     m, h, w = err.shape
     min_px = max(6, int(MIN_AREA * h * w))
@@ -73,8 +84,10 @@ def _two_sided(err: np.ndarray, dil: np.ndarray, skip_pairs: set[int]) -> list[B
     for i in range(1, m - 1):  # a transient needs a neighbour on each side to be judged
         if i in skip_pairs:
             continue
-        nb = [dil[j] for j in range(max(0, i - 2), min(m, i + 3)) if j != i]
-        ref = np.maximum.reduce(nb)
+        before, after = _neighbours(i, m, skip_pairs)
+        if not (before and after):
+            continue
+        ref = np.maximum.reduce([dil[j] for j in before + after])
         mask = (err[i] > ERR_MIN) & (err[i] > RATIO * ref)
         if mask.sum() < min_px:
             continue
