@@ -4,7 +4,9 @@ frames).
 
 An object entering or leaving through the edge of the picture (a box touching the left, right or
 bottom edge, or the top edge with its bottom in the upper half; a tall thing cut by the top edge
-is not crossing it), or at the first/last frames, is not popping, and one cut by the picture's
+is not crossing it; a tracked object whose box did not move toward the edge it touches as its
+track ended or began, :func:`_still_at_edge`, did not cross it either), or at the first/last
+frames, is not popping, and one cut by the picture's
 edge changes visible size without drifting: those events are dropped. A pop or a jump is only
 reported on strong evidence (:func:`_strength`):
 
@@ -106,6 +108,34 @@ def _through_edge(box, w: float, h: float) -> bool:
     if y1 >= h - my:
         return y0 > my
     return y0 <= my and y1 < 0.5 * h
+
+
+EDGE_STEP = 4 / 640  # of the picture width per frame (the analysis' BORDER_STEP, 1 px on its 160 px flow grid)
+EDGE_STEPS = 3  # steps at a track's start (end) whose median says how its box moved there
+
+
+def _still_at_edge(track: Track | None, vtype: str, frame: int, w: float, h: float) -> bool:
+    """A tracked pop whose box touches the picture's edge but did not move across it: over the track's
+    last (first) ``EDGE_STEPS`` steps at the event, the box's inner side (the right side of a box cut by
+    the left edge, ...) moved toward that edge (away from it, for a pop-in) by less than ``EDGE_STEP``
+    a frame. An object leaving the view slides out, its box shrinking toward the edge; one that
+    vanished where it stood, cut by the frame, did not (session 18, set Y clip 23: a lamp's track,
+    boxed with the right third of the picture, ended where the lamp popped out). Without enough
+    tracked steps: unknown (False)."""
+    if track is None:
+        return False
+    pts = sorted(track.points, key=lambda q: q.frame)
+    seg = [q for q in pts if q.frame <= frame][-(EDGE_STEPS + 1):] if vtype == "pop_out" else \
+        [q for q in pts if q.frame >= frame][: EDGE_STEPS + 1]
+    if len(seg) < EDGE_STEPS + 1:
+        return False
+    steps = np.array([(np.array(b.box, float) - np.array(a.box, float)) / max(1, b.frame - a.frame)
+                      for a, b in zip(seg, seg[1:])])
+    d = np.median(steps, axis=0) * (1.0 if vtype == "pop_out" else -1.0)  # as if leaving
+    x0, y0, x1, y1 = seg[-1].box if vtype == "pop_out" else seg[0].box
+    mx, my, step = EDGE_FRAC * w, EDGE_FRAC * h, EDGE_STEP * w
+    return not ((x0 <= mx and d[2] <= -step) or (x1 >= w - mx and d[0] >= step)
+                or (y0 <= my and d[3] <= -step) or (y1 >= h - my and d[1] >= step))
 
 
 def _not_a_pop(vtype: str, frame: int, last: int, box, w: float, h: float, in_place: bool = False) -> str | None:
@@ -416,8 +446,10 @@ def continuity(analysis: Analysis, world: World, cams: Cameras, dropped: list[st
         ev_box = pt.box if pt is not None else measured.box
         if vtype in ("pop_in", "pop_out"):
             # the changed region's own objectness emptied (filled) and stayed so: with a track that agrees,
-            # or with no track at all (its box is then that region)
-            in_place = measured.confirmed or (track is None and measured.measured_both_sides)
+            # or with no track at all (its box is then that region); or a track whose box did not move
+            # across the edge it touches there
+            in_place = (measured.confirmed or (track is None and measured.measured_both_sides)
+                        or (not measured.lone and _still_at_edge(track, vtype, ev.frame, w, h)))
             edge = _not_a_pop(vtype, ev.frame, last, ev_box, w, h, in_place)
             if edge is not None:
                 if dropped is not None:
