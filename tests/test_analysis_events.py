@@ -53,6 +53,10 @@ def test_events_at_a_shot_cut_are_dropped():
 def test_appear_and_vanish_at_one_moment_are_a_teleport_even_without_tracks():
     out = merge_events([_ev("vanish", 35, (20, 40, 30, 60)), _ev("appear", 35, (100, 40, 110, 60))])
     assert [e.type for e in out] == ["teleport"]
+    # a frame apart they are two happenings (session 18, set X clip 14: a fence popping in at frame 39,
+    # a car popping out at 40)
+    out = merge_events([_ev("appear", 39, (20, 40, 30, 60)), _ev("vanish", 40, (100, 40, 110, 60))])
+    assert sorted((e.type, e.pos) for e in out) == [("appear", 39), ("vanish", 40)]
 
 
 def test_a_vanish_and_an_appear_each_seen_by_objectness_are_a_jump_seen_at_both_ends():
