@@ -933,8 +933,8 @@ def test_a_tracked_pop_standing_still_at_the_edge_is_reported_one_sliding_throug
         return TrackPoint(frame=f, box=box, color=(200, 40, 40), area=(box[2] - box[0]) * (box[3] - box[1]))
 
     tracks = [
-        Track(id="t1", points=[tp(f, (460, 0, 640, 360)) for f in range(0, 40)]),  # stands, cut by the frame
-        Track(id="t2", points=[tp(f, (500 + 8 * max(0, f - 30), 100, 640, 300)) for f in range(0, 40)]),  # slides out
+        Track(id="t1", points=[tp(f, (460, 0, 640, 360)) for f in range(40)]),  # stands, cut by the frame
+        Track(id="t2", points=[tp(f, (500 + 8 * max(0, f - 30), 100, 640, 300)) for f in range(40)]),  # slides out
         Track(id="t3", points=[tp(f, (0, 120, 100, 260)) for f in range(10, 48)]),  # pops in, cut by the left edge
         Track(id="t4", points=[tp(f, (0, 120, min(100, 10 * (f - 9)), 260)) for f in range(10, 48)]),  # slides in
     ]

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -130,7 +131,7 @@ def _still_at_edge(track: Track | None, vtype: str, frame: int, w: float, h: flo
     if len(seg) < EDGE_STEPS + 1:
         return False
     steps = np.array([(np.array(b.box, float) - np.array(a.box, float)) / max(1, b.frame - a.frame)
-                      for a, b in zip(seg, seg[1:])])
+                      for a, b in pairwise(seg)])
     d = np.median(steps, axis=0) * (1.0 if vtype == "pop_out" else -1.0)  # as if leaving
     x0, y0, x1, y1 = seg[-1].box if vtype == "pop_out" else seg[0].box
     mx, my, step = EDGE_FRAC * w, EDGE_FRAC * h, EDGE_STEP * w
