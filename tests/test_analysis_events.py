@@ -764,6 +764,30 @@ def test_a_track_that_left_across_the_border_is_no_jump_origin():
     assert [(e.type, e.pos, e.track) for e in jumped] == [("teleport", 11, 1)]
 
 
+def test_a_track_ending_as_a_same_coloured_one_begins_far_away_jumped_only_if_its_place_emptied():
+    """Session 18: "track tA ended and tB (same colour/size) began ... in the next frame" made 6 jumps
+    over 300 clips, all false (a turning car's wheel coming into view, tracker restarts); the object
+    of a real jump leaves its old place, which the rule never checked."""
+    from worlddirector.analysis.events import teleports_between_tracks
+
+    red = np.array(RED, float)
+
+    def det(pos, x0):
+        return Det(pos=pos, box=np.array([x0, 32.0, x0 + 12.0, 50.0]), area=216.0, lab=red, rgb=np.zeros(3),
+                   moving=False)
+
+    tracks = [RawTrack(id=1, dets=[det(k, 40.0) for k in range(11)]),  # ends at frame 10 ...
+              RawTrack(id=2, dets=[det(11 + k, 110.0) for k in range(8)])]  # ... a same-coloured one begins at 11
+    jumped = _scene(20)
+    jumped[:11, 32:50, 40:52] = RED
+    jumped[11:, 32:50, 110:122] = RED
+    assert [(e.type, e.pos, e.track) for e in teleports_between_tracks(tracks, (90, 160), jumped)] == [("teleport", 11, 1)]
+    stayed = _scene(20)
+    stayed[:, 32:50, 40:52] = RED  # the first object is still there: its track broke
+    stayed[11:, 32:50, 110:122] = RED
+    assert teleports_between_tracks(tracks, (90, 160), stayed) == []
+
+
 def test_a_jump_dropped_at_the_border_does_not_hide_a_pop_elsewhere():
     """Session 9, dev pop_in-021 (two walkers): an in-place jump at the feet of the walker cut by
     the bottom border (a teleport with no origin, dropped later as unverifiable) swallowed the true

@@ -161,7 +161,7 @@ def find_events(
             events_from_blobs(blobs, lab_small, raw_tracks, motion)
             + view_jumps(motion, lab_small, blobs, skip_pairs)
             + refound_jumps(blobs, lab_small, lab, motion.homography, k)
-            + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw)),
+            + events_from_tracks(raw_tracks, motion.homography, blobs, (fh, fw), lab_small),
             frame_shape=(fh, fw),
         ),
         n,
