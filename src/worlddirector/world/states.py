@@ -86,7 +86,7 @@ def transition(
     for cond in extra_where or ():
         stmt = stmt.where(cond)
     stmt = stmt.values(status=str(to), updated_at=now, version=scenes.c.version + 1, **values)
-    return conn.execute(stmt).rowcount == 1 and record(conn, scenes.c.id == scene_id, now=now)
+    return _written(conn, stmt, scene_id, now)
 
 
 def touch(conn: Connection, scene_id: int, token: str, *, now: float | None = None, **values: Any) -> bool:
@@ -101,13 +101,20 @@ def touch(conn: Connection, scene_id: int, token: str, *, now: float | None = No
         )
         .values(updated_at=now, version=scenes.c.version + 1, **values)
     )
-    return conn.execute(stmt).rowcount == 1 and record(conn, scenes.c.id == scene_id, now=now)
+    return _written(conn, stmt, scene_id, now)
 
 
-def record(conn: Connection, *where: Any, now: float | None = None) -> bool:
+def _written(conn: Connection, stmt, scene_id: int, now: float) -> bool:
+    """Run a conditional UPDATE of one scene; when it changed the row, log the new state (:func:`record`)."""
+    if conn.execute(stmt).rowcount != 1:
+        return False
+    record(conn, scenes.c.id == scene_id, now=now)
+    return True
+
+
+def record(conn: Connection, *where: Any, now: float | None = None) -> None:
     """Append the current state of the scenes matching ``where`` to the change log (same transaction)."""
     now = time.time() if now is None else now
     cols = [scenes.c.id.label("scene_id"), *(scenes.c[k] for k in _LOGGED)]
     src = select(*cols, literal(now, Float).label("created_at")).where(*where)
     conn.execute(insert(scene_events).from_select(["scene_id", *_LOGGED, "created_at"], src))
-    return True
